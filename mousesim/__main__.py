@@ -1,0 +1,3 @@
+from mousesim.cli import entry
+
+entry()

@@ -1,0 +1,301 @@
+"""Jitted brain kernels: ring attractors, gated mixture, motor choice, three-factor learning.
+
+Shapes: E experts, N neurons per ring, 3 motor neurons (0 left, 1 straight,
+2 right). Angles are egocentric, positive to the left. Imports numpy and
+numba only.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from mousesim.rng import ACTION, NOISE, normal, uniform
+
+N_MOTOR = 3
+
+POST_BLENDED = 0
+POST_EXPERT = 1
+
+GATE_FIXED = 0
+GATE_TOP1 = 1
+
+
+class BrainParams(NamedTuple):
+    """Scalar constants of the brain (see RingConfig / BrainConfig for meanings)."""
+
+    J0: float
+    J1: float
+    I0: float
+    r_max: float
+    kappa: float
+    dt: float
+    substeps: int
+    gamma: float
+    cue_gain: float
+    cue_scale: float
+    noise: float
+    dense: int
+    beta: float
+    learning_rate: float
+    trace_decay: float
+    baseline_alpha: float
+    post: int
+    gate_scaled: int
+    gate_mode: int
+
+
+class BrainState(NamedTuple):
+    """Mutable brain arrays; the window reads them, only kernels write them (but `gate`)."""
+
+    theta: np.ndarray  # f8[N] preferred angles
+    cos_t: np.ndarray  # f8[N]
+    sin_t: np.ndarray  # f8[N]
+    w_sym: np.ndarray  # f8[N, N] (J0 + J1 cos)/N; (0, 0) unless the dense path is on
+    w_rot: np.ndarray  # f8[N, N] -J1 sin / N; (0, 0) unless the dense path is on
+    rates: np.ndarray  # f8[E, N]
+    cue: np.ndarray  # f8[E, N] current cue input
+    h: np.ndarray  # f8[N] scratch
+    noise: np.ndarray  # f8[N] scratch for ring noise (stays 0 when noise is off)
+    readout: np.ndarray  # f8[E, 3, N] M_k
+    row_norm: np.ndarray  # f8[E, 3] the L2 norm each readout row is held at
+    elig: np.ndarray  # f8[E, 3, N]
+    baseline: np.ndarray  # f8[E] running mean reward Rbar_k
+    gate: np.ndarray  # f8[E] g_k, written by the focus slider
+    votes: np.ndarray  # f8[E, 3] M_k r_k
+    drive: np.ndarray  # f8[3] u
+    probs: np.ndarray  # f8[3] softmax(beta u)
+    expert_probs: np.ndarray  # f8[E, 3] softmax(beta M_k r_k)
+    decoded: np.ndarray  # f8[E, 2] bump angle, bump amplitude (population vector)
+    last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
+    driver: np.ndarray  # i8[1] index of the expert that drove the last action
+
+
+@njit(cache=True)
+def transfer(h: float, r_max: float) -> float:
+    """f(h) = r_max * tanh(max(h, 0) / r_max): threshold, then saturation at r_max."""
+    if h <= 0.0:
+        return 0.0
+    return r_max * np.tanh(h / r_max)
+
+
+@njit(cache=True)
+def cue_input(bs: BrainState, bp: BrainParams, e: int, bearing: float, d: float, vis: float):
+    """I_i = A(d) exp(kappa (cos(theta_i - phi) - 1)), A(d) = cue_gain / (1 + d / cue_scale).
+
+    No cue (all zeros) when the target is not visible."""
+    cue = bs.cue[e]
+    if vis <= 0.0:
+        cue[:] = 0.0
+        return
+    amp = bp.cue_gain / (1.0 + d / bp.cue_scale)
+    cb, sb = np.cos(bearing), np.sin(bearing)
+    for i in range(cue.shape[0]):
+        # cos(theta_i - phi) expanded, so no per-neuron cos() call
+        c = bs.cos_t[i] * cb + bs.sin_t[i] * sb
+        cue[i] = amp * np.exp(bp.kappa * (c - 1.0))
+
+
+@njit(cache=True)
+def ring_substep_fast(
+    r: np.ndarray,
+    cue: np.ndarray,
+    cos_t: np.ndarray,
+    sin_t: np.ndarray,
+    bp: BrainParams,
+    rot: float,
+    noise: np.ndarray,
+) -> None:
+    """One Euler substep of tau dr/dt = -r + f(W r + rot * Wa r + I + I0), in place.
+
+    The cosine kernel is rank 3, so W r needs three sums (T, C, S), not an N x N
+    product: (W r)_i = (J0 T + J1 (cos_i C + sin_i S)) / N and
+    (Wa r)_i = -J1 (sin_i C - cos_i S) / N."""
+    n = r.shape[0]
+    t_sum = 0.0
+    c_sum = 0.0
+    s_sum = 0.0
+    for j in range(n):
+        t_sum += r[j]
+        c_sum += r[j] * cos_t[j]
+        s_sum += r[j] * sin_t[j]
+    a0 = bp.J0 * t_sum / n + bp.I0
+    k1 = bp.J1 / n
+    kr = rot * bp.J1 / n
+    dt = bp.dt
+    for i in range(n):
+        h = a0 + k1 * (cos_t[i] * c_sum + sin_t[i] * s_sum)
+        h -= kr * (sin_t[i] * c_sum - cos_t[i] * s_sum)
+        h += cue[i] + noise[i]
+        r[i] += dt * (transfer(h, bp.r_max) - r[i])
+
+
+@njit(cache=True)
+def ring_substep_dense(
+    r: np.ndarray,
+    cue: np.ndarray,
+    w_sym: np.ndarray,
+    w_rot: np.ndarray,
+    hbuf: np.ndarray,
+    bp: BrainParams,
+    rot: float,
+    noise: np.ndarray,
+) -> None:
+    """The same substep with explicit N x N matrices (works for any kernel; the reference)."""
+    n = r.shape[0]
+    for i in range(n):
+        acc = 0.0
+        for j in range(n):
+            acc += (w_sym[i, j] + rot * w_rot[i, j]) * r[j]
+        hbuf[i] = acc + bp.I0 + cue[i] + noise[i]
+    for i in range(n):
+        r[i] += bp.dt * (transfer(hbuf[i], bp.r_max) - r[i])
+
+
+@njit(cache=True)
+def decode(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray, out: np.ndarray) -> None:
+    """Population vector: out = (angle of sum_i r_i e^{i theta_i}, its length / N)."""
+    c = 0.0
+    s = 0.0
+    for i in range(r.shape[0]):
+        c += r[i] * cos_t[i]
+        s += r[i] * sin_t[i]
+    out[0] = np.arctan2(s, c)
+    out[1] = np.sqrt(c * c + s * s) / r.shape[0]
+
+
+@njit(cache=True)
+def ring_update(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
+    """S substeps of expert e's ring with its current cue and the last turn's rotation."""
+    r = bs.rates[e]
+    n = r.shape[0]
+    rot = bp.gamma * bs.last_turn[0]
+    noise = bs.noise
+    for _ in range(bp.substeps):
+        if bp.noise > 0.0:
+            for i in range(n):
+                noise[i] = bp.noise * normal(rng, NOISE)
+        if bp.dense:
+            ring_substep_dense(r, bs.cue[e], bs.w_sym, bs.w_rot, bs.h, bp, rot, noise)
+        else:
+            ring_substep_fast(r, bs.cue[e], bs.cos_t, bs.sin_t, bp, rot, noise)
+    decode(r, bs.cos_t, bs.sin_t, bs.decoded[e])
+
+
+@njit(cache=True)
+def softmax3(u: np.ndarray, beta: float, out: np.ndarray) -> None:
+    m = max(u[0], u[1], u[2])
+    z = 0.0
+    for a in range(N_MOTOR):
+        out[a] = np.exp(beta * (u[a] - m))
+        z += out[a]
+    for a in range(N_MOTOR):
+        out[a] /= z
+
+
+@njit(cache=True)
+def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray) -> int:
+    """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only);
+    action ~ softmax(beta u), or argmax u when greedy."""
+    n_exp = bs.rates.shape[0]
+    winner = 0
+    for k in range(1, n_exp):
+        if bs.gate[k] > bs.gate[winner]:
+            winner = k
+    bs.drive[:] = 0.0
+    for k in range(n_exp):
+        if bp.gate_mode == GATE_TOP1 and k != winner:
+            bs.votes[k, :] = 0.0
+            continue
+        g = 1.0 if bp.gate_mode == GATE_TOP1 else bs.gate[k]
+        for a in range(N_MOTOR):
+            v = 0.0
+            row = bs.readout[k, a]
+            r = bs.rates[k]
+            for i in range(r.shape[0]):
+                v += row[i] * r[i]
+            bs.votes[k, a] = v
+            bs.drive[a] += g * v
+        softmax3(bs.votes[k], bp.beta, bs.expert_probs[k])
+    softmax3(bs.drive, bp.beta, bs.probs)
+    u = uniform(rng, ACTION)
+    if greedy:
+        action = 0
+        for a in range(1, N_MOTOR):
+            if bs.drive[a] > bs.drive[action]:
+                action = a
+    else:
+        action = N_MOTOR - 1
+        acc = 0.0
+        for a in range(N_MOTOR):
+            acc += bs.probs[a]
+            if u < acc:
+                action = a
+                break
+    # The expert whose gated vote for the chosen action was largest "drove" it.
+    best = -1.0e300
+    for k in range(n_exp):
+        g = 1.0 if bp.gate_mode == GATE_TOP1 else bs.gate[k]
+        if bp.gate_mode == GATE_TOP1 and k != winner:
+            continue
+        if g * bs.votes[k, action] > best:
+            best = g * bs.votes[k, action]
+            bs.driver[0] = k
+    return action
+
+
+@njit(cache=True)
+def update_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
+    """e_k <- lambda e_k + post_k (x) r_k, post_k = onehot(action) - p (blended or expert's own)."""
+    n_exp = bs.rates.shape[0]
+    for k in range(n_exp):
+        if bp.gate_mode == GATE_TOP1 and k != bs.driver[0]:
+            bs.elig[k] *= bp.trace_decay
+            continue
+        scale = bs.gate[k] if bp.gate_scaled else 1.0
+        p = bs.probs if bp.post == POST_BLENDED else bs.expert_probs[k]
+        r = bs.rates[k]
+        for a in range(N_MOTOR):
+            post = ((1.0 if a == action else 0.0) - p[a]) * scale
+            row = bs.elig[k, a]
+            for i in range(r.shape[0]):
+                row[i] = bp.trace_decay * row[i] + post * r[i]
+
+
+@njit(cache=True)
+def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
+    """M_k += eta (R_k - Rbar_k) e_k, then Rbar_k += alpha (R_k - Rbar_k), then each row
+    of M_k is rescaled to its fixed L2 norm (keeps weights bounded; the baseline keeps the
+    rule from drifting, Fremaux et al. 2010)."""
+    for k in range(bs.rates.shape[0]):
+        delta = rewards[k] - bs.baseline[k]
+        bs.baseline[k] += bp.baseline_alpha * delta
+        step = bp.learning_rate * delta
+        for a in range(N_MOTOR):
+            row = bs.readout[k, a]
+            erow = bs.elig[k, a]
+            ss = 0.0
+            for i in range(row.shape[0]):
+                row[i] += step * erow[i]
+                ss += row[i] * row[i]
+            if ss > 0.0:
+                scale = bs.row_norm[k, a] / np.sqrt(ss)
+                for i in range(row.shape[0]):
+                    row[i] *= scale
+
+
+@njit(cache=True)
+def reset_brain_episode(bs: BrainState) -> None:
+    """Fresh rings and traces for a new episode; readouts and baselines carry over."""
+    bs.rates[:] = 0.0
+    bs.cue[:] = 0.0
+    bs.elig[:] = 0.0
+    bs.votes[:] = 0.0
+    bs.drive[:] = 0.0
+    bs.probs[:] = 1.0 / N_MOTOR
+    bs.expert_probs[:] = 1.0 / N_MOTOR
+    bs.decoded[:] = 0.0
+    bs.last_turn[0] = 0
+    bs.driver[0] = 0

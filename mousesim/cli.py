@@ -1,0 +1,62 @@
+"""`mousesim` command line: a thin dispatcher over mousesim.commands.<name> modules.
+
+Each command module defines HELP, add_arguments(parser) and main(args) -> exit code, and keeps
+heavy imports (numba kernels, pygame, matplotlib) inside main, so `mousesim --help` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+from mousesim import __version__
+
+COMMANDS = ("run", "play", "eval", "sweep", "replay", "plot")
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mousesim",
+        description="A mouse with a ring-attractor brain learns to get cheese and not get eaten.",
+    )
+    parser.add_argument("--version", action="version", version=f"mousesim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        if importlib.util.find_spec(f"mousesim.commands.{name}") is None:
+            continue
+        mod = importlib.import_module(f"mousesim.commands.{name}")
+        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_module=mod)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    from mousesim.errors import USER_ERRORS, error_prefix
+
+    try:
+        return int(args._module.main(args) or 0)
+    except USER_ERRORS as exc:
+        print(f"{error_prefix(exc)}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,66 @@
+"""`mousesim run`: train headless from a YAML config and write the run files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from mousesim.commands.common import add_config_arguments, load_from_args, stderr_log
+
+HELP = "train headless from a YAML config; writes config.yaml, metrics.csv, summary.json, brain.npz"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_arguments(p)
+    p.add_argument(
+        "--out", default=None, help="output directory (default: runs/<config name>-<date-time>)"
+    )
+    p.add_argument("--brain", default=None, help="start from this brain.npz (continue learning)")
+    p.add_argument(
+        "--resume", action="store_true", help="continue the run in --out from its last checkpoint"
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no closing line")
+
+
+def default_out(config: str | None) -> Path:
+    stem = Path(config).stem if config else "default"
+    return Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def main(args: argparse.Namespace) -> int:
+    from mousesim.errors import UsageError
+    from mousesim.runner import execute_run
+
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite cannot be used together")
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out DIR (the run to continue)")
+    cfg = load_from_args(args)
+    out = Path(args.out) if args.out else default_out(args.config)
+    result = execute_run(
+        cfg,
+        out,
+        brain_file=args.brain,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.quiet and sys.stderr.isatty(),
+        log=stderr_log,
+    )
+    s = result.summary
+    if result.interrupted:
+        stderr_log(
+            f"interrupted after {s['episodes']} episodes; saved in {out} "
+            f"(continue with: mousesim run ... --out {out} --resume)"
+        )
+        return 130
+    if not args.quiet:
+        stderr_log(
+            f"{s['episodes']} episodes, {s['total_steps']} steps at {s['steps_per_s']:.0f} steps/s; "
+            f"cheese/episode {s['cheese_per_episode_first_10pct']:.2f} (first 10%) -> "
+            f"{s['cheese_per_episode_last_10pct']:.2f} (last 10%); caught rate "
+            f"{s['caught_rate']:.2f}; files in {out}"
+        )
+    return 0

@@ -1,0 +1,163 @@
+"""Validated, frozen configuration models.
+
+Every default of the simulation lives here, once. YAML is read elsewhere
+(`mousesim.io.yaml_config`); this module only knows plain Python data, so the
+core can be configured from code without any file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PosFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Prob = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class MouseConfig(_Model):
+    """The mouse's body."""
+
+    slide: bool = True
+    """A diagonal step into a wall slides along it instead of stopping."""
+
+
+class CheeseConfig(_Model):
+    count: int = Field(1, ge=0, le=64)
+    respawn_min_dist: NonNegFloat = 5.0
+    eat_bonus: NonNegFloat = 5.0
+
+
+class PredatorConfig(_Model):
+    count: int = Field(1, ge=0, le=16)
+    policy: Literal["chase", "random", "patrol"] = "chase"
+    move_prob: Prob = 0.7
+    chase_prob: Prob = 0.8
+    vision_radius: NonNegFloat = 6.0
+    give_up: int = Field(4, ge=0)
+    catch_radius: int = Field(0, ge=0, le=3)
+    caught_penalty: NonNegFloat = 10.0
+    min_start_dist: NonNegFloat = 8.0
+
+
+class WorldConfig(_Model):
+    size: int | tuple[int, int] = 24
+    layout: str | None = None
+    obstacle_density: Annotated[float, Field(ge=0, le=0.5)] = 0.05
+    max_steps: int = Field(500, ge=1)
+    sense_radius: PosFloat = 20.0
+    line_of_sight: bool = False
+    mouse: MouseConfig = MouseConfig()
+    cheese: CheeseConfig = CheeseConfig()
+    predator: PredatorConfig = PredatorConfig()
+
+    @field_validator("size")
+    @classmethod
+    def _size_range(cls, v: int | tuple[int, int]) -> int | tuple[int, int]:
+        dims = (v, v) if isinstance(v, int) else v
+        if any(d < 5 or d > 256 for d in dims):
+            raise ValueError("each side must be between 5 and 256 cells")
+        return v
+
+    @field_validator("layout")
+    @classmethod
+    def _layout_chars(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        rows = [r.strip() for r in v.strip().splitlines() if r.strip()]
+        if len(rows) < 3:
+            raise ValueError("a layout needs at least 3 rows")
+        if len({len(r) for r in rows}) != 1:
+            raise ValueError("every layout row must have the same length")
+        bad = sorted({c for r in rows for c in r} - set("#.MCP"))
+        if bad:
+            raise ValueError(f"unknown layout character(s) {''.join(bad)!r}; use # . M C P")
+        if sum(r.count("M") for r in rows) > 1:
+            raise ValueError("a layout has at most one M (mouse start)")
+        if not any(c != "#" for r in rows for c in r):
+            raise ValueError("the layout has no floor cell")
+        return v
+
+
+class RingConfig(_Model):
+    """One ring attractor: tau dr/dt = -r + f(W r + I + I0). Times are in units of tau."""
+
+    neurons: int = Field(64, ge=8, le=1024)
+    J0: float = -2.0
+    J1: float = Field(8.0, ge=0)
+    I0: float = 0.0
+    r_max: PosFloat = 1.0
+    kappa: NonNegFloat = 4.0
+    dt: Annotated[float, Field(gt=0, le=0.5)] = 0.1
+    substeps: int = Field(10, ge=1, le=200)
+    gamma: float = 0.85
+    cue_gain: NonNegFloat = 8.0
+    cue_scale: PosFloat = 4.0
+    noise: NonNegFloat = 0.0
+    path: Literal["auto", "fast", "dense"] = "auto"
+    """auto/fast: rank-3 cosine update (O(N)); dense: explicit N x N matrix (reference)."""
+
+
+class ExpertConfig(_Model):
+    name: str = Field(min_length=1)
+    target: Literal["cheese", "predator"]
+    rank: int = Field(0, ge=0, le=15)
+    """0 = nearest target of that kind, 1 = second nearest, ..."""
+
+
+def _default_experts() -> tuple[ExpertConfig, ...]:
+    return (
+        ExpertConfig(name="cheese", target="cheese"),
+        ExpertConfig(name="predator", target="predator"),
+    )
+
+
+class BrainConfig(_Model):
+    ring: RingConfig = RingConfig()
+    experts: tuple[ExpertConfig, ...] = Field(default_factory=_default_experts, min_length=1)
+    beta: NonNegFloat = 0.2
+    learning_rate: NonNegFloat = 0.002
+    trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.3
+    baseline_alpha: Annotated[float, Field(gt=0, le=1)] = 0.01
+    learn: bool = True
+    post: Literal["blended", "expert"] = "blended"
+    """Which motor proposal an expert's Hebbian 'post' term uses (SCIENCE.md 2.2)."""
+    gate_scaled: bool = False
+    """Scale each expert's eligibility by its gate weight."""
+    init: Literal["random", "hand_wired"] = "random"
+    readout_width: PosFloat = 2.0
+    """Concentration of the hand-wired readout's tuning (von Mises kappa)."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> BrainConfig:
+        names = [e.name for e in self.experts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"expert names must be unique, got {names}")
+        return self
+
+
+class MixtureConfig(_Model):
+    focus: Prob = 0.5
+    """Slider: 1 = all cheese, 0 = all predator."""
+    gate: Literal["fixed", "top1"] = "fixed"
+
+
+class RunConfig(_Model):
+    episodes: int = Field(200, ge=1)
+    seed: int = Field(0, ge=0)
+    checkpoint_every: int = Field(10, ge=1)
+    greedy: bool = False
+
+
+class SimConfig(_Model):
+    """The whole configuration of a run."""
+
+    world: WorldConfig = WorldConfig()
+    brain: BrainConfig = BrainConfig()
+    mixture: MixtureConfig = MixtureConfig()
+    run: RunConfig = RunConfig()

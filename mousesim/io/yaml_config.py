@@ -1,0 +1,235 @@
+"""YAML in and out of `SimConfig`, with one-line errors that name the key path (the only YAML
+reader of the package besides the sweep file)."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from mousesim.config import SimConfig
+
+
+class ConfigError(Exception):
+    """A bad config: the message is one line naming the key path or file (and line)."""
+
+
+def default_config_text() -> str:
+    return resources.files("mousesim").joinpath("data/default.yaml").read_text(encoding="utf-8")
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of `loc` (to suggest field names)."""
+    model: Any = SimConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        nxt = None
+        for c in candidates:
+            if isinstance(c, type) and issubclass(c, BaseModel):
+                nxt = c
+                break
+            for sub in getattr(c, "__args__", ()):
+                if isinstance(sub, type) and issubclass(sub, BaseModel):
+                    nxt = sub
+        if nxt is None:
+            return None
+        model = nxt
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """1-based line of the YAML node at `loc` (or its nearest existing parent)."""
+    line = None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == part:
+                    nxt = k if part == loc[-1] else v
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+    if node is not None:
+        line = node.start_mark.line + 1
+    return line
+
+
+def _describe(err: dict) -> str:
+    kind = err["type"]
+    loc = tuple(err["loc"])
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        hint = ""
+        if model is not None:
+            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+            if close:
+                hint = f" (did you mean {close[0]}?)"
+        return f"unknown key{hint}"
+    msg = err["msg"]
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    if kind != "missing" and "input" in err and not isinstance(err["input"], dict | list):
+        msg += f" (got {err['input']!r})"
+    return msg
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop pydantic's union-branch tags (e.g. 'int', 'tuple[int,int]') from a location."""
+    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in {"int", "str"}))
+
+
+def validate(
+    data: Any,
+    source: str = "config",
+    node: yaml.Node | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> SimConfig:
+    """dict -> SimConfig, or ConfigError naming the first bad key path."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections")
+    try:
+        return SimConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        err = errors[0]
+        loc = _clean_loc(tuple(err["loc"]))
+        path = _format_loc(loc)
+        where = ""
+        if overrides and path in overrides:
+            where = "--set "
+        elif node is not None:
+            line = _line_of(node, loc)
+            if line:
+                where = f"{source}:{line}: "
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(f"{where}{path}: {_describe(err)}{more}") from None
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """'a.b=value' -> ('a.b', yaml-parsed value)."""
+    if "=" not in text:
+        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. brain.learning_rate=0.003")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key or any(not p for p in key.split(".")):
+        raise ConfigError(f"--set {text}: expected a dotted key such as mixture.focus")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return key, value
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
+    """Set dotted keys in a nested dict (creating sections as needed)."""
+    for key, value in overrides.items():
+        parts = key.split(".")
+        d = data
+        for i, p in enumerate(parts[:-1]):
+            nxt = d.get(p)
+            if nxt is None:
+                nxt = d[p] = {}
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"--set {key}: {'.'.join(parts[: i + 1])} is not a section")
+            d = nxt
+        d[parts[-1]] = value
+    return data
+
+
+def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file -> (data, node tree for line numbers); ConfigError on any failure."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: no such file")
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a directory, not a YAML file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read ({exc.__class__.__name__})") from None
+    return parse_yaml_text(text, str(p))
+
+
+def parse_yaml_text(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{source}{line}: YAML syntax error: {problem}") from None
+
+
+def load_config(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None
+) -> SimConfig:
+    """Read a config file (None: the built-in default), apply --set overrides, validate."""
+    if path is None:
+        data, node = parse_yaml_text(default_config_text(), "default config")
+        source = "default config"
+    else:
+        data, node = read_yaml(path)
+        source = str(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections")
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate(data, source, node, overrides)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_config(cfg: SimConfig) -> str:
+    """The resolved config as YAML (every key, defaults included); loads back to `cfg`."""
+    return yaml.dump(cfg.model_dump(mode="json"), Dumper=_Dumper, sort_keys=False)
+
+
+def config_hash(cfg: SimConfig, *, exclude_run: bool = True) -> str:
+    """Short stable hash of everything that shapes the simulation (run section excluded:
+    the number of episodes does not change what each episode does)."""
+    data = cfg.model_dump(mode="json")
+    if exclude_run:
+        data.pop("run", None)
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,0 +1,196 @@
+"""Headless training runs into an output directory: the engine behind `mousesim run` (and each
+run of a sweep). Crash-safe: metrics are appended per episode, the brain and random streams are
+checkpointed atomically, and `resume=True` continues bit-identically from the last checkpoint."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mousesim.config import SimConfig
+from mousesim.io.atomic import write_text
+from mousesim.io.results import (
+    BrainFileError,
+    MetricsWriter,
+    load_brain,
+    load_checkpoint,
+    read_metrics,
+    save_brain,
+    save_checkpoint,
+    summarize,
+    write_summary,
+)
+from mousesim.io.yaml_config import ConfigError, config_hash, dump_config, load_config
+
+RUN_FILES = ("config.yaml", "metrics.csv", "summary.json", "brain.npz", "checkpoint.npz")
+
+
+class RunError(Exception):
+    """A run that cannot start as asked (one-line message, exit 2)."""
+
+
+@dataclass
+class RunResult:
+    out: Path
+    summary: dict
+    interrupted: bool
+
+
+def metric_columns(cfg: SimConfig) -> list[str]:
+    cols = [
+        "episode",
+        "steps",
+        "cheese",
+        "caught",
+        "return_cheese",
+        "return_predator",
+        "focus",
+        "learning",
+    ]
+    return cols + [f"use_{e.name}" for e in cfg.brain.experts]
+
+
+def check_out_dir(out: Path, cfg: SimConfig, *, resume: bool, overwrite: bool) -> int:
+    """Decide what to do with `out` before anything is written; return rows to resume from.
+
+    Raises RunError when `out` holds another run and neither resume nor overwrite was asked."""
+    if out.exists() and not out.is_dir():
+        raise RunError(f"{out}: exists and is not a directory")
+    has_run = out.is_dir() and any((out / f).exists() for f in RUN_FILES)
+    if not has_run or overwrite:
+        return 0
+    if not resume:
+        raise RunError(
+            f"{out}: already holds a run; add --resume to continue it or --overwrite to replace it"
+        )
+    try:
+        old = load_config(out / "config.yaml")
+    except ConfigError as exc:
+        raise RunError(f"{out}: cannot resume, its config.yaml is unreadable ({exc})") from None
+    if config_hash(old) != config_hash(cfg) or old.run.seed != cfg.run.seed:
+        raise RunError(
+            f"{out}: was run with a different config or seed; resume needs the same "
+            "config (use a new --out to start another run)"
+        )
+    ckpt = out / "checkpoint.npz"
+    if not ckpt.exists() or not (out / "metrics.csv").exists():
+        return 0  # killed before the first checkpoint: start again (same seed, same result)
+    return int(load_checkpoint(ckpt)["rows"])
+
+
+def execute_run(
+    cfg: SimConfig,
+    out: str | Path,
+    *,
+    brain_file: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Train for cfg.run.episodes episodes, writing the run files into `out`.
+
+    Every input is checked before the first byte is written. Ctrl-C (or SIGTERM) stops after
+    the current episode; everything done so far is saved and the result says interrupted."""
+    from tqdm import tqdm
+
+    from mousesim.sim.simulation import Simulation
+    from mousesim.sim.warmup import ensure_compiled
+
+    out = Path(out)
+    log = log or (lambda msg: None)
+    brain = load_brain(brain_file, cfg) if brain_file is not None else None
+    start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)
+    sim = Simulation(cfg)  # may raise a LayoutError: still before any write
+
+    ensure_compiled(log)
+    out.mkdir(parents=True, exist_ok=True)
+    if overwrite:
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+    columns = metric_columns(cfg)
+    metrics = MetricsWriter(out / "metrics.csv", columns)
+    cfg_hash = config_hash(cfg)
+    if brain is not None:
+        sim.load_readout(brain["readout"], brain["baseline"])
+    if start_rows:
+        metrics.truncate_to(start_rows)
+        ckpt = load_checkpoint(out / "checkpoint.npz")
+        sim.load_state(ckpt)
+        log(f"resuming {out} at episode {start_rows}")
+    else:
+        write_text(out / "config.yaml", dump_config(cfg))
+        metrics.start()
+        # Episode 0 checkpoint: a kill before the first periodic one still resumes exactly.
+        save_checkpoint(out / "checkpoint.npz", sim.state_dict(), 0, cfg_hash, cfg.run.seed)
+
+    total = cfg.run.episodes
+    steps_done = 0
+    t0 = time.perf_counter()
+    bar = tqdm(
+        total=total,
+        initial=min(start_rows, total),
+        disable=not progress,
+        file=sys.stderr,
+        unit="ep",
+        dynamic_ncols=True,
+    )
+    recent: list[int] = []
+
+    def _checkpoint() -> None:
+        state = sim.state_dict()
+        save_brain(out / "brain.npz", cfg, state["readout"], state["baseline"], sim.episode)
+        save_checkpoint(out / "checkpoint.npz", state, sim.episode, cfg_hash, cfg.run.seed)
+
+    stop = _StopFlag()
+    with stop.installed():
+        while sim.episode < total and not stop.requested:
+            row = sim.run_episode()
+            metrics.append(row)
+            steps_done += row["steps"]
+            recent = [*recent, row["cheese"]][-20:]
+            bar.update(1)
+            if progress:
+                bar.set_postfix(cheese=f"{sum(recent) / len(recent):.2f}", refresh=False)
+            if sim.episode % cfg.run.checkpoint_every == 0:
+                _checkpoint()
+    bar.close()
+    interrupted = stop.requested
+    wall = time.perf_counter() - t0
+    _checkpoint()
+    rows = read_metrics(out / "metrics.csv")
+    summary = summarize(rows, cfg, cfg.run.seed, wall, steps_done, interrupted)
+    write_summary(out / "summary.json", summary)
+    return RunResult(out=out, summary=summary, interrupted=interrupted)
+
+
+class _StopFlag:
+    """Ctrl-C / SIGTERM set a flag that the loop reads between episodes, so an episode's row,
+    the episode counter and the checkpoint can never disagree."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _handler(self, signum, frame) -> None:
+        self.requested = True
+
+    @contextlib.contextmanager
+    def installed(self):
+        old = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # Outside the main thread signals cannot be caught: leave them alone.
+            with contextlib.suppress(ValueError):
+                old[sig] = signal.signal(sig, self._handler)
+        try:
+            yield self
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
+
+
+__all__ = ["BrainFileError", "RunError", "RunResult", "execute_run", "metric_columns"]

@@ -1,0 +1,144 @@
+"""The step loop, jitted: one `sim_step` serves the window, the whole-episode
+loop serves headless runs, and both call the same world and brain kernels.
+
+Order inside a step (fixed, written out): sense -> expert rings -> gate/mix
+-> motor choice -> eligibility traces -> act in the world -> learn.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from mousesim.brain.kernels import (
+    BrainParams,
+    BrainState,
+    cue_input,
+    learn,
+    mix_and_choose,
+    reset_brain_episode,
+    ring_update,
+    update_traces,
+)
+from mousesim.world.kernels import (
+    C_STEP,
+    TERMINATED,
+    WorldParams,
+    WorldState,
+    reset_world,
+    sense,
+    world_step,
+)
+
+# Slots of StepBuffers.stats (per episode); then E returns, then E driver counts.
+S_STEPS, S_EATEN, S_CAUGHT = 0, 1, 2
+N_STAT_FIXED = 3
+
+# Columns of a recorded step (StepBuffers.record); then per expert: gate, bump angle, reward.
+R_X, R_Y, R_HEAD, R_ACTION, R_CX, R_CY, R_PX, R_PY = range(8)
+N_RECORD_FIXED = 8
+N_RECORD_PER_EXPERT = 3
+
+
+class StepBuffers(NamedTuple):
+    """Per-step inputs/outputs shared by the kernels and the Python side."""
+
+    kinds: np.ndarray  # i8[E] target kind per expert
+    ranks: np.ndarray  # i8[E]
+    percept: np.ndarray  # f8[E, 3] bearing, distance, visible
+    rewards: np.ndarray  # f8[E] last step's reward per expert
+    stats: np.ndarray  # f8[3 + 2E] episode accumulators
+    record: np.ndarray  # f8[T, 8 + 3E]; T = 0 records nothing
+
+
+def stats_size(n_experts: int) -> int:
+    return N_STAT_FIXED + 2 * n_experts
+
+
+def record_width(n_experts: int) -> int:
+    return N_RECORD_FIXED + N_RECORD_PER_EXPERT * n_experts
+
+
+@njit(cache=True)
+def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, action: int) -> None:
+    rec = buf.record[row]
+    rec[R_X], rec[R_Y], rec[R_HEAD] = ws.mouse[0], ws.mouse[1], ws.mouse[2]
+    rec[R_ACTION] = action
+    rec[R_CX] = ws.cheese[0, 0] if ws.cheese.shape[0] > 0 else -1
+    rec[R_CY] = ws.cheese[0, 1] if ws.cheese.shape[0] > 0 else -1
+    rec[R_PX] = ws.preds[0, 0] if ws.preds.shape[0] > 0 else -1
+    rec[R_PY] = ws.preds[0, 1] if ws.preds.shape[0] > 0 else -1
+    for k in range(bs.gate.shape[0]):
+        base = N_RECORD_FIXED + N_RECORD_PER_EXPERT * k
+        rec[base] = bs.gate[k]
+        rec[base + 1] = bs.decoded[k, 0]
+        rec[base + 2] = buf.rewards[k]
+
+
+@njit(cache=True)
+def reset_episode(ws: WorldState, wp: WorldParams, bs: BrainState, buf: StepBuffers) -> None:
+    reset_world(ws, wp)
+    reset_brain_episode(bs)
+    buf.stats[:] = 0.0
+    buf.rewards[:] = 0.0
+    if buf.record.shape[0] > 0:
+        _record_row(ws, bs, buf, 0, -1)
+
+
+@njit(cache=True)
+def sim_step(
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    greedy: int,
+) -> tuple[int, int]:
+    """One world step of mouse and brain. Returns (action, world flag bits)."""
+    n_exp = bs.rates.shape[0]
+    sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
+    for e in range(n_exp):
+        cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
+        ring_update(bs, bp, e, ws.rng)
+    action = mix_and_choose(bs, bp, greedy, ws.rng)
+    if learning:
+        update_traces(bs, bp, action)
+    flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
+    # Efference copy: the turn just made rotates every ring during the next step.
+    bs.last_turn[0] = 1 - action
+    if learning:
+        learn(bs, bp, buf.rewards)
+
+    st = buf.stats
+    st[S_STEPS] += 1.0
+    st[S_EATEN] = ws.counters[1]
+    if flags & TERMINATED:
+        st[S_CAUGHT] = 1.0
+    for e in range(n_exp):
+        st[N_STAT_FIXED + e] += buf.rewards[e]
+    st[N_STAT_FIXED + n_exp + bs.driver[0]] += 1.0
+    row = ws.counters[C_STEP]
+    if row < buf.record.shape[0]:
+        _record_row(ws, bs, buf, row, action)
+    return action, flags
+
+
+@njit(cache=True)
+def run_episode(
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    greedy: int,
+) -> None:
+    """Reset, then step until the mouse is caught or max_steps runs out."""
+    reset_episode(ws, wp, bs, buf)
+    while True:
+        flags = sim_step(ws, wp, bs, bp, buf, learning, greedy)[1]
+        if flags & 3:
+            break

@@ -1,0 +1,222 @@
+"""`Simulation`: owns one world, one brain and their streams; the one loop every front end uses.
+
+Headless runs call `run_episode()` (a single jitted call per episode); the
+window calls `step()` (one jitted world step). Both run the same kernels, so
+what you watch is what the batch runs compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mousesim import __version__
+from mousesim.brain.brain import brain_params, build_brain, expert_codes, gate_from_focus
+from mousesim.config import SimConfig, WorldConfig
+from mousesim.rng import make_streams
+from mousesim.sim.kernels import (
+    N_STAT_FIXED,
+    S_CAUGHT,
+    S_EATEN,
+    S_STEPS,
+    StepBuffers,
+    record_width,
+    reset_episode,
+    run_episode,
+    sim_step,
+    stats_size,
+)
+from mousesim.world.grid import build_grid
+from mousesim.world.kernels import (
+    ATE,
+    POLICY_CHASE,
+    POLICY_PATROL,
+    POLICY_RANDOM,
+    TERMINATED,
+    TRUNCATED,
+    WorldParams,
+    WorldState,
+)
+
+_POLICIES = {"chase": POLICY_CHASE, "random": POLICY_RANDOM, "patrol": POLICY_PATROL}
+
+
+def world_params(cfg: WorldConfig) -> WorldParams:
+    pred = cfg.predator
+    return WorldParams(
+        max_steps=int(cfg.max_steps),
+        respawn_min_dist=float(cfg.cheese.respawn_min_dist),
+        eat_bonus=float(cfg.cheese.eat_bonus),
+        caught_penalty=float(pred.caught_penalty),
+        policy=_POLICIES[pred.policy],
+        move_prob=float(pred.move_prob),
+        chase_prob=float(pred.chase_prob),
+        vision_radius=float(pred.vision_radius),
+        give_up=int(pred.give_up),
+        catch_radius=int(pred.catch_radius),
+        min_start_dist=float(pred.min_start_dist),
+        sense_radius=float(cfg.sense_radius),
+        line_of_sight=int(cfg.line_of_sight),
+        slide=int(cfg.mouse.slide),
+    )
+
+
+def build_world(cfg: WorldConfig, layout_rng: np.random.Generator, rng: np.ndarray) -> WorldState:
+    grid, starts = build_grid(cfg, layout_rng)
+    return WorldState(
+        grid=grid,
+        mouse=np.zeros(3, dtype=np.int64),
+        cheese=np.zeros((cfg.cheese.count, 2), dtype=np.int64),
+        preds=np.zeros((cfg.predator.count, 6), dtype=np.int64),
+        counters=np.zeros(4, dtype=np.int64),
+        starts=starts,
+        rng=rng,
+    )
+
+
+@dataclass(frozen=True)
+class StepResult:
+    action: int
+    rewards: np.ndarray  # per expert
+    terminated: bool
+    truncated: bool
+    ate: bool
+
+
+class Simulation:
+    """A mouse in its world, with its brain. Build with a validated `SimConfig`."""
+
+    def __init__(self, cfg: SimConfig, seed: int | None = None, record_steps: int = 0) -> None:
+        self.cfg = cfg
+        self.seed = cfg.run.seed if seed is None else int(seed)
+        streams = make_streams(self.seed)
+        self.world = build_world(cfg.world, streams.layout, streams.kernel.copy())
+        self.wparams = world_params(cfg.world)
+        self.brain = build_brain(cfg.brain, cfg.mixture, streams.brain_init)
+        self.bparams = brain_params(cfg.brain, cfg.mixture)
+        self.expert_names = [e.name for e in cfg.brain.experts]
+        self.expert_targets = [e.target for e in cfg.brain.experts]
+        kinds, ranks = expert_codes(cfg.brain)
+        n_exp = len(kinds)
+        self.buffers = StepBuffers(
+            kinds=kinds,
+            ranks=ranks,
+            percept=np.zeros((n_exp, 3)),
+            rewards=np.zeros(n_exp),
+            stats=np.zeros(stats_size(n_exp)),
+            record=np.zeros((record_steps, record_width(n_exp))),
+        )
+        self.learning = bool(cfg.brain.learn)
+        self.greedy = bool(cfg.run.greedy)
+        self.focus = float(cfg.mixture.focus)
+        self.episode = 0  # finished episodes
+        self.in_episode = False
+
+    # -- commands (the only writes a front end makes) -------------------------
+    def set_focus(self, focus: float) -> None:
+        """Move the slider: takes effect from the next step."""
+        self.focus = float(min(1.0, max(0.0, focus)))
+        self.brain.gate[:] = gate_from_focus(self.cfg.brain, self.focus)
+
+    def set_learning(self, on: bool) -> None:
+        self.learning = bool(on)
+
+    # -- stepping ---------------------------------------------------------------
+    def reset(self) -> None:
+        """Start a new episode (the brain's readouts carry over)."""
+        reset_episode(self.world, self.wparams, self.brain, self.buffers)
+        self.in_episode = True
+
+    def step(self) -> StepResult:
+        """One world step; starts an episode first if none is running."""
+        if not self.in_episode:
+            self.reset()
+        action, flags = sim_step(
+            self.world,
+            self.wparams,
+            self.brain,
+            self.bparams,
+            self.buffers,
+            int(self.learning),
+            int(self.greedy),
+        )
+        done = bool(flags & (TERMINATED | TRUNCATED))
+        if done:
+            self.in_episode = False
+            self.episode += 1
+        return StepResult(
+            action=int(action),
+            rewards=self.buffers.rewards.copy(),
+            terminated=bool(flags & TERMINATED),
+            truncated=bool(flags & TRUNCATED) and not bool(flags & TERMINATED),
+            ate=bool(flags & ATE),
+        )
+
+    def run_episode(self) -> dict:
+        """A whole episode in one jitted call; returns its metrics row."""
+        run_episode(
+            self.world,
+            self.wparams,
+            self.brain,
+            self.bparams,
+            self.buffers,
+            int(self.learning),
+            int(self.greedy),
+        )
+        self.in_episode = False
+        self.episode += 1
+        return self.episode_row()
+
+    def episode_row(self) -> dict:
+        """Metrics of the current (or just finished) episode, as one CSV row."""
+        st = self.buffers.stats
+        n_exp = len(self.expert_names)
+        steps = max(st[S_STEPS], 1.0)
+        row: dict = {
+            "episode": self.episode,
+            "steps": int(st[S_STEPS]),
+            "cheese": int(st[S_EATEN]),
+            "caught": int(st[S_CAUGHT]),
+        }
+        returns = st[N_STAT_FIXED : N_STAT_FIXED + n_exp]
+        for kind in ("cheese", "predator"):
+            row[f"return_{kind}"] = float(
+                sum(r for r, t in zip(returns, self.expert_targets, strict=False) if t == kind)
+            )
+        row["focus"] = self.focus
+        row["learning"] = int(self.learning)
+        for k, name in enumerate(self.expert_names):
+            row[f"use_{name}"] = float(st[N_STAT_FIXED + n_exp + k] / steps)
+        return row
+
+    # -- state for checkpoints and brain files -----------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """What a checkpoint needs to continue bit-identically at an episode boundary."""
+        return {
+            "readout": self.brain.readout.copy(),
+            "baseline": self.brain.baseline.copy(),
+            "rng": self.world.rng.copy(),
+            "episode": np.array(self.episode, dtype=np.int64),
+            "focus": np.array(self.focus),
+        }
+
+    def load_state(self, state: dict[str, np.ndarray], *, rng: bool = True) -> None:
+        self.load_readout(state["readout"], state["baseline"])
+        if rng:
+            self.world.rng[:] = state["rng"]
+            self.episode = int(state["episode"])
+            self.set_focus(float(state["focus"]))
+        self.in_episode = False
+
+    def load_readout(self, readout: np.ndarray, baseline: np.ndarray) -> None:
+        if readout.shape != self.brain.readout.shape or baseline.shape != self.brain.baseline.shape:
+            raise ValueError(
+                f"readout shape {readout.shape} does not fit this brain {self.brain.readout.shape}"
+            )
+        self.brain.readout[:] = readout
+        self.brain.baseline[:] = baseline
+
+    @property
+    def version(self) -> str:
+        return __version__

@@ -1,0 +1,36 @@
+"""Numba compile management: say so when kernels must be compiled, then compile them once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from mousesim.sim import kernels as sim_kernels
+
+
+def kernels_cached() -> bool:
+    """True when numba's on-disk cache already holds the episode and step kernels."""
+    for disp in (sim_kernels.run_episode, sim_kernels.sim_step):
+        if disp.signatures:  # compiled in this process already
+            continue
+        try:
+            index = disp._cache._cache_file._index_path  # numba internals: best effort
+        except AttributeError:
+            return False
+        if not os.path.exists(index):
+            return False
+    return True
+
+
+def ensure_compiled(log: Callable[[str], None] | None = None) -> None:
+    """Compile (or load from cache) every kernel a run uses, printing a notice when it is a
+    real compile. Running one tiny episode is the simplest way to hit every kernel with the
+    exact argument types a run uses."""
+    if not kernels_cached() and log is not None:
+        log("compiling kernels (first run only, about 20 s)...")
+    from mousesim.config import SimConfig, WorldConfig
+    from mousesim.sim.simulation import Simulation
+
+    sim = Simulation(SimConfig(world=WorldConfig(size=8, max_steps=2)), record_steps=0)
+    sim.run_episode()
+    sim.step()

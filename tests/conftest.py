@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+
+
+def make_config(**overrides):
+    """SimConfig from dotted overrides, validated exactly like a YAML file."""
+    from mousesim.io.yaml_config import apply_overrides, validate
+
+    return validate(apply_overrides({}, overrides))
+
+
+def cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300, **kw
+) -> subprocess.CompletedProcess:
+    """Run the real `mousesim` CLI in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "mousesim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        **kw,
+    )
+
+
+@pytest.fixture
+def run_cli():
+    return cli

@@ -1,0 +1,58 @@
+"""Config defaults, shipped files, round trips."""
+
+from __future__ import annotations
+
+import pytest
+
+from mousesim.config import SimConfig
+from mousesim.io.yaml_config import ConfigError, dump_config, load_config, parse_yaml_text, validate
+
+from .conftest import CONFIGS, ROOT
+
+
+def test_packaged_default_is_configs_default():
+    packaged = ROOT / "mousesim" / "data" / "default.yaml"
+    assert packaged.read_bytes() == (CONFIGS / "default.yaml").read_bytes()
+
+
+def test_default_yaml_lists_the_model_defaults():
+    assert load_config(None) == SimConfig()
+    assert load_config(CONFIGS / "default.yaml") == SimConfig()
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_configs_load_and_round_trip(path):
+    if path.name.startswith("sweep_"):
+        pytest.skip("sweep files have their own schema")
+    cfg = load_config(path)
+    data, _ = parse_yaml_text(dump_config(cfg), "dump")
+    assert validate(data) == cfg
+
+
+@pytest.mark.parametrize(
+    "data,needle",
+    [
+        (
+            {"brain": {"learnig_rate": 0.1}},
+            "brain.learnig_rate: unknown key (did you mean learning_rate?)",
+        ),
+        ({"world": {"predator": {"move_prob": 1.5}}}, "world.predator.move_prob"),
+        ({"mixture": {"focus": "lots"}}, "mixture.focus"),
+        ({"brain": {"experts": [{"name": "a", "target": "dog"}]}}, "brain.experts[0].target"),
+        ({"world": {"layout": "###\n#X#\n###"}}, "world.layout"),
+        ({"world": {"size": 2}}, "world.size"),
+        ({"run": {"episodes": 0}}, "run.episodes"),
+    ],
+)
+def test_bad_values_name_their_key(data, needle):
+    with pytest.raises(ConfigError) as exc:
+        validate(data)
+    assert needle in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_line_numbers_in_file_errors(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("world:\n  size: 20\nbrain:\n  beta: 1.0\n  learnig_rate: 0.1\n")
+    with pytest.raises(ConfigError, match=r"c.yaml:5: brain.learnig_rate: unknown key"):
+        load_config(p)

@@ -1,0 +1,70 @@
+"""The mouse learns (issue 3): three-factor rule on the real world, several seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mousesim.brain.analysis import readout_correlation, row_preferred_angles
+from mousesim.brain.brain import hand_wired_readout
+from mousesim.io.yaml_config import load_config
+from mousesim.policies import random_policy, run_policy
+from mousesim.sim.simulation import Simulation
+from mousesim.world.world import World
+
+from .conftest import CONFIGS
+
+SEEDS = (0, 1, 2)
+
+
+def _ang(a: float, b: float) -> float:
+    return abs(float(np.degrees(np.angle(np.exp(1j * (a - b))))))
+
+
+@pytest.fixture(scope="module")
+def no_predator_runs():
+    cfg = load_config(CONFIGS / "no_predator.yaml")
+    out = []
+    for seed in SEEDS:
+        frozen = Simulation(cfg, seed=seed)
+        frozen.set_learning(False)
+        frozen_cheese = np.mean([frozen.run_episode()["cheese"] for _ in range(50)])
+        sim = Simulation(cfg, seed=seed)
+        assert np.array_equal(sim.brain.readout, Simulation(cfg, seed=seed).brain.readout)
+        rows = [sim.run_episode() for _ in range(300)]
+        learned_cheese = np.mean([r["cheese"] for r in rows[-50:]])
+        rand = run_policy(
+            World(cfg.world, seed=seed), random_policy(np.random.default_rng(seed)), 50, seed=seed
+        )
+        random_cheese = np.mean([r["cheese"] for r in rand])
+        out.append((cfg, sim, learned_cheese, frozen_cheese, random_cheese))
+    return out
+
+
+def test_learning_beats_same_brain_frozen_and_random(no_predator_runs):
+    learned = np.array([r[2] for r in no_predator_runs])
+    frozen = np.array([r[3] for r in no_predator_runs])
+    rand = np.array([r[4] for r in no_predator_runs])
+    assert learned.mean() >= 3 * frozen.mean(), (learned, frozen)
+    assert learned.mean() >= 5 * rand.mean(), (learned, rand)
+    assert np.all(learned > 2 * frozen), "every seed should learn"
+
+
+def test_learned_cheese_map_looks_hand_wired(no_predator_runs):
+    for cfg, sim, *_ in no_predator_runs:
+        hand = hand_wired_readout(cfg.brain)[0]
+        learned = sim.brain.readout[0]
+        assert readout_correlation(learned, hand) >= 0.4
+        left, _, right = row_preferred_angles(learned)
+        assert _ang(left, np.pi / 2) <= 30.0
+        assert _ang(right, -np.pi / 2) <= 30.0
+
+
+def test_predator_expert_learns_to_flee():
+    cfg = load_config(None)
+    for seed in SEEDS[:2]:
+        sim = Simulation(cfg, seed=seed)
+        for _ in range(300):
+            sim.run_episode()
+        hand = hand_wired_readout(cfg.brain)[1]
+        assert readout_correlation(sim.brain.readout[1], hand) >= 0.3
