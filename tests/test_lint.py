@@ -12,7 +12,7 @@ from .conftest import ROOT
 
 
 @pytest.mark.skipif(
-    shutil.which("ruff") is None, reason="ruff not installed (pip install -e .[test])"
+    importlib.util.find_spec("ruff") is None, reason="ruff not installed (pip install -e .[test])"
 )
 @pytest.mark.parametrize("cmd", [["check"], ["format", "--check"]], ids=["lint", "format"])
 def test_ruff(cmd):
