@@ -1,0 +1,143 @@
+"""`mousesim sweep`: a grid of config values x seeds, on local cores or a Dask cluster."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from mousesim.commands.common import stderr_log
+
+HELP = (
+    "run a grid of config values x seeds in parallel (local processes or Dask); writes one "
+    "run directory per run plus summary.csv, summary_by_params.csv and sweep.png"
+)
+EXIT_RUN_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+MAX_TABLE_POINTS = 30
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "sweep",
+        help="sweep file (YAML: base, grid, seeds, episodes), e.g. configs/sweep_focus.yaml",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: one per core)"
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="local: a process pool on this machine; dask: a dask.distributed cluster",
+    )
+    p.add_argument(
+        "--address",
+        default=None,
+        help="with --backend dask: join this scheduler (e.g. tcp://host:8786) instead of "
+        "starting a local cluster",
+    )
+    p.add_argument(
+        "--out", default=None, help="sweep directory (default: sweeps/<sweep file name>)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no closing lines")
+
+
+def default_out(sweep_path: str) -> Path:
+    # No date in the name: re-running the same command must find (and resume) the same sweep.
+    return Path("sweeps") / Path(sweep_path).stem
+
+
+def resume_command(args: argparse.Namespace, out: Path) -> str:
+    cmd = ["mousesim", "sweep", args.sweep, "--out", str(out)]
+    if args.workers is not None:
+        cmd += ["--workers", str(args.workers)]
+    if args.backend != "local":
+        cmd += ["--backend", args.backend]
+    if args.address:
+        cmd += ["--address", args.address]
+    return shlex.join(cmd)
+
+
+def main(args: argparse.Namespace) -> int:
+    from mousesim.sweep.spec import SweepError
+
+    try:
+        return _main(args)
+    except SweepError as exc:
+        print(f"sweep error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _main(args: argparse.Namespace) -> int:
+    from mousesim.executors import ExecutorError
+    from mousesim.sweep.engine import check_out, run_sweep
+    from mousesim.sweep.spec import SweepError, format_value, load_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise SweepError(f"--workers must be at least 1 (got {args.workers})")
+    if args.address and args.backend != "dask":
+        raise SweepError("--address needs --backend dask")
+    if args.backend == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise SweepError(
+                "the dask backend needs dask.distributed: pip install 'mousesim[dask]'"
+            )
+    sweep = load_sweep(args.sweep)
+    out = Path(args.out) if args.out else default_out(args.sweep)
+    check_out(out)
+    quiet = args.quiet
+    log = (lambda msg: None) if quiet else stderr_log
+    try:
+        outcome = run_sweep(
+            sweep,
+            out,
+            backend=args.backend,
+            workers=args.workers,
+            address=args.address,
+            progress=not quiet and sys.stderr.isatty(),
+            log=log,
+        )
+    except ExecutorError as exc:
+        raise SweepError(str(exc)) from None
+
+    done = f"{outcome.complete} of {outcome.total} runs complete"
+    if outcome.interrupted or (outcome.complete < outcome.total and not outcome.failed):
+        stderr_log(
+            f"interrupted: {done}; summaries of those in {out}. "
+            f"Resume with: {resume_command(args, out)}"
+        )
+        return EXIT_INTERRUPTED
+    if outcome.failed:
+        stderr_log(
+            f"{len(outcome.failed)} runs failed ({done}); summaries of the others in {out}. "
+            f"Run the same command again to retry: {resume_command(args, out)}"
+        )
+        return EXIT_RUN_FAILED
+    if not quiet:
+        ran = outcome.total - outcome.skipped
+        how = f" on {outcome.executor}" if outcome.executor else ""
+        now = f"{ran} run now{how}, {outcome.skipped} already done" if ran else "all already done"
+        stderr_log(
+            f"{outcome.total} runs complete ({now}) in {outcome.wall_s:.0f} s; "
+            f"{out}/summary.csv, summary_by_params.csv, sweep.png"
+        )
+        if len(outcome.groups) <= MAX_TABLE_POINTS:
+            for g in outcome.groups:
+                point = ", ".join(f"{k}={format_value(g[k])}" for k in sweep.keys)
+                stderr_log(
+                    f"  {point}: {_stat(g, 'cheese_per_episode_last_10pct')} cheese/episode "
+                    f"(last 10%), caught rate {_stat(g, 'caught_rate')}"
+                )
+    return 0
+
+
+def _stat(g: dict, metric: str) -> str:
+    mean, lo, hi = g[f"{metric}_mean"], g[f"{metric}_ci_low"], g[f"{metric}_ci_high"]
+    if lo is None:
+        return f"{mean:.2f}"
+    return f"{mean:.2f} [{lo:.2f}, {hi:.2f}]"

@@ -1,0 +1,128 @@
+"""The one function a sweep worker runs, and how a run directory's state is judged.
+
+`run_one(config, out_dir)` is module-level and takes plain data, so any executor can pickle it.
+It writes exactly what `mousesim run` writes (it calls the same `execute_run`), so a run
+directory of a sweep is bit-identical to a `mousesim run` of that config and seed.
+
+A run directory is in one of four states:
+- done: summary.json says complete (not interrupted, every episode) for this very config;
+- same: it holds this config, unfinished (killed or interrupted): resumed from its checkpoint;
+- other: it holds files of another config (or unreadable ones): replaced;
+- empty: nothing there yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mousesim.config import SimConfig
+from mousesim.io.results import BrainFileError
+from mousesim.io.yaml_config import config_hash, dump_config, validate
+from mousesim.runner import RUN_FILES, RunError, execute_run
+
+DONE, SAME, OTHER, EMPTY = "done", "same", "other", "empty"
+REQUIRED = ("config.yaml", "metrics.csv", "summary.json", "brain.npz")
+
+
+def read_summary(out: Path) -> dict[str, Any] | None:
+    """The run's summary.json, or None if missing or unreadable."""
+    try:
+        data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _same_config(out: Path, cfg: SimConfig) -> bool:
+    # execute_run writes dump_config(cfg): equal text means equal config, run section included
+    # (the config hash leaves run.* out, but run.greedy changes what a run does).
+    try:
+        return (out / "config.yaml").read_text(encoding="utf-8") == dump_config(cfg)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def is_complete(summary: dict[str, Any] | None, cfg: SimConfig) -> bool:
+    """True if `summary` is the summary of a finished, uninterrupted run of `cfg`."""
+    if summary is None:
+        return False
+    return (
+        summary.get("interrupted") is False
+        and summary.get("episodes") == cfg.run.episodes
+        and summary.get("episodes_requested") == cfg.run.episodes
+        and summary.get("seed") == cfg.run.seed
+        and summary.get("config_hash") == config_hash(cfg)
+    )
+
+
+def run_state(out: Path, cfg: SimConfig) -> str:
+    """DONE, SAME, OTHER or EMPTY (see the module docstring)."""
+    if not out.is_dir() or not any((out / f).exists() for f in RUN_FILES):
+        return EMPTY
+    if not _same_config(out, cfg):
+        return OTHER
+    if all((out / f).exists() for f in REQUIRED) and is_complete(read_summary(out), cfg):
+        return DONE
+    return SAME
+
+
+@contextlib.contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on one run directory (a hidden `.lock` file in it).
+
+    Two processes never write one run: an orphaned worker of a killed sweep, or a second sweep
+    started on the same output, waits here. The OS drops the lock when a process dies."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, the watchdog in the local pool still applies
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_temp_files(out: Path) -> None:
+    # Left by a process killed inside an atomic write (".name.tmp-PID"); we hold the lock,
+    # so no live writer owns them.
+    if out.is_dir():
+        for tmp in out.glob(".*.tmp-*"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def run_one(config: dict[str, Any], out_dir: str) -> dict[str, Any]:
+    """Run (or finish, or skip) one sweep run; returns its summary.json content.
+
+    Args:
+        config: the full config as `SimConfig.model_dump(mode="json")` gives it.
+        out_dir: the run directory.
+
+    Returns:
+        The run's summary (``summary["interrupted"]`` is true if it was asked to stop).
+    """
+    cfg = validate(config)
+    out = Path(out_dir)
+    with run_lock(out):
+        state = run_state(out, cfg)
+        if state == DONE:
+            return read_summary(out) or {}
+        _remove_temp_files(out)
+        if state == SAME:
+            try:
+                return execute_run(cfg, out, resume=True).summary
+            except (RunError, BrainFileError):
+                pass  # a checkpoint that cannot be resumed: run again (same seed, same result)
+        return execute_run(cfg, out, overwrite=state != EMPTY).summary
+
+
+__all__ = ["DONE", "EMPTY", "OTHER", "SAME", "is_complete", "read_summary", "run_one", "run_state"]
