@@ -125,6 +125,7 @@ class MouseSimEnv(gymnasium.Env[np.ndarray, np.int64]):
         low = np.array([-1, -1, 0, 0, -1, -1, 0, 0, -1, -1], dtype=np.float32)
         self.observation_space = spaces.Box(low, np.ones(10, dtype=np.float32), dtype=np.float32)
         self._trail: deque[tuple[int, int]] = deque(maxlen=TRAIL_LENGTH)
+        self._draw_cache: dict = {}  # the static grid layer, drawn once
         self._window = None
         self._clock = None
 
@@ -201,10 +202,11 @@ class MouseSimEnv(gymnasium.Env[np.ndarray, np.int64]):
         return render_frame(
             s.grid,
             s.mouse,
-            [(int(x), int(y)) for x, y in s.cheese],
-            [(int(p[0]), int(p[1])) for p in s.preds],
+            s.cheese,
+            s.preds[:, :3],  # x, y, heading: the predator faces where it goes
             list(self._trail),
             self.sense_radius,
+            cache=self._draw_cache,
         )
 
     def _show(self, frame: np.ndarray) -> None:
