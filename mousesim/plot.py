@@ -1,0 +1,165 @@
+"""Learning curves of a finished run, drawn from its metrics.csv with matplotlib (Agg, no display).
+
+`plot_learning_curves(run_dir)` writes ``RUN_DIR/plots/learning_curves.png`` (atomically):
+cheese per episode, caught rate and steps per episode, each with a trailing rolling mean.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from mousesim.errors import UsageError
+
+REQUIRED = ("episode", "steps", "cheese", "caught")
+PLOT_DIR = "plots"
+PLOT_NAME = "learning_curves.png"
+
+
+class PlotError(UsageError):
+    """A run directory whose metrics cannot be plotted (one line naming the file)."""
+
+
+def read_run_metrics(run_dir: str | Path) -> dict[str, np.ndarray]:
+    """The numeric columns of ``RUN_DIR/metrics.csv``, one float array per column.
+
+    Raises:
+        PlotError: no such directory, no metrics.csv, missing columns, a malformed row or
+            no rows (one line naming the file and line).
+    """
+    run = Path(run_dir)
+    if not run.exists():
+        raise PlotError(f"{run}: no such directory")
+    if not run.is_dir():
+        raise PlotError(f"{run}: is not a directory (give the run's output directory)")
+    path = run / "metrics.csv"
+    if not path.is_file():
+        raise PlotError(f"{run}: no metrics.csv here (is it a `mousesim run` output directory?)")
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise PlotError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    if not rows:
+        raise PlotError(f"{path}: empty file (no header)")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise PlotError(
+            f"{path}: missing column(s) {', '.join(missing)} (not a mousesim metrics file?)"
+        )
+    body = rows[1:]
+    if not body:
+        raise PlotError(f"{path}: no episodes yet")
+    values = np.empty((len(body), len(header)))
+    for i, row in enumerate(body):
+        line = i + 2
+        if len(row) != len(header):
+            raise PlotError(f"{path}:{line}: expected {len(header)} fields, got {len(row)}")
+        for j, cell in enumerate(row):
+            try:
+                values[i, j] = float(cell)
+            except ValueError:
+                raise PlotError(f"{path}:{line}: {header[j]}: not a number ({cell!r})") from None
+    if not np.isfinite(values).all():
+        raise PlotError(f"{path}: has non-finite values")
+    return {name: values[:, j] for j, name in enumerate(header)}
+
+
+def rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over the last `window` values (fewer at the start), same length as x."""
+    x = np.asarray(x, dtype=np.float64)
+    if window < 1:
+        raise ValueError("window must be >= 1")
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    idx = np.arange(1, len(x) + 1)
+    lo = np.maximum(idx - window, 0)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def default_window(n: int) -> int:
+    """A tenth of the run, between 3 and 50 episodes (never more than the run)."""
+    return int(max(1, min(n, max(3, min(50, n // 10)))))
+
+
+def plot_learning_curves(run_dir: str | Path, *, window: int | None = None) -> Path:
+    """Draw the run's learning curves to ``RUN_DIR/plots/learning_curves.png``.
+
+    Args:
+        run_dir: a `mousesim run` output directory (needs metrics.csv).
+        window: episodes in the rolling mean (default: a tenth of the run, 1 to 50).
+
+    Returns:
+        The PNG written.
+
+    Raises:
+        PlotError: see `read_run_metrics`.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    from mousesim.io.atomic import write_bytes
+
+    run = Path(run_dir)
+    m = read_run_metrics(run)
+    ep = m["episode"]
+    n = len(ep)
+    win = window or default_window(n)
+    fig = Figure(figsize=(8.0, 7.5), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(3, 1, sharex=True)
+    panels = (
+        ("cheese", "cheese per episode", "#d9a400", False),
+        ("caught", "caught rate", "#c8383a", True),
+        ("steps", "steps per episode", "#3a6fc8", False),
+    )
+    marker = "o" if n <= 40 else None  # a short run: show each episode's point
+    for ax, (col, label, color, rate) in zip(axes, panels, strict=True):
+        y = m[col]
+        if rate:
+            # 0/1 per episode: dots at the bottom and top, the rate as the rolling mean.
+            ax.scatter(ep, y, s=6 if n > 40 else 14, color=color, alpha=0.35, linewidths=0)
+            ax.set_ylim(-0.05, 1.05)
+        else:
+            ax.plot(
+                ep,
+                y,
+                color=color,
+                alpha=0.35,
+                linewidth=0.8,
+                marker=marker,
+                markersize=3,
+                label="per episode",
+            )
+            ax.set_ylim(0, max(1.0, float(y.max())) * 1.05)
+        ax.plot(ep, rolling_mean(y, win), color=color, linewidth=2.0, label=f"mean of last {win}")
+        ax.set_ylabel(label)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8, framealpha=0.85, edgecolor="none")
+    axes[-1].set_xlabel("episode")
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle(_title(run, n))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    out = run / PLOT_DIR / PLOT_NAME
+    out.parent.mkdir(exist_ok=True)
+    write_bytes(out, buf.getvalue())
+    return out
+
+
+def _title(run: Path, n: int) -> str:
+    title = f"{run.resolve().name}: {n} episodes"
+    try:
+        s = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        title += f", seed {s['seed']}, config {s['config_hash']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # the title is a courtesy; metrics.csv alone is enough to plot
+    return title
+
+
+__all__ = ["PlotError", "plot_learning_curves", "read_run_metrics", "rolling_mean"]

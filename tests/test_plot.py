@@ -1,0 +1,106 @@
+"""`mousesim plot`: learning curves of a finished run, and its one-line errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from mousesim.plot import PlotError, default_window, read_run_metrics, rolling_mean
+
+from .conftest import cli
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plots") / "run"
+    r = cli("run", "--episodes", "5", "--set", "world.max_steps=60", "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def _copy(run, tmp_path):
+    dst = tmp_path / "run"
+    shutil.copytree(run, dst)
+    return dst
+
+
+def test_plot_writes_a_png_of_the_learning_curves(tiny_run, tmp_path):
+    from PIL import Image
+
+    run = _copy(tiny_run, tmp_path)
+    r = cli("plot", run)
+    assert r.returncode == 0, r.stderr
+    png = run / "plots" / "learning_curves.png"
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size[0] > 400 and im.size[1] > 400
+    assert [p.name for p in (run / "plots").iterdir()] == ["learning_curves.png"]  # no temp left
+    assert str(png) in r.stderr
+
+
+def test_rolling_mean_is_a_trailing_mean():
+    assert np.allclose(rolling_mean(np.array([0.0, 1, 2, 3]), 2), [0, 0.5, 1.5, 2.5])
+    assert np.allclose(rolling_mean(np.array([4.0, 0, 2]), 10), [4, 2, 2])
+    assert default_window(5) == 3 and default_window(200) == 20 and default_window(5000) == 50
+    assert default_window(1) == 1
+
+
+def test_read_run_metrics_reads_every_column(tiny_run):
+    m = read_run_metrics(tiny_run)
+    assert np.array_equal(m["episode"], np.arange(1, 6))
+    assert set(np.unique(m["caught"])) <= {0.0, 1.0}
+    assert (m["steps"] <= 60).all()
+
+
+def _break(run, text):
+    (run / "metrics.csv").write_text(text)
+
+
+@pytest.mark.parametrize(
+    "kind, needle",
+    [
+        ("missing dir", "no such directory"),
+        ("no metrics", "no metrics.csv"),
+        ("not a number", "metrics.csv:3: cheese: not a number"),
+        ("short row", "metrics.csv:2: expected"),
+        ("missing column", "missing column(s) caught"),
+        ("header only", "no episodes yet"),
+        ("empty", "empty file"),
+    ],
+)
+def test_bad_run_dirs_are_one_line_errors(tiny_run, tmp_path, kind, needle):
+    run = _copy(tiny_run, tmp_path)
+    header = "episode,steps,cheese,caught\n"
+    if kind == "missing dir":
+        run = tmp_path / "nope"
+    elif kind == "no metrics":
+        (run / "metrics.csv").unlink()
+    elif kind == "not a number":
+        _break(run, header + "1,10,0,1\n2,10,x,0\n")
+    elif kind == "short row":
+        _break(run, header + "1,10,0\n")
+    elif kind == "missing column":
+        _break(run, "episode,steps,cheese\n1,10,0\n")
+    elif kind == "header only":
+        _break(run, header)
+    else:
+        _break(run, "")
+    with pytest.raises(PlotError) as err:
+        read_run_metrics(run)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_plot_command_on_a_bad_run_exits_2_and_keeps_the_old_png(tiny_run, tmp_path):
+    run = _copy(tiny_run, tmp_path)
+    assert cli("plot", run).returncode == 0
+    png = run / "plots" / "learning_curves.png"
+    before = png.read_bytes()
+    _break(run, "episode,steps,cheese,caught\n1,10,oops,0\n")
+    r = cli("plot", run)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "metrics.csv:2" in lines[0]
+    assert png.read_bytes() == before
+    r = cli("plot", tmp_path / "nowhere")
+    assert r.returncode == 2 and "no such directory" in r.stderr
