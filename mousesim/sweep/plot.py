@@ -42,7 +42,7 @@ def sweep_png(sweep: Sweep, rows: list[dict[str, Any]]) -> bytes:
     episodes = sorted({r["episodes"] for r in rows if r["episodes"] is not None})
     ep_text = ", ".join(map(str, episodes)) if episodes else "?"
     fig.suptitle(
-        f"sweep {sweep.name}: {len(rows)} runs\n"
+        f"{sweep.name}: {len(rows)} runs\n"
         f"{len(sweep.seeds)} seeds per point, {ep_text} episodes per run",
         fontsize=11,
     )
