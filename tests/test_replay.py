@@ -263,3 +263,52 @@ def test_replay_window_without_display_exits_2_with_gif_hint(recorded):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "--gif" in lines[0] and "Traceback" not in r.stderr
+
+
+# -- through `mousesim run` -----------------------------------------------------------------
+def _run_has_record_flag() -> bool:
+    import argparse
+
+    from mousesim.commands import run
+
+    p = argparse.ArgumentParser()
+    run.add_arguments(p)
+    return any("--record-episodes" in a.option_strings for a in p._actions)
+
+
+needs_record_flag = pytest.mark.skipif(
+    not _run_has_record_flag(), reason="mousesim run has no --record-episodes yet (issue 8 patch)"
+)
+
+
+@needs_record_flag
+def test_run_records_the_chosen_episodes_and_they_replay(tmp_path):
+    import csv
+
+    out = tmp_path / "run"
+    args = ["--episodes", "4", "--set", "world.max_steps=60", "--out", out, "--quiet"]
+    r = cli("run", *args, "--record-episodes", "2,last")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (out / "replays").iterdir()) == ["episode-2.npz", "episode-4.npz"]
+    rows = list(csv.DictReader(open(out / "metrics.csv")))
+    for n in (2, 4):
+        rep = load_replay(replay_path(out, n))
+        assert rep.steps == int(rows[n - 1]["steps"])
+        assert rep.rewards[:, 0].sum() == pytest.approx(float(rows[n - 1]["return_cheese"]))
+    # The same run without recording writes the same metrics, byte for byte.
+    plain = tmp_path / "plain"
+    assert cli("run", *args[:-3], "--out", plain, "--quiet").returncode == 0
+    assert (plain / "metrics.csv").read_bytes() == (out / "metrics.csv").read_bytes()
+    assert not (plain / "replays").exists()
+
+
+@needs_record_flag
+def test_run_with_a_bad_episode_list_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    r = cli("run", "--episodes", "3", "--out", out, "--record-episodes", "1,7", "--quiet")
+    assert r.returncode == 2
+    assert (
+        r.stderr.strip()
+        == "error: --record-episodes: episode 7 is outside this run's episodes 1..3"
+    )
+    assert not out.exists()
