@@ -21,8 +21,8 @@ from mousesim.io.results import load_brain  # noqa: E402
 from mousesim.render import palette as pal  # noqa: E402
 from mousesim.render.app import App  # noqa: E402
 from mousesim.render.controls import BINDINGS, STEP_LADDER  # noqa: E402
-from mousesim.render.draw import draw_world, ring_points  # noqa: E402
-from mousesim.render.layout import Layout  # noqa: E402
+from mousesim.render.draw import draw_world, ring_geometry, ring_points  # noqa: E402
+from mousesim.render.layout import ring_area  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 from mousesim.world.kernels import C_EATEN, C_STEP  # noqa: E402
 
@@ -91,10 +91,7 @@ def test_screenshot_shows_world_and_rings_where_the_layout_puts_them(tmp_path):
 
     # Each expert's ring: every neuron is a dot on the ring's circle, coloured by its rate.
     for e, rect in enumerate(layout.rings):
-        body = Layout.body(rect)
-        area = pygame.Rect(body.x, body.y, body.w, body.h - 20)
-        radius = min(area.w, area.h) * 0.38
-        pts = ring_points(app.sim.brain.rates.shape[1], area.centerx, area.centery, radius)
+        pts = ring_points(app.sim.brain.rates.shape[1], *ring_geometry(ring_area(rect)))
         colours = {tuple(px[int(x), int(y)]) for x, y in pts}
         assert pal.PANEL not in colours, f"ring {e} has a neuron missing"
         assert len(colours) > 3, f"ring {e} shows no activity pattern"

@@ -25,23 +25,29 @@ from mousesim.render import palette as pal
 class TextCache:
     """Rendered text surfaces keyed by (text, size, colour); fonts are made once per size.
 
-    Most labels repeat every frame, and rendering text is the costliest thing a
-    frame would otherwise do."""
+    Most labels repeat every frame, and rendering text is the costliest thing a frame would
+    otherwise do. Text uses pygame's bundled font through `pygame.freetype` (crisper spacing
+    at small sizes than `pygame.font`), so pictures look the same on every machine. Sizes
+    are in `pygame.font.Font(None, size)` units, as in `palette.FONT_*`."""
 
     def __init__(self, max_items: int = 1024) -> None:
-        if not pygame.font.get_init():
-            pygame.font.init()
-        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        import pygame.freetype
+
+        if not pygame.freetype.get_init():
+            pygame.freetype.init()
+        self._ft = pygame.freetype
+        self._fonts: dict[int, pygame.freetype.Font] = {}
         self._surfaces: dict[tuple, pygame.Surface] = {}
         self._max = max_items
 
-    def font(self, size: int, bold: bool = False) -> pygame.font.Font:
-        key = (size, bold)
-        f = self._fonts.get(key)
+    def font(self, size: int) -> pygame.freetype.Font:
+        f = self._fonts.get(size)
         if f is None:
-            f = pygame.font.Font(None, size)
-            f.bold = bold
-            self._fonts[key] = f
+            # pygame.font scales its default font by 0.6875; match it so sizes mean the same.
+            f = self._ft.Font(None, max(6, round(size * 0.6875)))
+            f.pad = True  # a constant line height, so rows of text line up
+            f.kerning = False  # the bundled font's kerning pairs look worse than none
+            self._fonts[size] = f
         return f
 
     def render(
@@ -56,7 +62,8 @@ class TextCache:
         if s is None:
             if len(self._surfaces) >= self._max:
                 self._surfaces.clear()  # numbers change every frame; a full reset is the simple bound
-            s = self.font(size, bold).render(text, True, color)
+            style = self._ft.STYLE_STRONG if bold else self._ft.STYLE_DEFAULT
+            s = self.font(size).render(text, color, style=style)[0]
             self._surfaces[key] = s
         return s
 
@@ -128,22 +135,22 @@ def _draw_predator(
     surface: pygame.Surface, c: tuple[float, float], cell: int, h: int | None
 ) -> None:
     cx, cy = c
-    r = cell * 0.42
-    # Ears first, so the head covers their base.
+    r = cell * 0.4
     dx, dy = _heading_vec(h if h is not None else 2)
     px, py = -dy, dx
+    # Pointed ears first, so the head covers their base: a cat's head, facing its heading.
     for side in (-1, 1):
-        bx, by = cx + (dx * 0.35 + px * side * 0.55) * r, cy + (dy * 0.35 + py * side * 0.55) * r
-        tip = (cx + (dx * 0.9 + px * side * 0.85) * r, cy + (dy * 0.9 + py * side * 0.85) * r)
-        base1 = (bx + px * side * 0.35 * r, by + py * side * 0.35 * r)
-        base2 = (bx - dx * 0.5 * r, by - dy * 0.5 * r)
-        pygame.draw.polygon(surface, pal.PREDATOR_DARK, [tip, base1, base2])
+        tip = (cx + (dx * 0.75 + px * side * 1.05) * r, cy + (dy * 0.75 + py * side * 1.05) * r)
+        base1 = (cx + (dx * 0.7 + px * side * 0.2) * r, cy + (dy * 0.7 + py * side * 0.2) * r)
+        base2 = (cx + (-dx * 0.1 + px * side * 0.95) * r, cy + (-dy * 0.1 + py * side * 0.95) * r)
+        pygame.draw.polygon(surface, pal.PREDATOR, [tip, base1, base2])
     pygame.draw.circle(surface, pal.PREDATOR, (int(cx), int(cy)), int(r))
+    pygame.draw.circle(surface, pal.PREDATOR_DARK, (int(cx), int(cy)), int(r), max(1, cell // 16))
     if cell >= 12:
         eye = max(1, int(cell * 0.07))
         for side in (-1, 1):
-            ex = cx + (dx * 0.4 + px * side * 0.35) * r
-            ey = cy + (dy * 0.4 + py * side * 0.35) * r
+            ex = cx + (dx * 0.35 + px * side * 0.38) * r
+            ey = cy + (dy * 0.35 + py * side * 0.38) * r
             pygame.draw.circle(surface, (255, 236, 160), (int(ex), int(ey)), eye)
 
 
@@ -246,6 +253,11 @@ def draw_world(
     return board
 
 
+def ring_geometry(rect: pygame.Rect) -> tuple[int, int, float]:
+    """(centre x, centre y, radius) of the ring `draw_ring` draws in `rect`."""
+    return rect.centerx, rect.centery, min(rect.w, rect.h) * 0.38
+
+
 def ring_points(n: int, cx: float, cy: float, radius: float) -> np.ndarray:
     """Screen positions [n, 2] of neurons with preferred angles 2 pi i / n (0 at the top,
     counter-clockwise = to the left)."""
@@ -311,9 +323,7 @@ def draw_ring(
         color: the expert's colour (arrow, marker); lut: uint8[256, 3] rate colours.
     """
     n = len(rates) if rates is not None else neurons
-    size = min(rect.w, rect.h)
-    cx, cy = rect.centerx, rect.centery
-    radius = size * 0.38
+    cx, cy, radius = ring_geometry(rect)
     dot = max(2, min(7, int(math.pi * radius / n * 0.75)))
     pygame.draw.circle(surface, pal.PANEL_EDGE, (cx, cy), int(radius), width=1)
     pygame.draw.circle(surface, pal.PANEL_EDGE, (cx, cy), int(radius * 0.5), width=1)
@@ -373,7 +383,7 @@ def draw_motor(
         if chosen:
             pygame.draw.rect(surface, pal.TEXT, (x - 2, top - 2, bw + 4, full + 4), 2, 4)
         # The probability sits above the bar, or inside it when the bar is nearly full.
-        if h < full - 16:
+        if h < full - 16 or h < 16:
             pos, col_p, anchor = (x + bw // 2, base - h - 2), pal.TEXT, "midbottom"
         else:
             pos, col_p, anchor = (x + bw // 2, base - h + 3), pal.BG, "midtop"

@@ -27,6 +27,7 @@ MARGIN = 10
 TITLE_H = 40
 BOTTOM_H = 66
 PANEL_TITLE_H = 24  # the label strip at the top of a panel
+RING_LINE_H = 18  # each of the two text lines under a ring
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ class Layout:
         )
 
 
+def ring_area(panel: pygame.Rect) -> pygame.Rect:
+    """Where a ring panel draws its ring: its body minus two text lines at the bottom."""
+    body = Layout.body(panel)
+    return pygame.Rect(body.x, body.y, body.w, body.h - 2 * RING_LINE_H)
+
+
 def _split_h(r: pygame.Rect, fractions: list[float], gap: int) -> list[pygame.Rect]:
     """Split a rect left to right by fractions of its width (gaps between parts)."""
     usable = r.w - gap * (len(fractions) - 1)
@@ -76,9 +83,12 @@ def compute_layout(size: tuple[int, int], n_experts: int) -> Layout:
     world = pygame.Rect(body.x, body.y, side, side)
     right = pygame.Rect(world.right + m, body.y, body.right - world.right - m, side)
 
-    ring_h = int(right.h * 0.38)
-    mid_h = int(right.h * 0.23)
-    read_h = int(right.h * 0.18)
+    # The stats row keeps room for its four lines; the other rows share what is left.
+    low_h = max(104, int(right.h * 0.16))
+    rest = right.h - low_h - 3 * m
+    ring_h = int(rest * 0.48)
+    mid_h = int(rest * 0.29)
+    read_h = rest - ring_h - mid_h
     y = right.y
     ring_row = pygame.Rect(right.x, y, right.w, ring_h)
     y += ring_h + m

@@ -20,20 +20,26 @@ from mousesim.render.draw import (
     draw_world,
     egocentric_order,
 )
-from mousesim.render.layout import Layout
+from mousesim.render.layout import RING_LINE_H, Layout, ring_area
 from mousesim.render.session import SessionStats
 from mousesim.sim.simulation import Simulation
 from mousesim.world.kernels import C_EATEN, C_STEP
 
 SPARK_EPISODES = 100
+HINTS = (  # the longest that fits the message panel is shown
+    "H help   Space pause   N step   +/- speed   R new episode   L learning   S save   Q quit",
+    "H help   Space pause   N step   +/- speed   R new episode   L learning   S save",
+    "H help   Space pause   N step   +/- speed",
+    "H: help",
+)
 
 
 def _deg(a: float) -> str:
-    """An egocentric angle as words: '30 deg left', '45 deg right', 'ahead'."""
+    """An egocentric angle in words: '30° left', '45° right', 'ahead'."""
     d = math.degrees(a)
     if abs(d) < 0.5:
         return "ahead"
-    return f"{abs(d):.0f} deg {'left' if d > 0 else 'right'}"
+    return f"{abs(d):.0f}° {'left' if d > 0 else 'right'}"
 
 
 class View:
@@ -46,17 +52,41 @@ class View:
         self.colors = [pal.target_color(t) for t in sim.expert_targets]
         self.luts = [pal.rate_lut(c) for c in self.colors]
         self.div_lut = pal.diverging_lut()
-        n = sim.brain.rates.shape[1]
-        self.order = egocentric_order(n)
+        self.order = egocentric_order(sim.brain.rates.shape[1])
         self.r_max = float(sim.cfg.brain.ring.r_max)
         self._overlay: pygame.Surface | None = None
 
     # -- helpers -----------------------------------------------------------------------
+    def _fit(self, text: str, max_w: int, size: int, bold: bool = False) -> tuple[str, int]:
+        """(text, size) that fits `max_w` pixels: a smaller size first, then an ellipsis."""
+        for s in (size, pal.FONT_SMALL):
+            if self.text.render(text, s, pal.TEXT, bold).get_width() <= max_w:
+                return text, s
+        size = min(size, pal.FONT_SMALL)
+        while len(text) > 1 and self.text.font(size).get_rect(text + "…").w > max_w:
+            text = text[:-1]
+        return text.rstrip() + "…", size
+
+    def _label(
+        self,
+        surface: pygame.Surface,
+        text: str,
+        pos: tuple[int, int],
+        max_w: int,
+        size: int = pal.FONT_NORMAL,
+        color: pal.Color = pal.TEXT,
+        *,
+        bold: bool = False,
+        anchor: str = "topleft",
+    ) -> pygame.Rect:
+        text, size = self._fit(text, max_w, size, bold)
+        return self.text.blit(surface, text, pos, size, color, bold=bold, anchor=anchor)
+
     def _panel(self, surface: pygame.Surface, rect: pygame.Rect, title: str, color=pal.TEXT_DIM):
         pygame.draw.rect(surface, pal.PANEL, rect, border_radius=6)
         pygame.draw.rect(surface, pal.PANEL_EDGE, rect, width=1, border_radius=6)
         if title:
-            self.text.blit(surface, title, (rect.x + 10, rect.y + 6), pal.FONT_NORMAL, color)
+            self._label(surface, title, (rect.x + 10, rect.y + 6), rect.w - 20, color=color)
 
     def _badge(self, surface, right: int, y: int, label: str, fg, bg) -> int:
         s = self.text.render(label, pal.FONT_NORMAL, fg, bold=True)
@@ -75,23 +105,38 @@ class View:
         ui: UiState,
         stats: SessionStats,
     ) -> None:
+        """Draw every panel of one frame."""
         surface.fill(pal.BG)
         self.draw_title(surface, layout, sim, ui)
         self.draw_world_panel(surface, layout, sim, stats)
         for e, rect in enumerate(layout.rings):
             self.draw_ring_panel(surface, rect, sim, e)
         self.draw_motor_panel(surface, layout.motor, sim, stats)
-        self.draw_gate_panel(surface, layout.gate, sim)
+        self.draw_gate_panel(surface, layout.gate, sim, stats)
         self.draw_readouts(surface, layout.readouts, sim)
         self.draw_stats(surface, layout.stats, sim, ui, stats)
         self.draw_spark(surface, layout.spark, stats)
         self.draw_slider(surface, layout, sim, ui)
         self.draw_message(surface, layout.message, ui)
         if ui.show_help:
-            self.draw_help(surface, layout)
+            self.draw_help(surface)
 
     def draw_title(self, surface, layout: Layout, sim: Simulation, ui: UiState) -> None:
         r = layout.title
+        y = r.centery - 13
+        right = r.right
+        spf = ui.steps_per_frame
+        right = self._badge(
+            surface, right, y, f"{spf} step{'s' if spf > 1 else ''}/frame", pal.TEXT, pal.PANEL_EDGE
+        )
+        if sim.learning:
+            right = self._badge(surface, right, y, "learning on", pal.BG, pal.GOOD)
+        else:
+            right = self._badge(surface, right, y, "learning off", pal.TEXT, (110, 62, 62))
+        if ui.paused:
+            right = self._badge(surface, right, y, "PAUSED", pal.BG, pal.WARN)
+        else:
+            right = self._badge(surface, right, y, "running", pal.TEXT, (40, 70, 110))
         x = self.text.blit(
             surface,
             "mousesim",
@@ -102,23 +147,14 @@ class View:
             anchor="midleft",
         ).right
         sub = f"{self.title}   seed {sim.seed}" if self.title else f"seed {sim.seed}"
-        self.text.blit(
-            surface, sub, (x + 14, r.centery + 1), pal.FONT_NORMAL, pal.TEXT_DIM, anchor="midleft"
+        self._label(
+            surface,
+            sub,
+            (x + 14, r.centery + 1),
+            right - x - 24,
+            color=pal.TEXT_DIM,
+            anchor="midleft",
         )
-        y = r.centery - 13
-        right = r.right
-        spf = ui.steps_per_frame
-        right = self._badge(
-            surface, right, y, f"{spf} step{'s' if spf > 1 else ''}/frame", pal.TEXT, pal.PANEL_EDGE
-        )
-        if sim.learning:
-            right = self._badge(surface, right, y, "learning on", pal.BG, pal.GOOD)
-        else:
-            right = self._badge(surface, right, y, "learning off", pal.TEXT, (90, 60, 60))
-        if ui.paused:
-            self._badge(surface, right, y, "PAUSED", pal.BG, pal.WARN)
-        else:
-            self._badge(surface, right, y, "running", pal.TEXT, (40, 70, 110))
 
     def draw_world_panel(self, surface, layout: Layout, sim: Simulation, stats: SessionStats):
         r = layout.world
@@ -137,16 +173,13 @@ class View:
         )
 
     def draw_ring_panel(self, surface, rect: pygame.Rect, sim: Simulation, e: int) -> None:
-        name = sim.expert_names[e]
         color = self.colors[e]
-        self._panel(surface, rect, f"{name} ring", color)
+        self._panel(surface, rect, f"{sim.expert_names[e]} ring", color)
         b = sim.brain
         bearing, dist, visible = sim.buffers.percept[e]
-        body = Layout.body(rect)
-        ring_area = pygame.Rect(body.x, body.y, body.w, body.h - 20)
         draw_ring(
             surface,
-            ring_area,
+            ring_area(rect),
             b.rates[e],
             float(b.decoded[e, 0]),
             float(b.decoded[e, 1]),
@@ -157,23 +190,26 @@ class View:
             lut=self.luts[e],
         )
         amp = float(b.decoded[e, 1])
-        bump = _deg(float(b.decoded[e, 0])) if amp > 1e-3 else "no bump"
-        self.text.blit(
+        bump = f"bump {_deg(float(b.decoded[e, 0]))}" if amp > 1e-3 else "no bump (silent ring)"
+        target = sim.expert_targets[e]
+        if visible:
+            line, col = f"{target} {_deg(float(bearing))}, {dist:.0f} cells", color
+        elif dist < 1e8:
+            line, col = f"{target} out of range: remembering", pal.TEXT_DIM
+        else:
+            line, col = f"no {target} on the map", pal.TEXT_FAINT
+        cx, w = rect.centerx, rect.w - 16
+        self._label(
             surface,
-            f"bump {bump}",
-            (rect.right - 10, rect.y + 7),
+            bump,
+            (cx, rect.bottom - 6 - RING_LINE_H),
+            w,
             pal.FONT_SMALL,
             pal.TEXT,
-            anchor="topright",
+            anchor="midbottom",
         )
-        if visible:
-            line, col = f"{sim.expert_targets[e]} {_deg(float(bearing))}, {dist:.0f} cells", color
-        elif dist < 1e8:
-            line, col = "out of sight: the ring remembers", pal.TEXT_DIM
-        else:
-            line, col = f"no {sim.expert_targets[e]} on the map", pal.TEXT_FAINT
-        self.text.blit(
-            surface, line, (rect.centerx, rect.bottom - 8), pal.FONT_SMALL, col, anchor="midbottom"
+        self._label(
+            surface, line, (cx, rect.bottom - 6), w, pal.FONT_SMALL, col, anchor="midbottom"
         )
 
     def draw_motor_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
@@ -189,39 +225,55 @@ class View:
         b = sim.brain
         draw_motor(surface, Layout.body(rect), b.drive, b.probs, stats.last_action, self.text)
 
-    def draw_gate_panel(self, surface, rect: pygame.Rect, sim: Simulation) -> None:
-        self._panel(surface, rect, "gate (from focus)")
+    def draw_gate_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
+        """Per expert: its gate weight (set by the focus slider) and its running mean reward."""
+        self._panel(surface, rect, "gate  ·  mean reward")
         body = Layout.body(rect)
         b = sim.brain
         n = len(sim.expert_names)
-        row_h = min(34, max(18, (body.h - 22) // max(n, 1)))
-        label_w = 84
+        row_h = min(30, max(16, (body.h - 20) // max(n, 1)))
+        label_w = min(92, body.w // 3)
+        reward_w = 58
         for k in range(n):
             y = body.y + 4 + k * row_h
-            self.text.blit(
-                surface, sim.expert_names[k], (body.x, y + 2), pal.FONT_NORMAL, self.colors[k]
+            self._label(
+                surface,
+                sim.expert_names[k],
+                (body.x, y),
+                label_w - 6,
+                pal.FONT_NORMAL,
+                self.colors[k],
             )
-            bar = pygame.Rect(body.x + label_w, y + 2, body.w - label_w - 46, 14)
+            bar = pygame.Rect(body.x + label_w, y + 2, body.w - label_w - reward_w - 44, 12)
             pygame.draw.rect(surface, pal.FLOOR, bar, border_radius=4)
             g = float(b.gate[k])
-            fill = bar.copy()
-            fill.w = int(bar.w * min(1.0, max(0.0, g)))
+            fill = pygame.Rect(bar.x, bar.y, int(bar.w * min(1.0, max(0.0, g))), bar.h)
             if fill.w > 0:
                 pygame.draw.rect(surface, self.colors[k], fill, border_radius=4)
             self.text.blit(
                 surface,
                 f"{g:.2f}",
-                (body.right, y + 1),
+                (bar.right + 38, y),
                 pal.FONT_NORMAL,
                 pal.TEXT,
                 anchor="topright",
             )
+            r = float(stats.mean_reward[k])
+            self.text.blit(
+                surface,
+                f"{r:+.3f}",
+                (body.right, y),
+                pal.FONT_NORMAL,
+                pal.GOOD if r > 0 else pal.TEXT_DIM,
+                anchor="topright",
+            )
         driver = int(b.driver[0])
         if 0 <= driver < n:
-            self.text.blit(
+            self._label(
                 surface,
                 f"last action driven by: {sim.expert_names[driver]}",
                 (body.x, body.bottom),
+                body.w,
                 pal.FONT_SMALL,
                 pal.TEXT_DIM,
                 anchor="bottomleft",
@@ -232,20 +284,22 @@ class View:
         body = Layout.body(rect)
         readout = sim.brain.readout
         n_exp = readout.shape[0]
-        label_w = 84
+        label_w = min(92, body.w // 4)
         tick_h = 14
         gap = 4
-        row_h = max(6, (body.h - tick_h - gap * (n_exp - 1)) // n_exp)
+        row_h = max(3, (body.h - tick_h - gap * (n_exp - 1)) // n_exp)
         vmax = float(np.max(np.abs(readout))) or 1.0
         hm_x = body.x + label_w
         hm_w = body.w - label_w
+        size = pal.FONT_NORMAL if row_h >= 20 else pal.FONT_SMALL
         for k in range(n_exp):
             y = body.y + k * (row_h + gap)
-            self.text.blit(
+            self._label(
                 surface,
                 sim.expert_names[k],
                 (body.x, y + row_h // 2),
-                pal.FONT_NORMAL,
+                label_w - 6,
+                size,
                 self.colors[k],
                 anchor="midleft",
             )
@@ -258,13 +312,8 @@ class View:
                 order=self.order,
             )
         ty = body.bottom - tick_h + 2
-        for frac, label in (
-            (0.0, "behind"),
-            (0.25, "left"),
-            (0.5, "ahead"),
-            (0.75, "right"),
-            (1.0, "behind"),
-        ):
+        ticks = ((0.0, "behind"), (0.25, "left"), (0.5, "ahead"), (0.75, "right"), (1.0, "behind"))
+        for frac, label in ticks:
             anchor = "topleft" if frac == 0 else ("topright" if frac == 1 else "midtop")
             self.text.blit(
                 surface,
@@ -282,29 +331,33 @@ class View:
         body = Layout.body(rect)
         c = sim.world.counters
         speed = stats.steps_per_s()
-        left = [
+        items = [
             ("episode", f"{sim.episode + 1}"),
+            ("sim speed", "paused" if ui.paused else f"{speed:,.0f} steps/s"),
             ("step", f"{int(c[C_STEP])} / {sim.wparams.max_steps}"),
+            ("steps/frame", f"{ui.steps_per_frame}"),
             ("cheese", f"{int(c[C_EATEN])}"),
+            ("learning", "on" if sim.learning else "off"),
             ("caught", f"{stats.caught} of {stats.episodes}"),
         ]
-        right = [
-            (f"reward {n}", f"{stats.mean_reward[k]:+.3f}") for k, n in enumerate(sim.expert_names)
-        ]
-        right += [
-            ("sim speed", f"{speed:,.0f} steps/s" if not ui.paused else "paused"),
-            ("steps/frame", f"{ui.steps_per_frame}"),
-        ]
-        line_h = max(17, min(22, body.h // max(len(left), len(right), 1)))
-        col_w = body.w // 2
-        for col, items in enumerate((left, right)):
-            x = body.x + col * col_w
-            for i, (k, v) in enumerate(items):
-                y = body.y + i * line_h
-                self.text.blit(surface, k, (x, y), pal.FONT_SMALL, pal.TEXT_DIM)
-                self.text.blit(
-                    surface, v, (x + col_w - 12, y), pal.FONT_SMALL, pal.TEXT, anchor="topright"
-                )
+        rows = (len(items) + 1) // 2
+        line_h = max(14, min(22, (body.h + 4) // rows))
+        col_w = (body.w - 16) // 2
+        for i, (k, v) in enumerate(items):
+            x = body.x + (i % 2) * (col_w + 16)
+            y = body.y + (i // 2) * line_h
+            if y + line_h > rect.bottom:
+                break
+            key_w = self.text.blit(surface, k, (x, y), pal.FONT_SMALL, pal.TEXT_DIM).w
+            self._label(
+                surface,
+                v,
+                (x + col_w, y),
+                col_w - key_w - 8,
+                pal.FONT_SMALL,
+                pal.TEXT,
+                anchor="topright",
+            )
 
     def draw_spark(self, surface, rect: pygame.Rect, stats: SessionStats) -> None:
         self._panel(surface, rect, "cheese per episode")
@@ -325,8 +378,14 @@ class View:
             )
         else:
             note = "no finished episode yet"
-        self.text.blit(
-            surface, note, (body.x, body.bottom), pal.FONT_SMALL, pal.TEXT_DIM, anchor="bottomleft"
+        self._label(
+            surface,
+            note,
+            (body.x, body.bottom),
+            body.w,
+            pal.FONT_SMALL,
+            pal.TEXT_DIM,
+            anchor="bottomleft",
         )
 
     def draw_slider(self, surface, layout: Layout, sim: Simulation, ui: UiState) -> None:
@@ -359,7 +418,7 @@ class View:
             pal.CHEESE,
             anchor="midleft",
         )
-        # The track shades from predator to cheese; the part left of the knob is dimmed.
+        # The track shades from predator (0) to cheese (1).
         steps = 24
         for i in range(steps):
             x0 = t.x + t.w * i // steps
@@ -367,14 +426,17 @@ class View:
             col = pal.mix(pal.PREDATOR, pal.CHEESE, (i + 0.5) / steps)
             pygame.draw.rect(surface, pal.mix(pal.PANEL, col, 0.75), (x0, t.y, x1 - x0, t.h))
         kx = t.x + round(f * t.w)
-        knob_col = pal.mix(pal.PREDATOR, pal.CHEESE, f)
         pygame.draw.circle(surface, pal.BG, (kx, t.centery), 12)
-        pygame.draw.circle(surface, pal.TEXT if ui.dragging else knob_col, (kx, t.centery), 10)
+        knob = pal.TEXT if ui.dragging else pal.mix(pal.PREDATOR, pal.CHEESE, f)
+        pygame.draw.circle(surface, knob, (kx, t.centery), 10)
         pygame.draw.circle(surface, pal.TEXT, (kx, t.centery), 10, width=2)
 
     def draw_message(self, surface, rect: pygame.Rect, ui: UiState) -> None:
         self._panel(surface, rect, "")
-        hint = "H help   Space pause   N step   +/- speed   R new episode   L learning   S save"
+        w = rect.w - 24
+        for hint in HINTS:
+            if self.text.render(hint, pal.FONT_SMALL, pal.TEXT_DIM).get_width() <= w:
+                break
         self.text.blit(
             surface,
             hint,
@@ -384,34 +446,45 @@ class View:
             anchor="bottomleft",
         )
         if ui.message and time.monotonic() < ui.message_until:
-            self.text.blit(
-                surface, ui.message, (rect.x + 12, rect.y + 10), pal.FONT_NORMAL, pal.ACCENT
+            self._label(
+                surface, ui.message, (rect.x + 12, rect.y + 10), w, pal.FONT_NORMAL, pal.ACCENT
             )
         else:
-            legend = "rings: arrow = decoded bump, dot = true bearing (hidden out of sight)"
-            self.text.blit(
-                surface, legend, (rect.x + 12, rect.y + 12), pal.FONT_SMALL, pal.TEXT_FAINT
+            legend = "rings: arrow = decoded bump; dot = the target's sensed bearing"
+            self._label(
+                surface, legend, (rect.x + 12, rect.y + 12), w, pal.FONT_SMALL, pal.TEXT_FAINT
             )
 
-    def draw_help(self, surface, layout: Layout) -> None:
+    def draw_help(self, surface) -> None:
         w, h = surface.get_size()
         if self._overlay is None or self._overlay.get_size() != (w, h):
             self._overlay = pygame.Surface((w, h), pygame.SRCALPHA)
-            self._overlay.fill((8, 9, 12, 190))
+            self._overlay.fill((8, 9, 12, 200))
         surface.blit(self._overlay, (0, 0))
         rows = [(b.label, b.help) for b in BINDINGS] + [MOUSE_HELP]
-        line_h = 30
-        box = pygame.Rect(0, 0, 560, 90 + line_h * len(rows))
+        line_h = max(20, min(30, (h - 120) // len(rows)))
+        size = pal.FONT_LARGE if line_h >= 26 else pal.FONT_NORMAL
+        key_w = max(self.text.render(k, size, pal.ACCENT, True).get_width() for k, _ in rows)
+        text_w = max(self.text.render(t, size, pal.TEXT).get_width() for _, t in rows)
+        box = pygame.Rect(0, 0, key_w + text_w + 100, 84 + line_h * len(rows))
         box.center = (w // 2, h // 2)
         pygame.draw.rect(surface, pal.PANEL, box, border_radius=10)
         pygame.draw.rect(surface, pal.ACCENT, box, width=2, border_radius=10)
         self.text.blit(
             surface, "keys", (box.x + 24, box.y + 18), pal.FONT_TITLE, pal.TEXT, bold=True
         )
+        self.text.blit(
+            surface,
+            "H closes",
+            (box.right - 24, box.y + 22),
+            pal.FONT_NORMAL,
+            pal.TEXT_FAINT,
+            anchor="topright",
+        )
         for i, (key, what) in enumerate(rows):
-            y = box.y + 64 + i * line_h
-            self.text.blit(surface, key, (box.x + 40, y), pal.FONT_LARGE, pal.ACCENT, bold=True)
-            self.text.blit(surface, what, (box.x + 170, y), pal.FONT_LARGE, pal.TEXT)
+            y = box.y + 62 + i * line_h
+            self.text.blit(surface, key, (box.x + 36, y), size, pal.ACCENT, bold=True)
+            self.text.blit(surface, what, (box.x + 60 + key_w, y), size, pal.TEXT)
 
 
 def default_title(config_path: str | None) -> str:
