@@ -230,6 +230,26 @@ class MouseSimEnv(gymnasium.Env[np.ndarray, np.int64]):
         self._clock.tick(self.metadata["render_fps"])
 
 
+def bench(steps: int = 20000, frames: int = 200, seed: int = 0) -> dict[str, float]:
+    """Speed of the bare env, for scripts/bench.py: random steps/s and rgb_array frames/s."""
+    import time
+
+    env = MouseSimEnv(render_mode="rgb_array")
+    env.reset(seed=seed)
+    actions = np.random.default_rng(seed).integers(3, size=steps)
+    t0 = time.perf_counter()
+    for a in actions:
+        _, _, terminated, truncated, _ = env.step(int(a))
+        if terminated or truncated:
+            env.reset()
+    t1 = time.perf_counter()
+    for k in range(frames):
+        env.step(k % 3)
+        env.render()
+    t2 = time.perf_counter()
+    return {"env_steps_per_s": steps / (t1 - t0), "rgb_frames_per_s": frames / (t2 - t1)}
+
+
 def register() -> None:
     """Register ``mousesim/MouseSim-v0`` (idempotent: importing twice does not re-register)."""
     if ENV_ID not in gymnasium.registry:
@@ -242,4 +262,4 @@ def register() -> None:
 
 register()
 
-__all__ = ["ENV_ID", "OBS_NAMES", "MouseSimEnv", "register", "resolve_config"]
+__all__ = ["ENV_ID", "OBS_NAMES", "MouseSimEnv", "bench", "register", "resolve_config"]
