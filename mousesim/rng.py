@@ -13,6 +13,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+import mousesim.kernel_cache  # noqa: F401  (drops stale compiled kernels before any load)
+
 # Kernel stream slots, in the order they are spawned. New streams go at the end
 # so that old seeds still replay.
 SPAWN = 0  # mouse start, cheese placement and respawn

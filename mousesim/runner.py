@@ -108,7 +108,7 @@ def execute_run(
     start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)
     sim = Simulation(cfg)  # may raise a LayoutError: still before any write
 
-    ensure_compiled(log)
+    ensure_compiled(log, step=False)
     out.mkdir(parents=True, exist_ok=True)
     if overwrite:
         for name in RUN_FILES:

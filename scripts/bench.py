@@ -1,0 +1,292 @@
+"""mousesim benchmark: every speed figure side by side, in one process, as ratios.
+
+    python scripts/bench.py            # full run (a few minutes; includes a cold compile)
+    python scripts/bench.py --quick    # about 30 s
+    python scripts/bench.py --json bench.json
+
+Each figure is the median of at least 5 repeats after a warm-up. Timings are wall-clock on
+one thread unless a line says otherwise; run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {
+    "fast_n64_steps_per_s": (">=", 300_000),
+    "fast_n256_steps_per_s": (">=", 100_000),
+    "fast_over_numpy": (">=", 25.0),
+    "population_b64_over_separate": (">", 1.0),
+    "startup_warm_s": ("<", 1.5),
+    "compile_cold_s": ("<", 15.0),
+    "window_fps_1": (">=", 120.0),
+    "window_fps_1000": (">", 30.0),
+}
+
+
+def machine_line() -> str:
+    import numba
+    import numpy
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; "
+        f"numba {numba.__version__}; numpy {numpy.__version__}"
+    )
+
+
+def median_rate(fn, repeats: int) -> float:
+    """fn() -> units done; returns the median units per second over `repeats` timed calls."""
+    fn()  # warm-up (compile, caches)
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        units = fn()
+        rates.append(units / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def cfg_for(**over):
+    from mousesim.io.yaml_config import load_config
+
+    return load_config(None, {"world.max_steps": 500, **over})
+
+
+def jitted_steps(cfg, min_steps: int):
+    from mousesim.sim.simulation import Simulation
+
+    sim = Simulation(cfg, seed=1)
+
+    def fn() -> int:
+        n = 0
+        while n < min_steps:
+            n += sim.run_episode()["steps"]
+        return n
+
+    return fn
+
+
+def numpy_steps(cfg, steps: int):
+    from mousesim.sim.reference import ReferenceSimulation
+
+    ref = ReferenceSimulation(cfg, seed=1)
+
+    def fn() -> int:
+        for _ in range(steps):
+            ref.step()
+        return steps
+
+    return fn
+
+
+def population_steps(cfg, b: int, episodes: int, parallel: bool = False):
+    from mousesim.sim.population import Population
+
+    pop = Population(cfg, list(range(b)))
+
+    def fn() -> int:
+        return int(pop.run(episodes, parallel=parallel)[:, :, 0].sum())
+
+    return fn
+
+
+def separate_steps(cfg, b: int, episodes: int):
+    from mousesim.sim.simulation import Simulation
+
+    sims = [Simulation(cfg, seed=s) for s in range(b)]
+
+    def fn() -> int:
+        n = 0
+        for sim in sims:
+            for _ in range(episodes):
+                n += sim.run_episode()["steps"]
+        return n
+
+    return fn
+
+
+def startup_seconds(repeats: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        times = []
+        for i in range(repeats + 1):
+            t0 = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "mousesim",
+                    "run",
+                    "--episodes",
+                    "1",
+                    "--quiet",
+                    "--out",
+                    str(Path(tmp) / f"r{i}"),
+                ],
+                check=True,
+                cwd=tmp,
+            )
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times[1:])
+
+
+def cold_compile_seconds() -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "cache")}
+        t0 = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mousesim",
+                "run",
+                "--episodes",
+                "1",
+                "--quiet",
+                "--out",
+                str(Path(tmp) / "r"),
+            ],
+            check=True,
+            cwd=tmp,
+            env=env,
+            stderr=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - t0
+
+
+def window_fps(steps_per_frame: int, frames: int) -> float | None:
+    try:
+        from mousesim.render.bench import window_fps as fps
+    except ImportError:
+        return None
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    return float(fps(frames=frames, steps_per_frame=steps_per_frame))
+
+
+def sweep_figures(quick: bool) -> dict | None:
+    try:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from bench_sweep import bench_sweep
+    except ImportError:
+        return None
+    return bench_sweep(quick)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="about 30 s: fewer steps, no cold compile")
+    ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    reps = 5
+    steps = 20_000 if quick else 100_000
+    np_steps = 300 if quick else 1500
+    from mousesim.sim.warmup import ensure_compiled
+
+    ensure_compiled(lambda m: print(m, file=sys.stderr))
+    f: dict = {"machine": machine_line(), "quick": quick}
+    s10 = {"brain.ring.substeps": 10}
+    f["fast_n64_steps_per_s"] = median_rate(jitted_steps(cfg_for(**s10), steps), reps)
+    f["dense_n64_steps_per_s"] = median_rate(
+        jitted_steps(cfg_for(**s10, **{"brain.ring.path": "dense"}), steps // 4), reps
+    )
+    f["numpy_n64_steps_per_s"] = median_rate(numpy_steps(cfg_for(**s10), np_steps), reps)
+    n256 = {**s10, "brain.ring.neurons": 256}
+    f["fast_n256_steps_per_s"] = median_rate(jitted_steps(cfg_for(**n256), steps // 2), reps)
+    f["dense_n256_steps_per_s"] = median_rate(
+        jitted_steps(cfg_for(**n256, **{"brain.ring.path": "dense"}), steps // 20), reps
+    )
+    f["default_config_steps_per_s"] = median_rate(jitted_steps(cfg_for(), steps), reps)
+    f["fast_over_dense_n64"] = f["fast_n64_steps_per_s"] / f["dense_n64_steps_per_s"]
+    f["fast_over_dense_n256"] = f["fast_n256_steps_per_s"] / f["dense_n256_steps_per_s"]
+    f["fast_over_numpy"] = f["fast_n64_steps_per_s"] / f["numpy_n64_steps_per_s"]
+
+    eps = 1 if quick else 2
+    cfg = cfg_for(**s10)
+    f["population_b1_agent_steps_per_s"] = median_rate(population_steps(cfg, 1, eps * 8), reps)
+    f["population_b64_agent_steps_per_s"] = median_rate(population_steps(cfg, 64, eps), reps)
+    f["separate_b64_agent_steps_per_s"] = median_rate(separate_steps(cfg, 64, eps), reps)
+    f["population_b64_parallel_agent_steps_per_s"] = median_rate(
+        population_steps(cfg, 64, eps, parallel=True), reps
+    )
+    f["population_b64_over_separate"] = (
+        f["population_b64_agent_steps_per_s"] / f["separate_b64_agent_steps_per_s"]
+    )
+
+    f["startup_warm_s"] = startup_seconds(3 if quick else 5)
+    f["compile_cold_s"] = None if quick else cold_compile_seconds()
+    f["window_fps_1"] = window_fps(1, 60 if quick else 300)
+    f["window_fps_1000"] = window_fps(1000, 10 if quick else 30)
+    f["sweep"] = sweep_figures(quick)
+
+    print(format_table(f))
+    if args.json:
+        args.json.write_text(json.dumps(f, indent=2) + "\n")
+    return 0
+
+
+def format_table(f: dict) -> str:
+    def num(v, unit=""):
+        if v is None:
+            return "n/a"
+        return f"{v:,.0f}{unit}" if v >= 100 else f"{v:.2f}{unit}"
+
+    def verdict(key):
+        if key not in TARGETS or f.get(key) is None:
+            return ""
+        op, goal = TARGETS[key]
+        ok = {">=": f[key] >= goal, ">": f[key] > goal, "<": f[key] < goal}[op]
+        return f"{'met' if ok else 'NOT met'} (target {op} {goal:,})"
+
+    rows = [
+        ("world steps/s, fast path, N=64, S=10", "fast_n64_steps_per_s"),
+        ("world steps/s, dense jitted, N=64", "dense_n64_steps_per_s"),
+        ("world steps/s, NumPy reference, N=64", "numpy_n64_steps_per_s"),
+        ("world steps/s, fast path, N=256", "fast_n256_steps_per_s"),
+        ("world steps/s, dense jitted, N=256", "dense_n256_steps_per_s"),
+        ("world steps/s, default config", "default_config_steps_per_s"),
+        ("ratio fast / dense, N=64", "fast_over_dense_n64"),
+        ("ratio fast / dense, N=256", "fast_over_dense_n256"),
+        ("ratio fast / NumPy reference", "fast_over_numpy"),
+        ("population B=1, agent-steps/s", "population_b1_agent_steps_per_s"),
+        ("population B=64, agent-steps/s (1 core)", "population_b64_agent_steps_per_s"),
+        ("64 separate runs, agent-steps/s (1 core)", "separate_b64_agent_steps_per_s"),
+        ("ratio population B=64 / separate", "population_b64_over_separate"),
+        ("population B=64, all cores, agent-steps/s", "population_b64_parallel_agent_steps_per_s"),
+        ("start-up, warm cache, 1-episode run (s)", "startup_warm_s"),
+        ("first-ever compile, 1-episode run (s)", "compile_cold_s"),
+        ("window fps, 1 step/frame, dummy driver", "window_fps_1"),
+        ("window fps, 1000 steps/frame", "window_fps_1000"),
+    ]
+    lines = [f"machine: {f['machine']}", ""]
+    w = max(len(r[0]) for r in rows)
+    for label, key in rows:
+        lines.append(f"{label:<{w}}  {num(f.get(key)):>12}  {verdict(key)}")
+    sweep = f.get("sweep")
+    if sweep:
+        lines.append("")
+        for k, v in sweep.items():
+            lines.append(f"sweep {k:<{w - 6}}  {num(v) if isinstance(v, float | int) else v}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Editing one kernel file must not leave stale compiled code for the kernels that inline it."""
+
+from __future__ import annotations
+
+from mousesim import kernel_cache
+
+
+def test_stale_cache_is_dropped_when_a_kernel_source_changes(tmp_path, monkeypatch):
+    pkg = tmp_path / "pkg"
+    for rel in kernel_cache.KERNEL_SOURCES:
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_text(f"# {rel}\n")
+    cached = pkg / "sim" / "__pycache__" / "kernels.run_episode-1.py311.nbi"
+    cached.parent.mkdir(parents=True)
+    cached.write_text("index")
+    monkeypatch.setattr(kernel_cache, "_PKG", pkg)
+    assert kernel_cache.drop_stale_cache()  # first sight: no stamp yet
+    cached.write_text("index")
+    assert not kernel_cache.drop_stale_cache()  # nothing changed: cache kept
+    assert cached.exists()
+    (pkg / "brain" / "kernels.py").write_text("# edited\n")  # a callee changes...
+    assert kernel_cache.drop_stale_cache()
+    assert not cached.exists()  # ...so the caller's compiled code goes too
