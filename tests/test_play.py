@@ -203,6 +203,24 @@ def test_plus_and_minus_walk_the_steps_per_frame_ladder():
     assert app.ui.steps_per_frame == 1
 
 
+def test_turbo_frames_are_the_same_simulation_as_single_steps():
+    """1000 steps a frame (whole episodes in one call) end where 3000 single steps end."""
+    app = make_app()
+    app.ui.steps_per_frame = 1000
+    for _ in range(3):
+        app.frame()
+    ref = Simulation(app.sim.cfg)
+    cheese = []
+    for _ in range(3000):
+        ref.step()
+        if not ref.in_episode:
+            cheese.append(ref.episode_row()["cheese"])
+    assert app.stats.steps == 3000 and app.sim.episode == ref.episode > 3
+    assert list(app.stats.cheese_history) == cheese
+    np.testing.assert_array_equal(app.sim.world.mouse, ref.world.mouse)
+    np.testing.assert_array_equal(app.sim.brain.readout, ref.brain.readout)
+
+
 def test_l_stops_weight_changes():
     app = make_app()
     app.ui.steps_per_frame = 100

@@ -28,6 +28,7 @@ from mousesim.render.controls import FOCUS_STEP, Slider, UiState, command_for_ke
 from mousesim.render.layout import DEFAULT_SIZE, compute_layout
 from mousesim.render.session import SessionStats
 from mousesim.render.view import View
+from mousesim.sim.kernels import N_STAT_FIXED
 from mousesim.sim.simulation import Simulation
 
 FPS_CAP = 60
@@ -208,14 +209,35 @@ class App:
         if not sim.in_episode:
             self.stats.end_episode(sim.episode_row(), res.terminated)
 
+    def whole_episode(self) -> int:
+        """A whole episode in one jitted call (`Simulation.run_episode`, the headless path);
+        returns its steps. The kernels called, and so the result, are the same as stepping."""
+        sim = self.sim
+        row = sim.run_episode()
+        n_exp = len(sim.expert_names)
+        returns = sim.buffers.stats[N_STAT_FIXED : N_STAT_FIXED + n_exp]
+        self.stats.after_whole_episode(row, returns, sim.world.mouse)
+        return int(row["steps"])
+
     def advance(self) -> int:
-        """The steps this frame owes: steps_per_frame when running, queued N steps when paused."""
+        """The steps this frame owes: steps_per_frame when running, queued N steps when paused.
+
+        In turbo mode a frame may hold whole episodes; those run in one jitted call each
+        (a single step costs more in call overhead than in computation). Only an episode
+        that surely fits the frame's remaining steps is run whole, so every frame advances
+        by exactly its steps."""
         ui = self.ui
         n = ui.pending_steps if ui.paused else ui.steps_per_frame
         ui.pending_steps = 0
-        for _ in range(n):
-            self.step()
-        return n
+        max_steps = self.sim.wparams.max_steps
+        done = 0
+        while done < n:
+            if not self.sim.in_episode and n - done >= max_steps:
+                done += self.whole_episode()
+            else:
+                self.step()
+                done += 1
+        return done
 
     def draw(self) -> None:
         self.view.draw(self.screen, self.layout, self.sim, self.ui, self.stats)

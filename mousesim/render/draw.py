@@ -64,6 +64,8 @@ class TextCache:
                 self._surfaces.clear()  # numbers change every frame; a full reset is the simple bound
             style = self._ft.STYLE_STRONG if bold else self._ft.STYLE_DEFAULT
             s = self.font(size).render(text, color, style=style)[0]
+            if pygame.display.get_surface() is not None:
+                s = s.convert_alpha()  # display-format alpha blits several times faster
             self._surfaces[key] = s
         return s
 
@@ -97,6 +99,8 @@ def _grid_layer(grid: np.ndarray, cell: int) -> pygame.Surface:
     """Floor, faint cell lines and walls: the part of the world that never moves."""
     h, w = grid.shape
     layer = pygame.Surface((w * cell, h * cell))
+    if pygame.display.get_surface() is not None:
+        layer = layer.convert()
     layer.fill(pal.FLOOR)
     if cell >= 8:
         for x in range(1, w):
@@ -333,7 +337,7 @@ def draw_ring(
     else:
         lut = pal.rate_lut(color) if lut is None else lut
         idx = np.clip(np.nan_to_num(np.asarray(rates) / r_max) * (len(lut) - 1), 0, len(lut) - 1)
-        cols = [tuple(int(v) for v in c) for c in lut[idx.astype(np.int64)]]
+        cols = [tuple(c) for c in lut[idx.astype(np.int64)].tolist()]
     for (x, y), c in zip(pts, cols, strict=True):
         pygame.draw.circle(surface, c, (int(x), int(y)), dot)
     # The mouse at the centre, facing up: the ring is egocentric.

@@ -40,6 +40,14 @@ class SessionStats:
         self._reward_n += 1
         self.trail.append((int(mouse[0]), int(mouse[1])))
 
+    def after_whole_episode(self, row: dict, returns: np.ndarray, mouse: np.ndarray) -> None:
+        """A whole episode run in one call: count its steps and rewards, then end it."""
+        self.steps += int(row["steps"])
+        self._reward_sum += returns
+        self._reward_n += int(row["steps"])
+        self.start_episode(mouse)  # the trail restarts at where the episode ended
+        self.end_episode(row, bool(row["caught"]))
+
     def end_episode(self, row: dict, terminated: bool) -> None:
         self.episodes += 1
         self.caught += int(terminated)

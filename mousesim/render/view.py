@@ -96,6 +96,94 @@ class View:
         surface.blit(s, s.get_rect(center=r.center))
         return r.x - 8
 
+    # -- what does not change between frames --------------------------------------------
+    def static_layer(self, surface: pygame.Surface, layout: Layout, sim: Simulation):
+        """Background, panel frames, titles and fixed labels, drawn once per window size."""
+        key = ("static", layout.size, surface.get_size())
+        layer = self.cache.get(key)
+        if layer is not None:
+            return layer
+        for k in [k for k in self.cache if k and k[0] == "static"]:
+            del self.cache[k]
+        layer = pygame.Surface(surface.get_size())
+        if pygame.display.get_surface() is not None:
+            layer = layer.convert()
+        layer.fill(pal.BG)
+        pygame.draw.rect(layer, pal.PANEL, layout.world, border_radius=6)
+        for e, rect in enumerate(layout.rings):
+            self._panel(layer, rect, f"{sim.expert_names[e]} ring", self.colors[e])
+        self._panel(layer, layout.motor, "motor neurons")
+        self.text.blit(
+            layer,
+            "bar = probability",
+            (layout.motor.right - 10, layout.motor.y + 7),
+            pal.FONT_SMALL,
+            pal.TEXT_FAINT,
+            anchor="topright",
+        )
+        self._panel(layer, layout.gate, "gate  ·  mean reward")
+        self._panel(layer, layout.readouts, "readout weights  (rows: left / straight / right)")
+        rows, tick_y = self._readout_rows(layout.readouts, len(sim.expert_names))
+        body = Layout.body(layout.readouts)
+        for k, row in enumerate(rows):
+            self._label(
+                layer,
+                sim.expert_names[k],
+                (body.x, row.centery),
+                row.x - body.x - 6,
+                pal.FONT_NORMAL if row.h >= 20 else pal.FONT_SMALL,
+                self.colors[k],
+                anchor="midleft",
+            )
+        ticks = ((0.0, "behind"), (0.25, "left"), (0.5, "ahead"), (0.75, "right"), (1.0, "behind"))
+        hm = rows[0]
+        for frac, label in ticks:
+            anchor = "topleft" if frac == 0 else ("topright" if frac == 1 else "midtop")
+            x = int(hm.x + frac * hm.w)
+            self.text.blit(layer, label, (x, tick_y), pal.FONT_SMALL, pal.TEXT_FAINT, anchor=anchor)
+        self._panel(layer, layout.stats, "stats")
+        self._panel(layer, layout.spark, "cheese per episode")
+        self._panel(layer, layout.slider, "")
+        t = layout.slider_track
+        self.text.blit(
+            layer,
+            "predator",
+            (t.x - 14, t.centery),
+            pal.FONT_NORMAL,
+            pal.PREDATOR,
+            anchor="midright",
+        )
+        self.text.blit(
+            layer,
+            "cheese",
+            (t.right + 14, t.centery),
+            pal.FONT_NORMAL,
+            pal.CHEESE,
+            anchor="midleft",
+        )
+        # The track shades from predator (0) to cheese (1).
+        steps = 24
+        for i in range(steps):
+            x0 = t.x + t.w * i // steps
+            x1 = t.x + t.w * (i + 1) // steps
+            col = pal.mix(pal.PREDATOR, pal.CHEESE, (i + 0.5) / steps)
+            pygame.draw.rect(layer, pal.mix(pal.PANEL, col, 0.75), (x0, t.y, x1 - x0, t.h))
+        m = layout.message
+        self._panel(layer, m, "")
+        for hint in HINTS:
+            if self.text.render(hint, pal.FONT_SMALL, pal.TEXT_DIM).get_width() <= m.w - 24:
+                break
+        self.text.blit(
+            layer,
+            hint,
+            (m.x + 12, m.bottom - 10),
+            pal.FONT_SMALL,
+            pal.TEXT_DIM,
+            anchor="bottomleft",
+        )
+        self.cache[key] = layer
+        return layer
+
     # -- the frame -----------------------------------------------------------------------
     def draw(
         self,
@@ -106,7 +194,7 @@ class View:
         stats: SessionStats,
     ) -> None:
         """Draw every panel of one frame."""
-        surface.fill(pal.BG)
+        surface.blit(self.static_layer(surface, layout, sim), (0, 0))
         self.draw_title(surface, layout, sim, ui)
         self.draw_world_panel(surface, layout, sim, stats)
         for e, rect in enumerate(layout.rings):
@@ -158,7 +246,6 @@ class View:
 
     def draw_world_panel(self, surface, layout: Layout, sim: Simulation, stats: SessionStats):
         r = layout.world
-        pygame.draw.rect(surface, pal.PANEL, r, border_radius=6)
         w = sim.world
         draw_world(
             surface,
@@ -174,7 +261,6 @@ class View:
 
     def draw_ring_panel(self, surface, rect: pygame.Rect, sim: Simulation, e: int) -> None:
         color = self.colors[e]
-        self._panel(surface, rect, f"{sim.expert_names[e]} ring", color)
         b = sim.brain
         bearing, dist, visible = sim.buffers.percept[e]
         draw_ring(
@@ -213,21 +299,11 @@ class View:
         )
 
     def draw_motor_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
-        self._panel(surface, rect, "motor neurons")
-        self.text.blit(
-            surface,
-            "bar = probability",
-            (rect.right - 10, rect.y + 7),
-            pal.FONT_SMALL,
-            pal.TEXT_FAINT,
-            anchor="topright",
-        )
         b = sim.brain
         draw_motor(surface, Layout.body(rect), b.drive, b.probs, stats.last_action, self.text)
 
     def draw_gate_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
         """Per expert: its gate weight (set by the focus slider) and its running mean reward."""
-        self._panel(surface, rect, "gate  ·  mean reward")
         body = Layout.body(rect)
         b = sim.brain
         n = len(sim.expert_names)
@@ -279,55 +355,28 @@ class View:
                 anchor="bottomleft",
             )
 
-    def draw_readouts(self, surface, rect: pygame.Rect, sim: Simulation) -> None:
-        self._panel(surface, rect, "readout weights  (rows: left / straight / right)")
+    def _readout_rows(self, rect: pygame.Rect, n_exp: int) -> tuple[list[pygame.Rect], int]:
+        """The heat-map rect of each expert, and the y of the angle ticks under them."""
         body = Layout.body(rect)
-        readout = sim.brain.readout
-        n_exp = readout.shape[0]
         label_w = min(92, body.w // 4)
-        tick_h = 14
-        gap = 4
+        tick_h, gap = 14, 4
         row_h = max(3, (body.h - tick_h - gap * (n_exp - 1)) // n_exp)
+        rows = [
+            pygame.Rect(body.x + label_w, body.y + k * (row_h + gap), body.w - label_w, row_h)
+            for k in range(n_exp)
+        ]
+        return rows, body.bottom - tick_h + 2
+
+    def draw_readouts(self, surface, rect: pygame.Rect, sim: Simulation) -> None:
+        readout = sim.brain.readout
+        rows, _ = self._readout_rows(rect, readout.shape[0])
         vmax = float(np.max(np.abs(readout))) or 1.0
-        hm_x = body.x + label_w
-        hm_w = body.w - label_w
-        size = pal.FONT_NORMAL if row_h >= 20 else pal.FONT_SMALL
-        for k in range(n_exp):
-            y = body.y + k * (row_h + gap)
-            self._label(
-                surface,
-                sim.expert_names[k],
-                (body.x, y + row_h // 2),
-                label_w - 6,
-                size,
-                self.colors[k],
-                anchor="midleft",
-            )
-            draw_heatmap(
-                surface,
-                pygame.Rect(hm_x, y, hm_w, row_h),
-                readout[k],
-                vmax,
-                lut=self.div_lut,
-                order=self.order,
-            )
-        ty = body.bottom - tick_h + 2
-        ticks = ((0.0, "behind"), (0.25, "left"), (0.5, "ahead"), (0.75, "right"), (1.0, "behind"))
-        for frac, label in ticks:
-            anchor = "topleft" if frac == 0 else ("topright" if frac == 1 else "midtop")
-            self.text.blit(
-                surface,
-                label,
-                (int(hm_x + frac * hm_w), ty),
-                pal.FONT_SMALL,
-                pal.TEXT_FAINT,
-                anchor=anchor,
-            )
+        for k, row in enumerate(rows):
+            draw_heatmap(surface, row, readout[k], vmax, lut=self.div_lut, order=self.order)
 
     def draw_stats(
         self, surface, rect: pygame.Rect, sim: Simulation, ui: UiState, stats: SessionStats
     ) -> None:
-        self._panel(surface, rect, "stats")
         body = Layout.body(rect)
         c = sim.world.counters
         speed = stats.steps_per_s()
@@ -360,7 +409,6 @@ class View:
             )
 
     def draw_spark(self, surface, rect: pygame.Rect, stats: SessionStats) -> None:
-        self._panel(surface, rect, "cheese per episode")
         body = Layout.body(rect)
         hist = list(stats.cheese_history)[-SPARK_EPISODES:]
         chart = pygame.Rect(body.x, body.y + 4, body.w, body.h - 24)
@@ -390,7 +438,6 @@ class View:
 
     def draw_slider(self, surface, layout: Layout, sim: Simulation, ui: UiState) -> None:
         r = layout.slider
-        self._panel(surface, r, "")
         t = layout.slider_track
         f = sim.focus
         self.text.blit(
@@ -402,29 +449,6 @@ class View:
             bold=True,
             anchor="midtop",
         )
-        self.text.blit(
-            surface,
-            "predator",
-            (t.x - 14, t.centery),
-            pal.FONT_NORMAL,
-            pal.PREDATOR,
-            anchor="midright",
-        )
-        self.text.blit(
-            surface,
-            "cheese",
-            (t.right + 14, t.centery),
-            pal.FONT_NORMAL,
-            pal.CHEESE,
-            anchor="midleft",
-        )
-        # The track shades from predator (0) to cheese (1).
-        steps = 24
-        for i in range(steps):
-            x0 = t.x + t.w * i // steps
-            x1 = t.x + t.w * (i + 1) // steps
-            col = pal.mix(pal.PREDATOR, pal.CHEESE, (i + 0.5) / steps)
-            pygame.draw.rect(surface, pal.mix(pal.PANEL, col, 0.75), (x0, t.y, x1 - x0, t.h))
         kx = t.x + round(f * t.w)
         pygame.draw.circle(surface, pal.BG, (kx, t.centery), 12)
         knob = pal.TEXT if ui.dragging else pal.mix(pal.PREDATOR, pal.CHEESE, f)
@@ -432,19 +456,7 @@ class View:
         pygame.draw.circle(surface, pal.TEXT, (kx, t.centery), 10, width=2)
 
     def draw_message(self, surface, rect: pygame.Rect, ui: UiState) -> None:
-        self._panel(surface, rect, "")
         w = rect.w - 24
-        for hint in HINTS:
-            if self.text.render(hint, pal.FONT_SMALL, pal.TEXT_DIM).get_width() <= w:
-                break
-        self.text.blit(
-            surface,
-            hint,
-            (rect.x + 12, rect.bottom - 10),
-            pal.FONT_SMALL,
-            pal.TEXT_DIM,
-            anchor="bottomleft",
-        )
         if ui.message and time.monotonic() < ui.message_until:
             self._label(
                 surface, ui.message, (rect.x + 12, rect.y + 10), w, pal.FONT_NORMAL, pal.ACCENT
