@@ -1,0 +1,359 @@
+"""Train-then-evaluate over seeds, next to baselines on the same seeds and maps.
+
+For each seed: a fresh brain trains for N episodes (learning on, `Simulation.run_episode`),
+then every player plays M evaluation episodes with learning off, each in a fresh world built
+from that seed (same map, same first episode): scripted players through `World`, brains
+through `Simulation`. Seeds are independent, so they run in a small process pool.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mousesim.config import SimConfig
+from mousesim.evaluate.oracle import OraclePlanner
+from mousesim.evaluate.policies import accepts_gate, with_overrides
+from mousesim.evaluate.stats import METRICS, combined_score, episode_metrics, mean_ci
+from mousesim.policies import random_policy, run_policy
+from mousesim.sim.simulation import Simulation
+from mousesim.world.world import World
+
+# Every player, in table order. `learned-gate` runs only when the config schema accepts
+# `mixture.gate: learned` (and the config's own gate is not already learned).
+POLICIES = (
+    "random",
+    "predator-only",
+    "cheese-only",
+    "hand-wired",
+    "learned",
+    "learned-gate",
+    "oracle",
+)
+BRAIN_POLICIES = ("predator-only", "cheese-only", "hand-wired", "learned", "learned-gate")
+SWEEP_POLICIES = ("hand-wired", "learned")
+
+DEFAULT_CATCH_WEIGHT = 5.0
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What an evaluation runs. Defaults: a full `mousesim eval` in a few minutes on 2 cores."""
+
+    train_episodes: int = 150
+    episodes: int = 200
+    seeds: int = 5
+    greedy: bool = False
+    focus_sweep: tuple[float, ...] = ()
+    catch_weight: float = DEFAULT_CATCH_WEIGHT
+    policies: tuple[str, ...] = POLICIES
+    workers: int = 2
+
+
+@dataclass
+class EvalResult:
+    """Per-seed rows of every player, the focus sweep and the training curves."""
+
+    cfg: SimConfig
+    options: EvalOptions
+    seeds: list[int]
+    policies: list[str]  # the players that actually ran, in table order
+    rows: list[dict] = field(default_factory=list)  # one per (policy, seed)
+    sweep: list[dict] = field(default_factory=list)  # one per (policy, focus, seed)
+    training: list[dict] = field(default_factory=list)  # one per (policy, seed, episode)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def has_kind(cfg: SimConfig, kind: str) -> bool:
+    return any(e.target == kind for e in cfg.brain.experts)
+
+
+def plan_policies(cfg: SimConfig, opts: EvalOptions) -> tuple[list[str], bool, list[str]]:
+    """(players to run, whether to run the focus sweep, notes on what was left out and why)."""
+    notes: list[str] = []
+    chosen = []
+    for name in POLICIES:
+        if name not in opts.policies:
+            continue
+        if name == "predator-only" and not has_kind(cfg, "predator"):
+            notes.append("predator-only skipped: the config has no predator expert")
+            continue
+        if name == "cheese-only" and not has_kind(cfg, "cheese"):
+            notes.append("cheese-only skipped: the config has no cheese expert")
+            continue
+        if name == "learned-gate":
+            if cfg.mixture.gate == "learned":
+                notes.append("learned-gate not run separately: the config's own gate is learned")
+                continue
+            if not accepts_gate(cfg, "learned"):
+                continue  # this version has no learned gate yet
+        chosen.append(name)
+    sweep = bool(opts.focus_sweep)
+    if sweep and not (has_kind(cfg, "cheese") and has_kind(cfg, "predator")):
+        notes.append("focus sweep skipped: focus only matters with cheese and predator experts")
+        sweep = False
+    return chosen, sweep, notes
+
+
+# -- one seed --------------------------------------------------------------------------
+
+
+def _copy_brain(dst: Simulation, src: Simulation) -> None:
+    """Everything the source brain learned (every brain array, whatever the gate mode)."""
+    for name in src.brain._fields:
+        a, b = getattr(src.brain, name), getattr(dst.brain, name)
+        if isinstance(a, np.ndarray) and a.shape == b.shape:
+            np.copyto(b, a)
+
+
+def _eval_brain(
+    cfg: SimConfig,
+    seed: int,
+    episodes: int,
+    greedy: bool,
+    focus: float | None,
+    trained: Simulation | None = None,
+) -> list[dict]:
+    """Evaluation episodes (learning off) of a brain in a fresh world from `seed`."""
+    sim = Simulation(cfg, seed=seed)
+    if trained is not None:
+        _copy_brain(sim, trained)
+    sim.set_learning(False)
+    sim.greedy = bool(greedy)
+    if focus is not None:
+        sim.set_focus(focus)
+    return [sim.run_episode() for _ in range(episodes)]
+
+
+def _train(cfg: SimConfig, seed: int, episodes: int) -> tuple[Simulation, list[dict]]:
+    sim = Simulation(cfg, seed=seed)
+    sim.set_learning(True)
+    return sim, [sim.run_episode() for _ in range(episodes)]
+
+
+def evaluate_seed(
+    cfg: SimConfig, seed: int, opts: EvalOptions, policies: Sequence[str], sweep: bool
+) -> dict:
+    """Every player on one seed: {'seed', 'rows', 'sweep', 'training', 'seconds'}."""
+    t0 = time.perf_counter()
+    w = opts.catch_weight
+    m = opts.episodes
+    focus = float(cfg.mixture.focus)
+    hand_cfg = with_overrides(cfg, {"brain.init": "hand_wired"})
+    rows: list[dict] = []
+    training: list[dict] = []
+
+    def add(out: list[dict], policy: str, ep_rows: list[dict], f: float | None, gate: str) -> None:
+        out.append(
+            {
+                "policy": policy,
+                "seed": seed,
+                "focus": f,
+                "gate": gate,
+                **episode_metrics(ep_rows, w),
+            }
+        )
+
+    def add_training(policy: str, ep_rows: list[dict]) -> None:
+        for i, r in enumerate(ep_rows):
+            training.append(
+                {
+                    "policy": policy,
+                    "seed": seed,
+                    "episode": i + 1,
+                    "steps": r["steps"],
+                    "cheese": r["cheese"],
+                    "caught": r["caught"],
+                }
+            )
+
+    learned: Simulation | None = None
+    if "learned" in policies or sweep:
+        learned, curve = _train(cfg, seed, opts.train_episodes)
+        add_training("learned", curve)
+
+    # A brain at a focus plays the same episodes whichever table asks (same seed, fresh world),
+    # so the focus sweep reuses hand-wired at 0 / config focus / 1 and learned at config focus.
+    played: dict[tuple[str, float], list[dict]] = {}
+
+    def brain_at(kind: str, f: float) -> list[dict]:
+        key = (kind, float(f))
+        if key not in played:
+            if kind == "hand":
+                played[key] = _eval_brain(hand_cfg, seed, m, opts.greedy, f)
+            else:
+                played[key] = _eval_brain(cfg, seed, m, opts.greedy, f, trained=learned)
+        return played[key]
+
+    gate = cfg.mixture.gate
+    for name in policies:
+        if name == "random":
+            rand = random_policy(np.random.default_rng(seed))
+            add(rows, name, run_policy(World(cfg.world, seed), rand, m, seed), None, "")
+        elif name == "oracle":
+            oracle = OraclePlanner.for_world(cfg.world)
+            add(rows, name, run_policy(World(cfg.world, seed), oracle, m, seed), None, "")
+        elif name == "cheese-only":
+            add(rows, name, brain_at("hand", 1.0), 1.0, gate)
+        elif name == "predator-only":
+            add(rows, name, brain_at("hand", 0.0), 0.0, gate)
+        elif name == "hand-wired":
+            add(rows, name, brain_at("hand", focus), focus, gate)
+        elif name == "learned":
+            add(rows, name, brain_at("learned", focus), focus, gate)
+        elif name == "learned-gate":
+            gate_cfg = with_overrides(cfg, {"mixture.gate": "learned"})
+            trained, curve = _train(gate_cfg, seed, opts.train_episodes)
+            add_training(name, curve)
+            ep = _eval_brain(gate_cfg, seed, m, opts.greedy, None, trained=trained)
+            add(rows, name, ep, None, "learned")
+
+    sweep_rows: list[dict] = []
+    if sweep:
+        for f in opts.focus_sweep:
+            add(sweep_rows, "hand-wired", brain_at("hand", f), f, gate)
+            add(sweep_rows, "learned", brain_at("learned", f), f, gate)
+    return {
+        "seed": seed,
+        "rows": rows,
+        "sweep": sweep_rows,
+        "training": training,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+# -- all seeds -------------------------------------------------------------------------
+
+
+def warmup(log: Callable[[str], None] | None = None) -> None:
+    """Compile (or load) the simulation and oracle kernels once, before forking workers."""
+    from mousesim.config import WorldConfig
+    from mousesim.sim.warmup import ensure_compiled
+
+    ensure_compiled(log)
+    world = World(WorldConfig(size=8, max_steps=3), seed=0)
+    run_policy(world, OraclePlanner.for_world(world.cfg), 1, seed=0)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork shares the parent's compiled kernels; elsewhere workers load them from numba's cache.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def evaluate(
+    cfg: SimConfig, opts: EvalOptions, log: Callable[[str], None] | None = None
+) -> EvalResult:
+    """Run the whole evaluation; `log` gets one progress line per finished seed."""
+    t0 = time.perf_counter()
+    policies, sweep, notes = plan_policies(cfg, opts)
+    seeds = [int(cfg.run.seed) + i for i in range(opts.seeds)]
+    result = EvalResult(cfg=cfg, options=opts, seeds=seeds, policies=policies, notes=notes)
+    warmup(log)
+    workers = max(1, min(opts.workers, len(seeds), os.cpu_count() or 1))
+    done: dict[int, dict] = {}
+
+    def report(res: dict) -> None:
+        done[res["seed"]] = res
+        if log is not None:
+            log(f"seed {res['seed']} done in {res['seconds']:.1f} s ({len(done)}/{len(seeds)})")
+
+    if workers == 1:
+        for s in seeds:
+            report(evaluate_seed(cfg, s, opts, policies, sweep))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = [pool.submit(evaluate_seed, cfg, s, opts, policies, sweep) for s in seeds]
+            try:
+                for fut in as_completed(futures):
+                    report(fut.result())
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+    for s in seeds:  # seed order, whatever order the workers finished in
+        result.rows.extend(done[s]["rows"])
+        result.sweep.extend(done[s]["sweep"])
+        result.training.extend(done[s]["training"])
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+# -- summaries -------------------------------------------------------------------------
+
+
+def summarize(rows: Sequence[dict], keys: Sequence[str] = ("policy",)) -> list[dict]:
+    """Mean and 95% interval over seeds of every metric, per group of `keys` (first-seen
+    order). Each entry: the keys, n_seeds, and <metric>, <metric>_lo, <metric>_hi."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
+    out = []
+    for key, group in groups.items():
+        entry: dict = dict(zip(keys, key, strict=True))
+        entry["n_seeds"] = len(group)
+        names = [m for m, _ in METRICS] + sorted(k for k in group[0] if k.startswith("use_"))
+        for metric in names:
+            mean, lo, hi = mean_ci([g[metric] for g in group])
+            entry[metric], entry[f"{metric}_lo"], entry[f"{metric}_hi"] = mean, lo, hi
+        out.append(entry)
+    return out
+
+
+def gate_comparison(result: EvalResult) -> dict | None:
+    """Learned gate against the best fixed focus of the learned brain, on the combined score
+    (cheese per episode - catch_weight x caught rate), paired by seed. None without a
+    learned-gate row. The best fixed focus is picked on the mean over seeds among the
+    config's focus and every focus-sweep value."""
+    by_seed = {r["seed"]: r["score"] for r in result.rows if r["policy"] == "learned-gate"}
+    if not by_seed:
+        return None
+    fixed: dict[float, dict[int, float]] = {}
+    for r in [*result.rows, *result.sweep]:
+        if r["policy"] == "learned" and r["focus"] is not None:
+            fixed.setdefault(float(r["focus"]), {})[r["seed"]] = r["score"]
+    if not fixed:
+        return None
+    best_focus = max(fixed, key=lambda f: float(np.mean(list(fixed[f].values()))))
+    best = fixed[best_focus]
+    seeds = [s for s in result.seeds if s in by_seed and s in best]
+    diff = mean_ci([by_seed[s] - best[s] for s in seeds])
+    if math.isnan(diff[1]):
+        verdict = "one seed: no interval"
+    elif diff[1] > 0:
+        verdict = "beats"
+    elif diff[2] < 0:
+        verdict = "falls short of"
+    else:
+        verdict = "matches (the difference is within the 95% interval of 0)"
+    return {
+        "catch_weight": result.options.catch_weight,
+        "learned_gate": mean_ci(list(by_seed.values())),
+        "best_fixed_focus": best_focus,
+        "best_fixed": mean_ci(list(best.values())),
+        "difference": diff,
+        "verdict": verdict,
+    }
+
+
+__all__ = [
+    "BRAIN_POLICIES",
+    "POLICIES",
+    "SWEEP_POLICIES",
+    "EvalOptions",
+    "EvalResult",
+    "combined_score",
+    "evaluate",
+    "evaluate_seed",
+    "gate_comparison",
+    "summarize",
+    "warmup",
+]
