@@ -116,6 +116,7 @@ class ReplayPainter:
         self._actions = replay.actions
         self._gates = replay.gates
         self._bumps = replay.bump_angles
+        self._amps = replay.bump_amplitudes
         self._rewards = replay.rewards
 
     def draw(self, surface, row: int, *, status: str = "") -> None:
@@ -186,9 +187,9 @@ class ReplayPainter:
             )
             ring = pg.Rect(x, top + 14, RING, RING - 20)
             bump = float(self._bumps[row, k])
-            # The record keeps the bump's angle, not its amplitude; a silent ring decodes to
-            # exactly 0.0 (atan2(0, 0)), which a live bump practically never does: no arrow.
-            draw_ring(surface, ring, None, bump, 1.0 if bump != 0.0 else 0.0, color=color)
+            # A silent ring (amplitude ~0) has no bump to point at: no arrow.
+            live = 1.0 if float(self._amps[row, k]) > 1e-3 else 0.0
+            draw_ring(surface, ring, None, bump, live, color=color)
             gate = float(self._gates[row, k])
             bar = pg.Rect(x + 10, top + RING - 4, RING - 20, 6)
             pg.draw.rect(surface, pal.PANEL_EDGE, bar, border_radius=3)

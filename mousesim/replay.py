@@ -2,15 +2,15 @@
 
 A replay is one episode's event log, enough to re-draw it without re-running anything: the
 grid, and per step the mouse's cell and heading, the action, the first cheese and predator
-cells, and per expert its gate, decoded bump angle and reward. Row 0 is the state after the
+cells, and per expert its gate, decoded bump angle and amplitude, and reward. Row 0 is the state after the
 reset, row t the state after step t (the rows `Simulation` records with `record_steps > 0`).
 
 File: ``OUT/replays/episode-<n>.npz`` (numpy ``savez_compressed``, no pickles), written
-atomically. Keys (format version 1):
+atomically. Keys (format version 2):
 
-- ``format`` ("mousesim-replay"), ``format_version`` (1), ``mousesim_version``
+- ``format`` ("mousesim-replay"), ``format_version`` (2), ``mousesim_version``
 - ``grid`` int8[H, W] (1 = wall), ``sense_radius``
-- ``record`` float64[steps + 1, 8 + 3E], ``columns`` (the column names)
+- ``record`` float64[steps + 1, 8 + 4E], ``columns`` (the column names)
 - ``expert_names``, ``expert_targets`` (str[E])
 - ``episode`` (1-based, as in metrics.csv), ``seed`` (the run's root seed), ``config_yaml``
 
@@ -46,7 +46,7 @@ from mousesim.sim.kernels import (
 )
 
 FORMAT = "mousesim-replay"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 REPLAY_DIR = "replays"
 FIXED_COLUMNS = ("x", "y", "heading", "action", "cheese_x", "cheese_y", "predator_x", "predator_y")
 _KEYS = (
@@ -70,10 +70,11 @@ class ReplayError(UsageError):
 
 
 def record_columns(expert_names: Sequence[str]) -> list[str]:
-    """Names of the record columns: the fixed eight, then gate, bump, reward per expert."""
+    """Names of the record columns: the fixed eight, then gate, bump angle and amplitude,
+    reward per expert."""
     cols = list(FIXED_COLUMNS)
     for name in expert_names:
-        cols += [f"gate_{name}", f"bump_{name}", f"reward_{name}"]
+        cols += [f"gate_{name}", f"bump_{name}", f"bump_amp_{name}", f"reward_{name}"]
     return cols
 
 
@@ -133,7 +134,7 @@ def save_replay(
     Args:
         path: the .npz file to write.
         cfg: the run's config (stored as YAML; gives the targets and sense radius).
-        record_array: float[steps + 1, 8 + 3E], ``sim.buffers.record[: steps + 1]``.
+        record_array: float[steps + 1, 8 + 4E], ``sim.buffers.record[: steps + 1]``.
         expert_names: the experts, in record order.
         episode: the episode number (1-based, as in metrics.csv).
         seed: the run's root seed.
@@ -284,9 +285,14 @@ class Replay:
         return self._expert_column(1)
 
     @property
+    def bump_amplitudes(self) -> np.ndarray:
+        """float[steps + 1, E]: each ring's population-vector length (0 = a silent ring)."""
+        return self._expert_column(2)
+
+    @property
     def rewards(self) -> np.ndarray:
         """float[steps + 1, E]: each expert's reward for the step into the row (0 in row 0)."""
-        return self._expert_column(2)
+        return self._expert_column(3)
 
 
 def load_replay(path: str | Path) -> Replay:

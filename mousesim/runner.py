@@ -92,27 +92,33 @@ def execute_run(
     overwrite: bool = False,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    record_episodes: str | None = None,
 ) -> RunResult:
     """Train for cfg.run.episodes episodes, writing the run files into `out`.
 
     Every input is checked before the first byte is written. Ctrl-C (or SIGTERM) stops after
-    the current episode; everything done so far is saved and the result says interrupted."""
+    the current episode; everything done so far is saved and the result says interrupted.
+    `record_episodes` ("1,50,last") saves those episodes' replays in out/replays/."""
     from tqdm import tqdm
 
+    from mousesim.replay import EpisodeRecorder, clear_replays
     from mousesim.sim.simulation import Simulation
     from mousesim.sim.warmup import ensure_compiled
 
     out = Path(out)
     log = log or (lambda msg: None)
     brain = load_brain(brain_file, cfg) if brain_file is not None else None
+    recorder = EpisodeRecorder(cfg, out, record_episodes)  # a bad list: before any write
     start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)
-    sim = Simulation(cfg)  # may raise a LayoutError: still before any write
+    # May raise a LayoutError: still before any write.
+    sim = Simulation(cfg, record_steps=recorder.record_steps)
 
     ensure_compiled(log, step=False)
     out.mkdir(parents=True, exist_ok=True)
     if overwrite:
         for name in RUN_FILES:
             (out / name).unlink(missing_ok=True)
+        clear_replays(out)
     columns = metric_columns(cfg)
     metrics = MetricsWriter(out / "metrics.csv", columns)
     cfg_hash = config_hash(cfg)
@@ -152,6 +158,7 @@ def execute_run(
         while sim.episode < total and not stop.requested:
             row = sim.run_episode()
             metrics.append(row)
+            recorder.after_episode(sim, row["steps"])
             steps_done += row["steps"]
             recent = [*recent, row["cheese"]][-20:]
             bar.update(1)

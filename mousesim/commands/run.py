@@ -23,6 +23,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no closing line")
+    p.add_argument(
+        "--record-episodes",
+        default=None,
+        metavar="LIST",
+        help="save replays of these episodes in OUT/replays/, e.g. 1,50,last or 1-5 "
+        "(watch with: mousesim replay OUT/replays/episode-50.npz)",
+    )
 
 
 def default_out(config: str | None) -> Path:
@@ -48,6 +55,7 @@ def main(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.quiet and sys.stderr.isatty(),
         log=stderr_log,
+        record_episodes=args.record_episodes,
     )
     s = result.summary
     if result.interrupted:

@@ -36,10 +36,11 @@ from mousesim.world.kernels import (
 S_STEPS, S_EATEN, S_CAUGHT = 0, 1, 2
 N_STAT_FIXED = 3
 
-# Columns of a recorded step (StepBuffers.record); then per expert: gate, bump angle, reward.
+# Columns of a recorded step (StepBuffers.record); then per expert: gate, bump angle, bump
+# amplitude (0 = a silent ring), reward.
 R_X, R_Y, R_HEAD, R_ACTION, R_CX, R_CY, R_PX, R_PY = range(8)
 N_RECORD_FIXED = 8
-N_RECORD_PER_EXPERT = 3
+N_RECORD_PER_EXPERT = 4
 
 
 class StepBuffers(NamedTuple):
@@ -50,7 +51,7 @@ class StepBuffers(NamedTuple):
     percept: np.ndarray  # f8[E, 3] bearing, distance, visible
     rewards: np.ndarray  # f8[E] last step's reward per expert
     stats: np.ndarray  # f8[3 + 2E] episode accumulators
-    record: np.ndarray  # f8[T, 8 + 3E]; T = 0 records nothing
+    record: np.ndarray  # f8[T, 8 + 4E]; T = 0 records nothing
 
 
 def stats_size(n_experts: int) -> int:
@@ -74,7 +75,8 @@ def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, acti
         base = N_RECORD_FIXED + N_RECORD_PER_EXPERT * k
         rec[base] = bs.gate[k]
         rec[base + 1] = bs.decoded[k, 0]
-        rec[base + 2] = buf.rewards[k]
+        rec[base + 2] = bs.decoded[k, 1]
+        rec[base + 3] = buf.rewards[k]
 
 
 @njit(cache=True)
