@@ -50,6 +50,8 @@ class SweepOutcome:
     """(run id, reason) of runs that raised."""
     interrupted: bool = False
     wall_s: float = 0.0
+    run_s: float = 0.0
+    """Time from the first submit to the last result (no start-up, checks or tables)."""
     executor: str = ""
     groups: list[dict[str, Any]] = field(default_factory=list)
     """summary_by_params rows (typed values)."""
@@ -218,6 +220,7 @@ def _run_all(
     )
     say = bar.write if progress else log
     futures: dict[cf.Future, Any] = {}
+    t0 = time.perf_counter()
     try:
         with _sigterm_as_interrupt():
             for run in todo:
@@ -246,6 +249,7 @@ def _run_all(
             if terminate is not None:
                 terminate()
     finally:
+        outcome.run_s = time.perf_counter() - t0
         bar.close()
 
 

@@ -20,9 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from mousesim.config import SimConfig
 from mousesim.io.results import BrainFileError
-from mousesim.io.yaml_config import config_hash, dump_config, validate
+from mousesim.io.yaml_config import config_hash, validate
 from mousesim.runner import RUN_FILES, RunError, execute_run
 
 DONE, SAME, OTHER, EMPTY = "done", "same", "other", "empty"
@@ -39,12 +41,15 @@ def read_summary(out: Path) -> dict[str, Any] | None:
 
 
 def _same_config(out: Path, cfg: SimConfig) -> bool:
-    # execute_run writes dump_config(cfg): equal text means equal config, run section included
-    # (the config hash leaves run.* out, but run.greedy changes what a run does).
+    # The whole config, run section included: the config hash leaves run.* out, but
+    # run.greedy changes what a run does. Parsing (libyaml when present) and comparing data is
+    # several times cheaper than dumping the config again, and a sweep checks every run.
     try:
-        return (out / "config.yaml").read_text(encoding="utf-8") == dump_config(cfg)
-    except (OSError, UnicodeDecodeError):
+        text = (out / "config.yaml").read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
+    return data == cfg.model_dump(mode="json")
 
 
 def is_complete(summary: dict[str, Any] | None, cfg: SimConfig) -> bool:
@@ -125,4 +130,26 @@ def run_one(config: dict[str, Any], out_dir: str) -> dict[str, Any]:
         return execute_run(cfg, out, overwrite=state != EMPTY).summary
 
 
-__all__ = ["DONE", "EMPTY", "OTHER", "SAME", "is_complete", "read_summary", "run_one", "run_state"]
+def warm_up(hold_s: float = 0.0) -> int:
+    """Load the kernels in this worker (from numba's cache) and return its pid; `hold_s` keeps
+    the worker busy a moment so that n warm-up tasks land on n different workers."""
+    import time
+
+    from mousesim.sim.warmup import ensure_compiled
+
+    ensure_compiled(None)
+    time.sleep(hold_s)
+    return os.getpid()
+
+
+__all__ = [
+    "DONE",
+    "EMPTY",
+    "OTHER",
+    "SAME",
+    "is_complete",
+    "read_summary",
+    "run_one",
+    "run_state",
+    "warm_up",
+]

@@ -1,0 +1,103 @@
+"""Sweep throughput: runs per second of a 16-run sweep with 1 and 2 local workers, and what the
+Dask backend costs per run compared with the local pool.
+
+    python scripts/bench_sweep.py [--quick]
+
+`scripts/bench.py` imports `bench_sweep(quick)`. Worker start-up is timed apart from the runs
+(every worker is started and has loaded the kernels before the clock starts), so runs/s is the
+steady-state rate and the 1 -> 2 worker ratio shows the scaling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+N_POINTS, N_SEEDS = 4, 4  # 16 runs
+
+
+def _sweep(quick: bool) -> Any:
+    from mousesim.sweep import sweep_from_text
+
+    episodes, max_steps = (3, 100) if quick else (20, 300)
+    return sweep_from_text(
+        f"base:\n  world: {{max_steps: {max_steps}}}\n"
+        f"grid:\n  mixture.focus: [0.2, 0.4, 0.6, 0.8]\n"
+        f"seeds: {N_SEEDS}\nepisodes: {episodes}\n",
+        source="bench_sweep",
+    )
+
+
+def _timed(sweep: Any, make: Any, workers: int, out: Path) -> tuple[float, float]:
+    """(start-up s, run s) of one backend: start and warm every worker, then run the sweep."""
+    from mousesim.sweep.engine import run_sweep
+    from mousesim.sweep.worker import warm_up
+
+    t0 = time.perf_counter()
+    ex = make(workers)
+    try:
+        for fut in [ex.submit(warm_up, 0.3) for _ in range(workers)]:
+            fut.result()
+        startup = time.perf_counter() - t0
+        outcome = run_sweep(sweep, out, executor=ex)
+        if outcome.complete != len(sweep.runs) or outcome.failed:
+            raise RuntimeError(f"bench sweep incomplete: {outcome}")
+        return startup, outcome.run_s
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
+def bench_sweep(quick: bool = False) -> dict[str, float]:
+    """Runs/s of a 16-run sweep on 1 and 2 local workers; Dask per-run overhead vs local.
+
+    Returns:
+        local_1_runs_per_s, local_2_runs_per_s, scaling_2_over_1, local_startup_s, and, when
+        dask.distributed is installed, dask_2_runs_per_s, dask_startup_s and
+        dask_overhead_ms_per_run (extra wall time per run of the Dask sweep over the local one,
+        both on 2 warmed workers); also runs and episodes_per_run.
+    """
+    from mousesim.executors import LocalExecutor
+    from mousesim.sim.warmup import ensure_compiled
+
+    ensure_compiled(None)
+    sweep = _sweep(quick)
+    n = len(sweep.runs)
+    res: dict[str, float] = {"runs": float(n), "episodes_per_run": float(sweep.episodes or 0)}
+    with tempfile.TemporaryDirectory(prefix="bench_sweep-") as tmp:
+        _, r1 = _timed(sweep, LocalExecutor, 1, Path(tmp) / "l1")
+        s2, r2 = _timed(sweep, LocalExecutor, 2, Path(tmp) / "l2")
+        res.update(
+            local_1_runs_per_s=n / r1,
+            local_2_runs_per_s=n / r2,
+            scaling_2_over_1=r1 / r2,
+            local_startup_s=s2,
+        )
+        try:
+            import distributed  # noqa: F401
+
+            from mousesim.executors import DaskExecutor
+        except ImportError:
+            return res
+        sd, rd = _timed(sweep, DaskExecutor, 2, Path(tmp) / "d2")
+        res.update(
+            dask_2_runs_per_s=n / rd,
+            dask_startup_s=sd,
+            dask_overhead_ms_per_run=1000 * (rd - r2) / n,
+        )
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny runs (mostly measures overhead)")
+    args = ap.parse_args()
+    res = bench_sweep(args.quick)
+    print(json.dumps({k: round(v, 3) for k, v in res.items()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
