@@ -42,6 +42,10 @@ def _deg(a: float) -> str:
     return f"{abs(d):.0f}° {'left' if d > 0 else 'right'}"
 
 
+def _per_s(speed: float) -> str:
+    return f"{speed:,.0f} steps/s" if speed < 10_000 else f"{speed / 1000:,.1f}k steps/s"
+
+
 class View:
     """Draws every panel. Holds only drawing caches; reads the simulation, never writes it."""
 
@@ -382,7 +386,7 @@ class View:
         speed = stats.steps_per_s()
         items = [
             ("episode", f"{sim.episode + 1}"),
-            ("sim speed", "paused" if ui.paused else f"{speed:,.0f} steps/s"),
+            ("sim speed", "paused" if ui.paused else _per_s(speed)),
             ("step", f"{int(c[C_STEP])} / {sim.wparams.max_steps}"),
             ("steps/frame", f"{ui.steps_per_frame}"),
             ("cheese", f"{int(c[C_EATEN])}"),
