@@ -144,7 +144,16 @@ class BrainConfig(_Model):
 class MixtureConfig(_Model):
     focus: Prob = 0.5
     """Slider: 1 = all cheese, 0 = all predator."""
-    gate: Literal["fixed", "top1"] = "fixed"
+    gate: Literal["fixed", "top1", "learned"] = "fixed"
+    """fixed: the slider sets the gate; top1: only the expert with the larger gate acts;
+    learned: softmax over context features (target proximities), learned from total reward."""
+    gate_learning_rate: NonNegFloat = 0.02
+    """eta of the learned gate's reward-modulated rule."""
+    override: NonNegFloat = 1.0
+    """Learned gate: slider strength beta in g = softmax(V x + beta log(slider shares));
+    focus 0.5 is neutral, 0 or 1 forces one kind of expert."""
+    gate_clip: PosFloat = 10.0
+    """Learned gate weights are clipped to [-gate_clip, gate_clip]."""
 
 
 class RunConfig(_Model):

@@ -123,7 +123,9 @@ def execute_run(
     metrics = MetricsWriter(out / "metrics.csv", columns)
     cfg_hash = config_hash(cfg)
     if brain is not None:
-        sim.load_readout(brain["readout"], brain["baseline"])
+        sim.load_readout(
+            brain["readout"], brain["baseline"], brain.get("gate_w"), brain.get("gate_baseline")
+        )
     if start_rows:
         metrics.truncate_to(start_rows)
         ckpt = load_checkpoint(out / "checkpoint.npz")
@@ -150,7 +152,15 @@ def execute_run(
 
     def _checkpoint() -> None:
         state = sim.state_dict()
-        save_brain(out / "brain.npz", cfg, state["readout"], state["baseline"], sim.episode)
+        save_brain(
+            out / "brain.npz",
+            cfg,
+            state["readout"],
+            state["baseline"],
+            sim.episode,
+            gate_w=state["gate_w"],
+            gate_baseline=state["gate_baseline"],
+        )
         save_checkpoint(out / "checkpoint.npz", state, sim.episode, cfg_hash, cfg.run.seed)
 
     stop = _StopFlag()

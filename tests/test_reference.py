@@ -51,3 +51,14 @@ def test_reference_agrees_in_top1_and_expert_post_modes():
     for _ in range(2000):
         assert fast.step().action == ref.step()[0]
     np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=1e-9, rtol=0)
+
+
+def test_reference_agrees_with_the_learned_gate():
+    over = {"world.max_steps": 300, "mixture.gate": "learned", "mixture.focus": 0.6}
+    cfg = make_config(**over)
+    fast, ref = Simulation(cfg, seed=8), ReferenceSimulation(cfg, seed=8)
+    for _ in range(3000):
+        assert fast.step().action == ref.step()[0]
+        np.testing.assert_allclose(fast.brain.gate, ref.gate, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(fast.brain.gate_w, ref.gate_w, atol=1e-9, rtol=0)
+    assert np.abs(fast.brain.gate_w).max() > 0, "the gate should have learned something"

@@ -6,6 +6,7 @@ import numpy as np
 
 from mousesim.brain.kernels import (
     GATE_FIXED,
+    GATE_LEARNED,
     GATE_TOP1,
     N_MOTOR,
     POST_BLENDED,
@@ -45,7 +46,10 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         baseline_alpha=float(brain.baseline_alpha),
         post={"blended": POST_BLENDED, "expert": POST_EXPERT}[brain.post],
         gate_scaled=int(brain.gate_scaled),
-        gate_mode={"fixed": GATE_FIXED, "top1": GATE_TOP1}[mixture.gate],
+        gate_mode={"fixed": GATE_FIXED, "top1": GATE_TOP1, "learned": GATE_LEARNED}[mixture.gate],
+        gate_learning_rate=float(mixture.gate_learning_rate),
+        gate_override=float(mixture.override),
+        gate_clip=float(mixture.gate_clip),
     )
 
 
@@ -69,6 +73,12 @@ def gate_from_focus(brain: BrainConfig, focus: float) -> np.ndarray:
     f_c = focus if n_p else 1.0
     f_p = (1.0 - focus) if n_c else 1.0
     return np.array([f_c / n_c if k == "cheese" else f_p / n_p for k in kinds], dtype=np.float64)
+
+
+def gate_bias_from_focus(brain: BrainConfig, focus: float) -> np.ndarray:
+    """log of the slider's shares: the learned gate's override term (0.5 adds the same to
+    every logit, i.e. nothing; 0 or 1 pushes one kind out with log(1e-12))."""
+    return np.log(np.maximum(gate_from_focus(brain, focus), 1e-12))
 
 
 def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Generator) -> BrainState:
@@ -106,6 +116,11 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
         elig=np.zeros((e, N_MOTOR, n)),
         baseline=np.zeros(e),
         gate=gate_from_focus(brain, mixture.focus),
+        gate_bias=gate_bias_from_focus(brain, mixture.focus),
+        gate_w=np.zeros((e, e + 1)),
+        gate_x=np.zeros(e + 1),
+        gate_elig=np.zeros((e, e + 1)),
+        gate_baseline=np.zeros(1),
         votes=np.zeros((e, N_MOTOR)),
         drive=np.zeros(N_MOTOR),
         probs=np.full(N_MOTOR, 1.0 / N_MOTOR),

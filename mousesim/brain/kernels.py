@@ -21,6 +21,7 @@ POST_EXPERT = 1
 
 GATE_FIXED = 0
 GATE_TOP1 = 1
+GATE_LEARNED = 2
 
 # Kernels with divisions use numpy's error model: Python's inserts a zero-division check
 # that stops LLVM from vectorising the neuron loops (4-8x slower).
@@ -86,6 +87,9 @@ class BrainParams(NamedTuple):
     post: int
     gate_scaled: int
     gate_mode: int
+    gate_learning_rate: float
+    gate_override: float
+    gate_clip: float
 
 
 class BrainState(NamedTuple):
@@ -104,7 +108,12 @@ class BrainState(NamedTuple):
     row_norm: np.ndarray  # f8[E, 3] the L2 norm each readout row is held at
     elig: np.ndarray  # f8[E, 3, N]
     baseline: np.ndarray  # f8[E] running mean reward Rbar_k
-    gate: np.ndarray  # f8[E] g_k, written by the focus slider
+    gate: np.ndarray  # f8[E] g_k: the slider's shares (fixed/top1) or the learned softmax
+    gate_bias: np.ndarray  # f8[E] log of the slider's shares (learned gate's override term)
+    gate_w: np.ndarray  # f8[E, E + 1] learned gate weights V over features x
+    gate_x: np.ndarray  # f8[E + 1] context: 1, then each expert's target proximity
+    gate_elig: np.ndarray  # f8[E, E + 1] the gate's eligibility trace
+    gate_baseline: np.ndarray  # f8[1] running mean of the total reward
     votes: np.ndarray  # f8[E, 3] M_k r_k
     drive: np.ndarray  # f8[3] u
     probs: np.ndarray  # f8[3] softmax(beta u)
@@ -367,6 +376,7 @@ def reset_brain_episode(bs: BrainState) -> None:
     bs.rates[:] = 0.0
     bs.cue[:] = 0.0
     bs.elig[:] = 0.0
+    bs.gate_elig[:] = 0.0
     bs.votes[:] = 0.0
     bs.drive[:] = 0.0
     bs.probs[:] = 1.0 / N_MOTOR
@@ -374,3 +384,62 @@ def reset_brain_episode(bs: BrainState) -> None:
     bs.decoded[:] = 0.0
     bs.last_turn[0] = 0
     bs.driver[0] = 0
+
+
+@njit(**KERNEL)
+def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
+    """g = softmax(V x + beta_override * log(slider shares)), x = (1, proximity_1..E).
+
+    proximity_k = 1 / (1 + d_k / cue_scale) if expert k senses its target, else 0 (the same
+    distance code as the ring's cue amplitude)."""
+    n_exp = bs.gate.shape[0]
+    x = bs.gate_x
+    x[0] = 1.0
+    for k in range(n_exp):
+        vis = percept[k, 2]
+        x[1 + k] = vis / (1.0 + percept[k, 1] / bp.cue_scale) if vis > 0.0 else 0.0
+    m = -1.0e300
+    for k in range(n_exp):
+        z = bp.gate_override * bs.gate_bias[k]
+        for j in range(n_exp + 1):
+            z += bs.gate_w[k, j] * x[j]
+        bs.gate[k] = z
+        m = max(m, z)
+    total = 0.0
+    for k in range(n_exp):
+        bs.gate[k] = np.exp(bs.gate[k] - m)
+        total += bs.gate[k]
+    for k in range(n_exp):
+        bs.gate[k] /= total
+
+
+@njit(**KERNEL)
+def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
+    """e_g <- lambda e_g + (resp - g) (x) x, resp_k = g_k p_k(a) / sum_j g_j p_j(a): how much
+    of the chosen action each expert was responsible for (Jacobs et al. 1991), so the gate
+    moves toward the experts whose proposals were taken when the reward beats its mean."""
+    n_exp = bs.gate.shape[0]
+    norm = 0.0
+    for k in range(n_exp):
+        norm += bs.gate[k] * bs.expert_probs[k, action]
+    for k in range(n_exp):
+        resp = bs.gate[k] * bs.expert_probs[k, action] / norm if norm > 0.0 else bs.gate[k]
+        post = resp - bs.gate[k]
+        for j in range(n_exp + 1):
+            bs.gate_elig[k, j] = bp.trace_decay * bs.gate_elig[k, j] + post * bs.gate_x[j]
+
+
+@njit(**KERNEL)
+def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
+    """V += eta_g (R - Rbar) e_g with R the total reward (all experts), Rbar its running mean;
+    weights clipped to [-gate_clip, gate_clip]."""
+    total = 0.0
+    for k in range(rewards.shape[0]):
+        total += rewards[k]
+    delta = total - bs.gate_baseline[0]
+    bs.gate_baseline[0] += bp.baseline_alpha * delta
+    step = bp.gate_learning_rate * delta
+    for k in range(bs.gate_w.shape[0]):
+        for j in range(bs.gate_w.shape[1]):
+            w = bs.gate_w[k, j] + step * bs.gate_elig[k, j]
+            bs.gate_w[k, j] = min(max(w, -bp.gate_clip), bp.gate_clip)

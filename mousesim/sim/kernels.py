@@ -13,10 +13,14 @@ import numpy as np
 from numba import njit
 
 from mousesim.brain.kernels import (
+    GATE_LEARNED,
     BrainParams,
     BrainState,
     cue_input,
+    gate_learn,
+    gate_traces,
     learn,
+    learned_gate,
     mix_and_choose,
     reset_brain_episode,
     ring_update,
@@ -102,17 +106,24 @@ def sim_step(
     """One world step of mouse and brain. Returns (action, world flag bits)."""
     n_exp = bs.rates.shape[0]
     sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
+    gated = bp.gate_mode == GATE_LEARNED
+    if gated:
+        learned_gate(bs, bp, buf.percept)
     for e in range(n_exp):
         cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
         ring_update(bs, bp, e, ws.rng)
     action = mix_and_choose(bs, bp, greedy, ws.rng)
     if learning:
         update_traces(bs, bp, action)
+        if gated:
+            gate_traces(bs, bp, action)
     flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
     # Efference copy: the turn just made rotates every ring during the next step.
     bs.last_turn[0] = 1 - action
     if learning:
         learn(bs, bp, buf.rewards)
+        if gated:
+            gate_learn(bs, bp, buf.rewards)
 
     st = buf.stats
     st[S_STEPS] += 1.0

@@ -46,6 +46,11 @@ class PopBrain(NamedTuple):
     elig: np.ndarray
     baseline: np.ndarray
     gate: np.ndarray
+    gate_bias: np.ndarray
+    gate_w: np.ndarray
+    gate_x: np.ndarray
+    gate_elig: np.ndarray
+    gate_baseline: np.ndarray
     votes: np.ndarray
     drive: np.ndarray
     probs: np.ndarray
@@ -83,28 +88,12 @@ def _one_mouse(
         pw.grid[b], pw.mouse[b], pw.cheese[b], pw.preds[b], pw.counters[b], pw.starts[b], pw.rng[b]
     )
     bs = BrainState(
-        pb.theta,
-        pb.cos_t,
-        pb.sin_t,
-        pb.w_sym,
-        pb.w_rot,
-        pb.rates[b],
-        pb.cue[b],
-        pb.h[b],
-        pb.noise[b],
-        pb.readout[b],
-        pb.row_norm[b],
-        pb.elig[b],
-        pb.baseline[b],
-        pb.gate[b],
-        pb.votes[b],
-        pb.drive[b],
-        pb.probs[b],
-        pb.expert_probs[b],
-        pb.decoded[b],
-        pb.last_turn[b],
-        pb.driver[b],
-    )
+        pb.theta, pb.cos_t, pb.sin_t, pb.w_sym, pb.w_rot, pb.rates[b], pb.cue[b], pb.h[b],
+        pb.noise[b], pb.readout[b], pb.row_norm[b], pb.elig[b], pb.baseline[b], pb.gate[b],
+        pb.gate_bias[b], pb.gate_w[b], pb.gate_x[b], pb.gate_elig[b], pb.gate_baseline[b],
+        pb.votes[b], pb.drive[b], pb.probs[b], pb.expert_probs[b], pb.decoded[b],
+        pb.last_turn[b], pb.driver[b],
+    )  # fmt: skip
     buf = StepBuffers(
         pbuf.kinds, pbuf.ranks, pbuf.percept[b], pbuf.rewards[b], pbuf.stats[b], pbuf.record[b]
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mousesim.brain.kernels import GATE_TOP1, POST_BLENDED
+from mousesim.brain.kernels import GATE_LEARNED, GATE_TOP1, POST_BLENDED
 from mousesim.rng import ACTION, NOISE, normal, uniform
 from mousesim.sim.simulation import Simulation
 from mousesim.world.kernels import TERMINATED, TRUNCATED, reset_world, sense, world_step
@@ -42,6 +42,10 @@ class ReferenceSimulation:
         self.row_norm = base.brain.row_norm.copy()
         self.baseline = base.brain.baseline.copy()
         self.gate = base.brain.gate.copy()
+        self.gate_bias = base.brain.gate_bias.copy()
+        self.gate_w = base.brain.gate_w.copy()
+        self.gate_elig = np.zeros_like(self.gate_w)
+        self.gate_baseline = 0.0
         e = len(cfg.brain.experts)
         self.rates = np.zeros((e, n))
         self.elig = np.zeros((e, 3, n))
@@ -56,6 +60,7 @@ class ReferenceSimulation:
         reset_world(self.world, self.wparams)
         self.rates[:] = 0.0
         self.elig[:] = 0.0
+        self.gate_elig[:] = 0.0
         self.last_turn = 0
         self.in_episode = True
 
@@ -82,6 +87,11 @@ class ReferenceSimulation:
             self.reset()
         bp = self.bp
         sense(self.world, self.wparams, self.kinds, self.ranks, self.percept)
+        learned = bp.gate_mode == GATE_LEARNED
+        if learned:
+            vis, d = self.percept[:, 2], self.percept[:, 1]
+            x = np.concatenate([[1.0], np.where(vis > 0, 1.0 / (1.0 + d / bp.cue_scale), 0.0)])
+            self.gate = _softmax(self.gate_w @ x + bp.gate_override * self.gate_bias, 1.0)
         for e in range(self.rates.shape[0]):
             self._ring(e)
         votes = np.einsum("kan,kn->ka", self.readout, self.rates)
@@ -106,6 +116,10 @@ class ReferenceSimulation:
                 if bp.gate_scaled:
                     post = post * self.gate[k]
                 self.elig[k] = bp.trace_decay * self.elig[k] + np.outer(post, self.rates[k])
+            if learned:
+                expert_p = np.array([_softmax(v, bp.beta)[action] for v in votes])
+                resp = self.gate * expert_p / (self.gate * expert_p).sum()
+                self.gate_elig = bp.trace_decay * self.gate_elig + np.outer(resp - self.gate, x)
         flags = world_step(self.world, self.wparams, action, self.kinds, self.ranks, self.rewards)
         self.last_turn = 1 - action
         if self.learning:
@@ -114,6 +128,14 @@ class ReferenceSimulation:
             self.readout += bp.learning_rate * delta[:, None, None] * self.elig
             norms = np.linalg.norm(self.readout, axis=2, keepdims=True)
             self.readout *= self.row_norm[:, :, None] / np.where(norms > 0, norms, 1.0)
+            if learned:
+                delta_total = self.rewards.sum() - self.gate_baseline
+                self.gate_baseline += bp.baseline_alpha * delta_total
+                self.gate_w = np.clip(
+                    self.gate_w + bp.gate_learning_rate * delta_total * self.gate_elig,
+                    -bp.gate_clip,
+                    bp.gate_clip,
+                )
         if flags & (TERMINATED | TRUNCATED):
             self.in_episode = False
         return action, int(flags)

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from mousesim import __version__
-from mousesim.brain.brain import brain_params, build_brain, expert_codes, gate_from_focus
+from mousesim.brain.brain import (
+    brain_params,
+    build_brain,
+    expert_codes,
+    gate_bias_from_focus,
+    gate_from_focus,
+)
 from mousesim.config import SimConfig, WorldConfig
 from mousesim.rng import make_streams
 from mousesim.sim.kernels import (
@@ -117,7 +123,9 @@ class Simulation:
     def set_focus(self, focus: float) -> None:
         """Move the slider: takes effect from the next step."""
         self.focus = float(min(1.0, max(0.0, focus)))
-        self.brain.gate[:] = gate_from_focus(self.cfg.brain, self.focus)
+        self.brain.gate_bias[:] = gate_bias_from_focus(self.cfg.brain, self.focus)
+        if self.cfg.mixture.gate != "learned":  # a learned gate is recomputed every step
+            self.brain.gate[:] = gate_from_focus(self.cfg.brain, self.focus)
 
     def set_learning(self, on: bool) -> None:
         self.learning = bool(on)
@@ -196,26 +204,41 @@ class Simulation:
         return {
             "readout": self.brain.readout.copy(),
             "baseline": self.brain.baseline.copy(),
+            "gate_w": self.brain.gate_w.copy(),
+            "gate_baseline": self.brain.gate_baseline.copy(),
             "rng": self.world.rng.copy(),
             "episode": np.array(self.episode, dtype=np.int64),
             "focus": np.array(self.focus),
         }
 
     def load_state(self, state: dict[str, np.ndarray], *, rng: bool = True) -> None:
-        self.load_readout(state["readout"], state["baseline"])
+        self.load_readout(
+            state["readout"], state["baseline"], state.get("gate_w"), state.get("gate_baseline")
+        )
         if rng:
             self.world.rng[:] = state["rng"]
             self.episode = int(state["episode"])
             self.set_focus(float(state["focus"]))
         self.in_episode = False
 
-    def load_readout(self, readout: np.ndarray, baseline: np.ndarray) -> None:
+    def load_readout(
+        self,
+        readout: np.ndarray,
+        baseline: np.ndarray,
+        gate_w: np.ndarray | None = None,
+        gate_baseline: np.ndarray | None = None,
+    ) -> None:
+        """Put trained weights into this brain (the learned gate's too, when given)."""
         if readout.shape != self.brain.readout.shape or baseline.shape != self.brain.baseline.shape:
             raise ValueError(
                 f"readout shape {readout.shape} does not fit this brain {self.brain.readout.shape}"
             )
         self.brain.readout[:] = readout
         self.brain.baseline[:] = baseline
+        if gate_w is not None and gate_w.shape == self.brain.gate_w.shape:
+            self.brain.gate_w[:] = gate_w
+        if gate_baseline is not None and gate_baseline.shape == self.brain.gate_baseline.shape:
+            self.brain.gate_baseline[:] = gate_baseline
 
     @property
     def version(self) -> str:
