@@ -28,9 +28,21 @@ def brain_signature(cfg: SimConfig) -> str:
 
 
 def save_brain(
-    path: str | Path, cfg: SimConfig, readout: np.ndarray, baseline: np.ndarray, episodes: int
+    path: str | Path,
+    cfg: SimConfig,
+    readout: np.ndarray,
+    baseline: np.ndarray,
+    episodes: int,
+    gate_w: np.ndarray | None = None,
+    gate_baseline: np.ndarray | None = None,
 ) -> None:
-    """Atomically write a brain file that `load_brain` (and `mousesim play --brain`) reads."""
+    """Atomically write a brain file that `load_brain` (and `mousesim play --brain`) reads.
+    The learned gate's weights go in too when given."""
+    extra = {}
+    if gate_w is not None:
+        extra["gate_w"] = gate_w
+    if gate_baseline is not None:
+        extra["gate_baseline"] = gate_baseline
 
     def writer(f) -> None:
         np.savez(
@@ -42,6 +54,7 @@ def save_brain(
             config_hash=np.array(config_hash(cfg)),
             version=np.array(__version__),
             episodes=np.array(episodes),
+            **extra,
         )
 
     write_with(path, writer)
