@@ -88,7 +88,9 @@ def main(args: argparse.Namespace) -> int:
     ensure_compiled(stderr_log)
     sim = Simulation(cfg)
     if brain is not None:
-        sim.load_readout(brain["readout"], brain["baseline"])
+        sim.load_readout(
+            brain["readout"], brain["baseline"], brain.get("gate_w"), brain.get("gate_baseline")
+        )
     if args.focus is not None:
         sim.set_focus(args.focus)
     from mousesim.render.layout import DEFAULT_SIZE

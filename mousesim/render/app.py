@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pygame
 
 from mousesim.errors import UsageError
@@ -109,6 +110,7 @@ class App:
         self.layout = compute_layout(self.screen.get_size(), len(sim.expert_names))
         self.slider = Slider(self.layout.slider_track)
         self.frames = 0
+        self._trail = np.zeros((1000, 2), dtype=np.int64)  # cells after each step of a frame
         if not sim.in_episode:
             sim.reset()  # the first frame shows a real world, not zeroed arrays
         self.stats.start_episode(sim.world.mouse)
@@ -190,6 +192,8 @@ class App:
                 b.readout,
                 b.baseline,
                 self.brain_episodes + self.sim.episode,
+                gate_w=b.gate_w,
+                gate_baseline=b.gate_baseline,
             )
         except OSError as exc:
             self.say(f"could not save the brain: {exc.strerror or exc}")
@@ -229,14 +233,30 @@ class App:
         ui = self.ui
         n = ui.pending_steps if ui.paused else ui.steps_per_frame
         ui.pending_steps = 0
-        max_steps = self.sim.wparams.max_steps
+        sim = self.sim
+        max_steps = sim.wparams.max_steps
         done = 0
         while done < n:
-            if not self.sim.in_episode and n - done >= max_steps:
+            if not sim.in_episode and n - done >= max_steps:
                 done += self.whole_episode()
-            else:
-                self.step()
-                done += 1
+                continue
+            if not sim.in_episode:
+                sim.reset()
+                self.stats.start_episode(sim.world.mouse)
+            # The rest of this episode (or of the frame) in one jitted call.
+            n_exp = len(sim.expert_names)
+            returns = sim.buffers.stats[N_STAT_FIXED : N_STAT_FIXED + n_exp]
+            before = returns.copy()
+            want = n - done
+            if self._trail.shape[0] < want:
+                self._trail = np.zeros((want, 2), dtype=np.int64)
+            res = sim.advance(want, self._trail)
+            self.stats.after_steps(
+                res.steps, res.last_action, returns - before, self._trail[: res.steps]
+            )
+            if not sim.in_episode:
+                self.stats.end_episode(sim.episode_row(), res.terminated)
+            done += res.steps
         return done
 
     def draw(self) -> None:

@@ -40,6 +40,18 @@ class SessionStats:
         self._reward_n += 1
         self.trail.append((int(mouse[0]), int(mouse[1])))
 
+    def after_steps(
+        self, steps: int, last_action: int, returns: np.ndarray, trail: np.ndarray
+    ) -> None:
+        """Several steps run in one call: `returns` is their summed reward per expert and
+        `trail` the mouse's cells after each of them."""
+        self.steps += steps
+        self.last_action = last_action
+        self._reward_sum += returns
+        self._reward_n += steps
+        for x, y in trail[-self.trail.maxlen :] if self.trail.maxlen else trail:
+            self.trail.append((int(x), int(y)))
+
     def after_whole_episode(self, row: dict, returns: np.ndarray, mouse: np.ndarray) -> None:
         """A whole episode run in one call: count its steps and rewards, then end it."""
         self.steps += int(row["steps"])

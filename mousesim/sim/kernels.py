@@ -155,3 +155,32 @@ def run_episode(
         flags = sim_step(ws, wp, bs, bp, buf, learning, greedy)[1]
         if flags & 3:
             break
+
+
+@njit(cache=True)
+def run_steps(
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    greedy: int,
+    n: int,
+    trail: np.ndarray,
+) -> tuple[int, int, int]:
+    """Up to `n` steps of the running episode in one call, stopping after the step that ends
+    it. trail[i] = the mouse's (x, y) after step i (rows past trail's length are not kept).
+    Returns (steps done, last action, last flags)."""
+    done = 0
+    action = -1
+    flags = 0
+    while done < n:
+        action, flags = sim_step(ws, wp, bs, bp, buf, learning, greedy)
+        if done < trail.shape[0]:
+            trail[done, 0] = ws.mouse[0]
+            trail[done, 1] = ws.mouse[1]
+        done += 1
+        if flags & 3:
+            break
+    return done, action, flags

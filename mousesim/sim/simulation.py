@@ -30,6 +30,7 @@ from mousesim.sim.kernels import (
     record_width,
     reset_episode,
     run_episode,
+    run_steps,
     sim_step,
     stats_size,
 )
@@ -79,6 +80,14 @@ def build_world(cfg: WorldConfig, layout_rng: np.random.Generator, rng: np.ndarr
         starts=starts,
         rng=rng,
     )
+
+
+@dataclass(frozen=True)
+class AdvanceResult:
+    steps: int
+    last_action: int
+    terminated: bool
+    truncated: bool
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,34 @@ class Simulation:
             terminated=bool(flags & TERMINATED),
             truncated=bool(flags & TRUNCATED) and not bool(flags & TERMINATED),
             ate=bool(flags & ATE),
+        )
+
+    def advance(self, n: int, trail: np.ndarray | None = None) -> AdvanceResult:
+        """Up to `n` steps in one jitted call (what `step()` does n times, without n calls'
+        overhead); stops after a step that ends the episode, so `episode_row()` still
+        describes it. `trail` (int64[n, 2]) receives the mouse's cell after each step."""
+        if not self.in_episode:
+            self.reset()
+        buf = trail if trail is not None else np.zeros((0, 2), dtype=np.int64)
+        steps, action, flags = run_steps(
+            self.world,
+            self.wparams,
+            self.brain,
+            self.bparams,
+            self.buffers,
+            int(self.learning),
+            int(self.greedy),
+            int(n),
+            buf,
+        )
+        if flags & (TERMINATED | TRUNCATED):
+            self.in_episode = False
+            self.episode += 1
+        return AdvanceResult(
+            steps=int(steps),
+            last_action=int(action),
+            terminated=bool(flags & TERMINATED),
+            truncated=bool(flags & TRUNCATED) and not bool(flags & TERMINATED),
         )
 
     def run_episode(self) -> dict:
