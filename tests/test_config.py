@@ -56,3 +56,18 @@ def test_line_numbers_in_file_errors(tmp_path):
     p.write_text("world:\n  size: 20\nbrain:\n  beta: 1.0\n  learnig_rate: 0.1\n")
     with pytest.raises(ConfigError, match=r"c.yaml:5: brain.learnig_rate: unknown key"):
         load_config(p)
+
+
+def test_default_yaml_names_every_key():
+    """configs/default.yaml documents every key of the schema (a user reads it as the manual)."""
+    import yaml
+
+    def keys(d, prefix=""):
+        for k, v in d.items():
+            yield prefix + k
+            if isinstance(v, dict):
+                yield from keys(v, prefix + k + ".")
+
+    written = set(keys(yaml.safe_load((CONFIGS / "default.yaml").read_text())))
+    schema = set(keys(SimConfig().model_dump(mode="json")))
+    assert schema - written == set(), f"undocumented keys: {sorted(schema - written)}"
