@@ -327,13 +327,15 @@ def gate_comparison(result: EvalResult) -> dict | None:
     seeds = [s for s in result.seeds if s in by_seed and s in best]
     diff = mean_ci([by_seed[s] - best[s] for s in seeds])
     if math.isnan(diff[1]):
-        verdict = "one seed: no interval"
+        verdict = "cannot be judged against the best fixed focus on one seed"
     elif diff[1] > 0:
-        verdict = "beats"
+        verdict = "beats the best fixed focus"
     elif diff[2] < 0:
-        verdict = "falls short of"
+        verdict = "falls short of the best fixed focus"
     else:
-        verdict = "matches (the difference is within the 95% interval of 0)"
+        verdict = (
+            "is within noise of the best fixed focus (the difference's 95% interval includes 0)"
+        )
     return {
         "catch_weight": result.options.catch_weight,
         "learned_gate": mean_ci(list(by_seed.values())),

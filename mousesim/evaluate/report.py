@@ -1,0 +1,460 @@
+"""Tables, CSV files and plots of an evaluation; every file written atomically.
+
+Files in an eval directory:
+
+| file | contents |
+|---|---|
+| `eval.csv` | one row per (policy, seed): the metrics of `stats.episode_metrics` |
+| `summary.csv` | mean and 95% interval over seeds per policy (and per focus of the sweep) |
+| `focus_sweep.csv` | one row per (policy, focus, seed) of the focus sweep |
+| `training.csv` | one row per (trained policy, seed, training episode) |
+| `eval.json` | options, seeds, notes, the learned-gate comparison, versions |
+| `config.yaml` | the resolved config |
+| `learning_curve.png`, `policies.png`, `focus_tradeoff.png` | the plots |
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mousesim import __version__
+from mousesim.errors import UsageError
+from mousesim.evaluate.evaluate import EvalResult, gate_comparison, summarize
+from mousesim.evaluate.stats import METRICS, mean_ci
+from mousesim.io.atomic import write_bytes, write_text
+
+OUTPUT_FILES = (
+    "eval.csv",
+    "summary.csv",
+    "focus_sweep.csv",
+    "training.csv",
+    "eval.json",
+    "config.yaml",
+    "learning_curve.png",
+    "policies.png",
+    "focus_tradeoff.png",
+)
+
+# Decimals each metric shows in a table.
+_DECIMALS = {
+    "cheese_per_episode": 2,
+    "caught_rate": 2,
+    "catches_per_1000_steps": 2,
+    "mean_survival_steps": 0,
+    "score": 2,
+}
+_COLORS = {
+    "random": "#9e9e9e",
+    "predator-only": "#1f77b4",
+    "cheese-only": "#ff7f0e",
+    "hand-wired": "#8c564b",
+    "learned": "#2ca02c",
+    "learned-gate": "#d62728",
+    "oracle": "#9467bd",
+}
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        # repr round-trips exactly, so a table printed from these values matches the CSV
+        return "nan" if math.isnan(v) else repr(v)
+    return str(v)
+
+
+def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    lines = [",".join(columns)]
+    lines += [",".join(_cell(r.get(c)) for c in columns) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def eval_columns(result: EvalResult) -> list[str]:
+    uses = [f"use_{e.name}" for e in result.cfg.brain.experts]
+    return ["policy", "seed", "focus", "gate", *(m for m, _ in METRICS), "episodes", *uses]
+
+
+def summary_rows(result: EvalResult) -> list[dict]:
+    """The printed tables as rows: table = policies | focus-sweep."""
+    out = [{"table": "policies", **e} for e in summarize(result.rows, ("policy", "focus"))]
+    out += [{"table": "focus-sweep", **e} for e in summarize(result.sweep, ("policy", "focus"))]
+    return out
+
+
+def summary_columns(result: EvalResult) -> list[str]:
+    cols = ["table", "policy", "focus", "n_seeds"]
+    names = [m for m, _ in METRICS] + [f"use_{e.name}" for e in result.cfg.brain.experts]
+    for m in names:
+        cols += [m, f"{m}_lo", f"{m}_hi"]
+    return cols
+
+
+# -- text tables ---------------------------------------------------------------------------
+
+
+def _fmt(v: float, decimals: int) -> str:
+    return "n/a" if v is None or math.isnan(v) else f"{v:.{decimals}f}"
+
+
+def format_interval(entry: dict, metric: str) -> str:
+    """'mean [lo, hi]' with the metric's decimals (just the mean for a single seed)."""
+    d = _DECIMALS.get(metric, 3)
+    mean, lo, hi = entry[metric], entry[f"{metric}_lo"], entry[f"{metric}_hi"]
+    if math.isnan(lo):
+        return _fmt(mean, d)
+    return f"{_fmt(mean, d)} [{_fmt(lo, d)}, {_fmt(hi, d)}]"
+
+
+def _label(entry: dict, with_focus: bool) -> str:
+    if with_focus and entry.get("focus") is not None:
+        return f"{entry['policy']} @ {entry['focus']:g}"
+    return str(entry["policy"])
+
+
+def table_lines(entries: Sequence[dict], *, with_focus: bool = False) -> list[list[str]]:
+    """Header + one row per entry: policy, then each metric as 'mean [lo, hi]'."""
+    head = ["policy", *(label for _, label in METRICS)]
+    return [head] + [
+        [_label(e, with_focus), *(format_interval(e, m) for m, _ in METRICS)] for e in entries
+    ]
+
+
+def format_table(entries: Sequence[dict], *, with_focus: bool = False) -> str:
+    lines = table_lines(entries, with_focus=with_focus)
+    widths = [max(len(row[i]) for row in lines) for i in range(len(lines[0]))]
+    out = []
+    for row in lines:
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)
+
+
+def markdown_table(entries: Sequence[dict], *, with_focus: bool = False) -> str:
+    lines = table_lines(entries, with_focus=with_focus)
+    out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
+    out += ["| " + " | ".join(row) + " |" for row in lines[1:]]
+    return "\n".join(out)
+
+
+def describe_comparison(comp: dict | None) -> str:
+    if comp is None:
+        return ""
+    lg, best, diff = comp["learned_gate"], comp["best_fixed"], comp["difference"]
+
+    def iv(t: tuple[float, float, float]) -> str:
+        return _fmt(t[0], 2) if math.isnan(t[1]) else f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
+
+    return (
+        f"learned gate vs best fixed focus (score = cheese/episode - {comp['catch_weight']:g} x "
+        f"caught rate): learned gate {iv(lg)}, learned brain at focus "
+        f"{comp['best_fixed_focus']:g} {iv(best)}; difference {iv(diff)}: the learned gate "
+        f"{comp['verdict']}"
+    )
+
+
+def header(result: EvalResult) -> str:
+    o = result.options
+    mode = "greedy (argmax)" if o.greedy else f"sampled at beta {result.cfg.brain.beta:g}"
+    return (
+        f"{len(result.seeds)} seeds ({result.seeds[0]}..{result.seeds[-1]}); learned brains "
+        f"trained {o.train_episodes} episodes; {o.episodes} evaluation episodes per seed and "
+        f"policy, learning off, actions {mode}; mean [95% t interval] over seeds; "
+        f"score = cheese/episode - {o.catch_weight:g} x caught rate"
+    )
+
+
+def report_text(result: EvalResult) -> str:
+    """What `mousesim eval` prints: the policy table, the sweep table, the gate comparison."""
+    parts = [header(result), "", format_table(summarize(result.rows, ("policy", "focus")))]
+    if result.sweep:
+        parts += [
+            "",
+            "focus sweep:",
+            format_table(summarize(result.sweep, ("policy", "focus")), with_focus=True),
+        ]
+    comp = gate_comparison(result)
+    if comp is not None:
+        parts += ["", describe_comparison(comp)]
+    parts += [f"note: {n}" for n in result.notes]
+    return "\n".join(parts)
+
+
+# -- plots ---------------------------------------------------------------------------------
+
+
+def _running_mean(x: np.ndarray, window: int) -> np.ndarray:
+    window = max(1, min(window, x.shape[-1]))
+    kernel = np.ones(window) / window
+    return np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="valid"), -1, x)
+
+
+def _band(per_seed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95% t band over seeds (axis 0), column by column."""
+    stats = np.array([mean_ci(per_seed[:, j]) for j in range(per_seed.shape[1])])
+    return stats[:, 0], stats[:, 1], stats[:, 2]
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _title(result: EvalResult, name: str) -> str:
+    return f"{name}: {len(result.seeds)} seeds"
+
+
+def plot_learning_curve(result: EvalResult, name: str, window: int = 10) -> bytes:
+    """Cheese per episode and caught rate vs training episode: mean and 95% band over seeds
+    of a `window`-episode running mean, with the evaluated baselines as dashed lines."""
+    import matplotlib.pyplot as plt
+
+    summ = {e["policy"]: e for e in summarize(result.rows)}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, metric, ylabel, ref, top in (
+        (axes[0], "cheese", "cheese per episode", "cheese_per_episode", np.inf),
+        (axes[1], "caught", "caught rate (share of episodes caught)", "caught_rate", 1.0),
+    ):
+        for policy in ("learned", "learned-gate"):
+            rows = [r for r in result.training if r["policy"] == policy]
+            if not rows:
+                continue
+            per_seed = np.array(
+                [[r[metric] for r in rows if r["seed"] == s] for s in result.seeds], dtype=float
+            )
+            smooth = _running_mean(per_seed, window)
+            mean, lo, hi = _band(smooth)
+            x = np.arange(smooth.shape[1]) + (per_seed.shape[1] - smooth.shape[1]) + 1
+            color = _COLORS[policy]
+            ax.plot(x, mean, color=color, label=f"{policy} (training, learning on)")
+            if not np.isnan(lo).all():  # the t band, clipped to what the metric can be
+                ax.fill_between(x, np.maximum(lo, 0), np.minimum(hi, top), color=color, alpha=0.2)
+        for policy in ("hand-wired", "random"):
+            if policy in summ:
+                ax.axhline(
+                    summ[policy][ref],
+                    color=_COLORS[policy],
+                    linestyle="--",
+                    label=f"{policy} (evaluation mean)",
+                )
+        ax.set_xlabel(f"training episode ({window}-episode running mean)")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    axes[1].set_ylim(-0.02, 1.02)
+    axes[0].legend(fontsize=8, loc="best")
+    fig.suptitle(f"{_title(result, name)}: learning curve (band: 95% interval over seeds)")
+    fig.tight_layout()
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+def plot_policies(result: EvalResult, name: str) -> bytes:
+    """One bar per policy and metric, with the 95% interval over seeds as the error bar."""
+    import matplotlib.pyplot as plt
+
+    entries = summarize(result.rows, ("policy", "focus"))
+    panels = (
+        ("cheese_per_episode", "cheese per episode (log scale)", True, np.inf),
+        ("caught_rate", "caught rate", False, 1.0),
+        ("catches_per_1000_steps", "catches per 1000 steps", False, np.inf),
+        ("mean_survival_steps", "mean survival steps", False, result.cfg.world.max_steps),
+    )
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.6))
+    labels = [e["policy"] for e in entries]
+    x = np.arange(len(entries))
+    for ax, (metric, ylabel, log, top) in zip(axes, panels, strict=True):
+        mean = np.array([e[metric] for e in entries])
+        # t intervals clipped to what the metric can be (no negative cheese, no rate above 1)
+        lo = np.maximum([e[f"{metric}_lo"] for e in entries], 0.0)
+        hi = np.minimum([e[f"{metric}_hi"] for e in entries], top)
+        err = np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])
+        if log:
+            floor = 0.01
+            mean_plot = np.maximum(mean, floor)
+            err = np.vstack([np.minimum(err[0], mean_plot - floor * 0.5), err[1]])
+        else:
+            mean_plot = mean
+        ax.bar(x, mean_plot, color=[_COLORS.get(p, "#444444") for p in labels])
+        ax.errorbar(x, mean_plot, yerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+        d = _DECIMALS[metric]
+        for xi, (m, top) in enumerate(zip(mean, mean_plot + err[1], strict=True)):
+            ax.text(xi, top, _fmt(m, d), ha="center", va="bottom", fontsize=7)
+        if log:
+            ax.set_yscale("log")
+            ax.set_ylim(bottom=0.005, top=max(mean_plot + err[1]) * 3)
+        else:
+            ax.set_ylim(0, max(mean_plot + err[1]) * 1.15 if len(mean) else 1)
+        ax.set_xticks(x, labels, rotation=40, ha="right", fontsize=8)
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(
+        f"{_title(result, name)}, {result.options.episodes} evaluation episodes each: "
+        "mean and 95% interval over seeds (clipped to the possible range)"
+    )
+    fig.tight_layout()
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
+    """Cheese per episode against catches per 1000 steps and against survival, one point per
+    focus value (labelled), for the hand-wired and the learned brain."""
+    import matplotlib.pyplot as plt
+
+    entries = summarize(result.sweep, ("policy", "focus"))
+    gate = [e for e in summarize(result.rows) if e["policy"] == "learned-gate"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    for ax, xm, xlabel in (
+        (axes[0], "catches_per_1000_steps", "catches per 1000 steps"),
+        (axes[1], "mean_survival_steps", "mean survival steps"),
+    ):
+        for policy in ("hand-wired", "learned"):
+            pts = sorted((e for e in entries if e["policy"] == policy), key=lambda e: e["focus"])
+            if not pts:
+                continue
+            xs = np.array([e[xm] for e in pts])
+            ys = np.array([e["cheese_per_episode"] for e in pts])
+            xerr = np.nan_to_num(
+                [[e[xm] - e[f"{xm}_lo"] for e in pts], [e[f"{xm}_hi"] - e[xm] for e in pts]]
+            )
+            yerr = np.nan_to_num(
+                [
+                    [e["cheese_per_episode"] - e["cheese_per_episode_lo"] for e in pts],
+                    [e["cheese_per_episode_hi"] - e["cheese_per_episode"] for e in pts],
+                ]
+            )
+            color = _COLORS[policy]
+            ax.errorbar(
+                xs,
+                ys,
+                xerr=xerr,
+                yerr=yerr,
+                color=color,
+                marker="o",
+                capsize=2,
+                lw=1.2,
+                label=policy,
+            )
+            for e, xv, yv in zip(pts, xs, ys, strict=True):
+                ax.annotate(
+                    f"f={e['focus']:g}",
+                    (xv, yv),
+                    textcoords="offset points",
+                    xytext=(5, 5) if policy == "learned" else (5, -11),
+                    fontsize=7,
+                    color=color,
+                )
+        for e in gate:
+            ax.errorbar(
+                [e[xm]],
+                [e["cheese_per_episode"]],
+                color=_COLORS["learned-gate"],
+                marker="*",
+                markersize=12,
+                ls="none",
+                label="learned gate",
+            )
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("cheese per episode")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, loc="best")
+    fig.suptitle(
+        f"{_title(result, name)}: the focus slider's trade-off (f = focus, 1 = all cheese; "
+        "bars: 95% interval over seeds)"
+    )
+    fig.tight_layout()
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+# -- the eval directory ----------------------------------------------------------------------
+
+
+def check_out_dir(out: Path, overwrite: bool) -> None:
+    """Refuse an eval directory that already holds results, unless `overwrite`."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a directory")
+    if overwrite or not out.exists():
+        return
+    present = [f for f in OUTPUT_FILES if (out / f).exists()]
+    if present:
+        raise UsageError(
+            f"{out} already holds an evaluation ({present[0]}); use --overwrite to replace it"
+        )
+
+
+def eval_json(result: EvalResult, config_name: str) -> dict:
+    from mousesim.io.yaml_config import config_hash
+
+    o = result.options
+    comp = gate_comparison(result)
+    return {
+        "mousesim_version": __version__,
+        "config": config_name,
+        "config_hash": config_hash(result.cfg),
+        "seeds": result.seeds,
+        "policies": result.policies,
+        "options": {
+            "train_episodes": o.train_episodes,
+            "episodes": o.episodes,
+            "greedy": o.greedy,
+            "focus_sweep": list(o.focus_sweep),
+            "catch_weight": o.catch_weight,
+            "workers": o.workers,
+        },
+        "notes": result.notes,
+        "gate_comparison": comp,
+        "seconds": round(result.seconds, 1),
+    }
+
+
+def write_outputs(result: EvalResult, out: Path, config_name: str) -> list[Path]:
+    """Write every file of the eval directory (each atomically); remove files of ours a
+    previous evaluation left that this one does not produce (e.g. an old focus sweep)."""
+    import matplotlib
+
+    from mousesim.io.yaml_config import dump_config
+
+    matplotlib.use("Agg")
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes | str] = {
+        "eval.csv": to_csv(result.rows, eval_columns(result)),
+        "summary.csv": to_csv(summary_rows(result), summary_columns(result)),
+        "eval.json": json.dumps(eval_json(result, config_name), indent=2) + "\n",
+        "config.yaml": dump_config(result.cfg),
+        "policies.png": plot_policies(result, config_name),
+    }
+    if result.training:
+        cols = ["policy", "seed", "episode", "steps", "cheese", "caught"]
+        files["training.csv"] = to_csv(result.training, cols)
+        files["learning_curve.png"] = plot_learning_curve(result, config_name)
+    if result.sweep:
+        files["focus_sweep.csv"] = to_csv(result.sweep, eval_columns(result))
+        files["focus_tradeoff.png"] = plot_focus_tradeoff(result, config_name)
+    written = []
+    for name, data in files.items():
+        path = out / name
+        if isinstance(data, str):
+            write_text(path, data)
+        else:
+            write_bytes(path, data)
+        written.append(path)
+    for name in OUTPUT_FILES:
+        if name not in files and (out / name).exists():
+            (out / name).unlink()
+    return written
