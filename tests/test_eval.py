@@ -129,10 +129,18 @@ def test_outputs_exist_and_csv_matches_printed_table(default_eval):
 
 def test_learned_gate_is_compared_when_the_config_has_it(default_eval):
     out, stdout = default_eval
-    policies = {r["policy"] for r in _read(out / "eval.csv")}
+    rows = _read(out / "eval.csv")
+    policies = {r["policy"] for r in rows}
     if accepts_gate(load_config(None), "learned"):
         assert "learned-gate" in policies
         assert "learned gate vs best fixed focus" in stdout
+        # where the gate looks, near and far from the predator, is measured and in range
+        for r in rows:
+            if r["policy"] == "learned-gate":
+                assert 0.0 <= float(r["gate_predator_near"]) <= 1.0
+                assert 0.0 <= float(r["gate_predator_far"]) <= 1.0
+            else:
+                assert r["gate_predator_near"] == ""
     else:
         assert "learned-gate" not in policies
 

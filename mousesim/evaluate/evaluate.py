@@ -121,16 +121,68 @@ def _eval_brain(
     greedy: bool,
     focus: float | None,
     trained: Simulation | None = None,
+    gate_probe: GateProbe | None = None,
 ) -> list[dict]:
     """Evaluation episodes (learning off) of a brain in a fresh world from `seed`."""
-    sim = Simulation(cfg, seed=seed)
+    record = cfg.world.max_steps + 1 if gate_probe is not None else 0
+    sim = Simulation(cfg, seed=seed, record_steps=record)
     if trained is not None:
         _copy_brain(sim, trained)
     sim.set_learning(False)
     sim.greedy = bool(greedy)
     if focus is not None:
         sim.set_focus(focus)
-    return [sim.run_episode() for _ in range(episodes)]
+    rows = []
+    for _ in range(episodes):
+        rows.append(sim.run_episode())
+        if gate_probe is not None:
+            gate_probe.add(sim, rows[-1]["steps"])
+    return rows
+
+
+class GateProbe:
+    """The predator experts' share of the gate, by distance between mouse and predator, over
+    the recorded steps of evaluation episodes: does a learned gate turn to the predator when
+    it comes close? Near = within NEAR cells, far = FAR cells or more (predator 0)."""
+
+    NEAR = 3.0
+    FAR = 8.0
+
+    def __init__(self) -> None:
+        self.sums = {"near": 0.0, "far": 0.0}
+        self.counts = {"near": 0, "far": 0}
+
+    def add(self, sim: Simulation, steps: int) -> None:
+        from mousesim.sim.kernels import (
+            N_RECORD_FIXED,
+            N_RECORD_PER_EXPERT,
+            R_PX,
+            R_PY,
+            R_X,
+            R_Y,
+        )
+
+        cols = [
+            N_RECORD_FIXED + N_RECORD_PER_EXPERT * k
+            for k, t in enumerate(sim.expert_targets)
+            if t == "predator"
+        ]
+        if not cols or sim.world.preds.shape[0] == 0:
+            return
+        rec = sim.buffers.record[1 : steps + 1]  # row t: after step t, with that step's gate
+        d = np.hypot(rec[:, R_X] - rec[:, R_PX], rec[:, R_Y] - rec[:, R_PY])
+        share = rec[:, cols].sum(axis=1)
+        for name, mask in (("near", d <= self.NEAR), ("far", d >= self.FAR)):
+            self.sums[name] += float(share[mask].sum())
+            self.counts[name] += int(mask.sum())
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            f"gate_predator_{name}": self.sums[name] / self.counts[name]
+            if self.counts[name]
+            else math.nan
+            for name in ("near", "far")
+        }
 
 
 def _train(cfg: SimConfig, seed: int, episodes: int) -> tuple[Simulation, list[dict]]:
@@ -213,8 +265,10 @@ def evaluate_seed(
             gate_cfg = with_overrides(cfg, {"mixture.gate": "learned"})
             trained, curve = _train(gate_cfg, seed, opts.train_episodes)
             add_training(name, curve)
-            ep = _eval_brain(gate_cfg, seed, m, opts.greedy, None, trained=trained)
+            probe = GateProbe()
+            ep = _eval_brain(gate_cfg, seed, m, opts.greedy, None, trained, probe)
             add(rows, name, ep, None, "learned")
+            rows[-1].update(probe.metrics())
 
     sweep_rows: list[dict] = []
     if sweep:
@@ -300,7 +354,8 @@ def summarize(rows: Sequence[dict], keys: Sequence[str] = ("policy",)) -> list[d
     for key, group in groups.items():
         entry: dict = dict(zip(keys, key, strict=True))
         entry["n_seeds"] = len(group)
-        names = [m for m, _ in METRICS] + sorted(k for k in group[0] if k.startswith("use_"))
+        extra = sorted(k for k in group[0] if k.startswith(("use_", "gate_predator_")))
+        names = [m for m, _ in METRICS] + extra
         for metric in names:
             mean, lo, hi = mean_ci([g[metric] for g in group])
             entry[metric], entry[f"{metric}_lo"], entry[f"{metric}_hi"] = mean, lo, hi

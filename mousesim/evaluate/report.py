@@ -80,7 +80,10 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
 
 def eval_columns(result: EvalResult) -> list[str]:
     uses = [f"use_{e.name}" for e in result.cfg.brain.experts]
-    return ["policy", "seed", "focus", "gate", *(m for m, _ in METRICS), "episodes", *uses]
+    cols = ["policy", "seed", "focus", "gate", *(m for m, _ in METRICS), "episodes", *uses]
+    if any("gate_predator_near" in r for r in result.rows):
+        cols += ["gate_predator_near", "gate_predator_far"]
+    return cols
 
 
 def summary_rows(result: EvalResult) -> list[dict]:
@@ -93,6 +96,8 @@ def summary_rows(result: EvalResult) -> list[dict]:
 def summary_columns(result: EvalResult) -> list[str]:
     cols = ["table", "policy", "focus", "n_seeds"]
     names = [m for m, _ in METRICS] + [f"use_{e.name}" for e in result.cfg.brain.experts]
+    if any("gate_predator_near" in r for r in result.rows):
+        names += ["gate_predator_near", "gate_predator_far"]
     for m in names:
         cols += [m, f"{m}_lo", f"{m}_hi"]
     return cols
@@ -164,6 +169,27 @@ def describe_comparison(comp: dict | None) -> str:
     )
 
 
+def describe_gate_probe(result: EvalResult) -> str:
+    """Where the learned gate puts the predator expert, near and far from the predator."""
+    from mousesim.evaluate.evaluate import GateProbe
+
+    rows = [r for r in result.rows if "gate_predator_near" in r]
+    if not rows:
+        return ""
+    near = mean_ci([r["gate_predator_near"] for r in rows])
+    far = mean_ci([r["gate_predator_far"] for r in rows])
+    diff = mean_ci([r["gate_predator_near"] - r["gate_predator_far"] for r in rows])
+
+    def iv(t: tuple[float, float, float]) -> str:
+        return _fmt(t[0], 3) if math.isnan(t[1]) else f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]"
+
+    return (
+        f"learned gate: the predator expert's gate share is {iv(near)} with the predator within "
+        f"{GateProbe.NEAR:g} cells and {iv(far)} at {GateProbe.FAR:g}+ cells (near - far: "
+        f"{iv(diff)})"
+    )
+
+
 def header(result: EvalResult) -> str:
     o = result.options
     mode = "greedy (argmax)" if o.greedy else f"sampled at beta {result.cfg.brain.beta:g}"
@@ -187,6 +213,9 @@ def report_text(result: EvalResult) -> str:
     comp = gate_comparison(result)
     if comp is not None:
         parts += ["", describe_comparison(comp)]
+    probe = describe_gate_probe(result)
+    if probe:
+        parts += [probe]
     parts += [f"note: {n}" for n in result.notes]
     return "\n".join(parts)
 
