@@ -84,6 +84,19 @@ def _worker_init(parent_pid: int) -> None:
     threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: nothing to do
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def _noop() -> int:
     return os.getpid()
 
@@ -173,10 +186,14 @@ class DaskExecutor(Executor):
                 "threads_per_worker": 1,
                 "processes": True,
                 "dashboard_address": None,
-                "silence_logs": logging.ERROR,
+                "silence_logs": logging.CRITICAL,  # a failed run is reported once, by the sweep
             }
             opts.update(cluster_kwargs)
-            self._cluster = LocalCluster(**opts)
+            # Worker processes inherit an ignored SIGINT: a Ctrl-C in the terminal then reaches
+            # only us (we cancel and close the cluster) instead of making every worker print a
+            # KeyboardInterrupt traceback.
+            with _sigint_ignored():
+                self._cluster = LocalCluster(**opts)
             self._client = Client(self._cluster)
         self.address = self._client.scheduler.address
 

@@ -233,7 +233,7 @@ def _run_all(
                     bar.set_postfix(failed=len(outcome.failed), refresh=False)
     except KeyboardInterrupt:
         outcome.interrupted = True
-        say("stopping: cancelling runs not started, letting running ones save...")
+        say("stopping: runs not started are cancelled; runs in progress save (or resume next time)")
         try:
             for fut in futures:
                 fut.cancel()
