@@ -26,8 +26,8 @@ CONFIGS = (
     (
         "no_predator",
         "configs/no_predator.yaml",
-        "The learning sanity case: one cheese expert, no predator (focus has no effect, so no "
-        "focus sweep).",
+        "The learning sanity case: one cheese expert, no predator (focus and the gate have "
+        "nothing to choose between, so no focus sweep and no learned gate).",
     ),
 )
 COMMAND = "python scripts/make_results.py"
@@ -45,7 +45,12 @@ def _ratio(summ: dict, a: str, b: str, metric: str = "cheese_per_episode") -> st
 
 def section(name: str, path: str, blurb: str, result, rel: str) -> str:
     from mousesim.evaluate.evaluate import gate_comparison, summarize
-    from mousesim.evaluate.report import describe_comparison, header, markdown_table
+    from mousesim.evaluate.report import (
+        describe_comparison,
+        describe_gate_probe,
+        header,
+        markdown_table,
+    )
 
     summ = {e["policy"]: e for e in summarize(result.rows)}
     lines = [f"## {name} (`{path}`)", "", blurb, "", header(result) + ".", ""]
@@ -60,12 +65,31 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
         lines += [f"![learning curve, {name}]({rel}/learning_curve.png)", ""]
     lines += [f"![policies, {name}]({rel}/policies.png)", ""]
     if result.sweep:
-        lines += ["Focus sweep (learned and hand-wired brains at each focus value):", ""]
-        lines += [markdown_table(summarize(result.sweep, ("policy", "focus")), with_focus=True)]
+        sweep = summarize(result.sweep, ("policy", "focus"))
+        lines += [
+            "Focus sweep: the hand-wired brain, and the learned brain (trained at the config's "
+            "focus), played at each focus value:",
+            "",
+            markdown_table(sweep, with_focus=True),
+            "",
+        ]
+        at = {(e["policy"], e["focus"]): e for e in sweep}
+        for policy in ("hand-wired", "learned"):
+            lo, hi = at.get((policy, 0.0)), at.get((policy, 1.0))
+            if lo and hi:
+                lines.append(
+                    f"- {policy}, focus 1 vs focus 0: cheese per episode "
+                    f"{hi['cheese_per_episode']:.2f} vs {lo['cheese_per_episode']:.2f}, catches "
+                    f"per 1000 steps {hi['catches_per_1000_steps']:.2f} vs "
+                    f"{lo['catches_per_1000_steps']:.2f}"
+                )
         lines += ["", f"![focus trade-off, {name}]({rel}/focus_tradeoff.png)", ""]
     comp = gate_comparison(result)
     if comp is not None:
         lines += [describe_comparison(comp) + ".", ""]
+    probe = describe_gate_probe(result)
+    if probe:
+        lines += [probe[0].upper() + probe[1:] + ".", ""]
     lines += [f"All files of this evaluation (CSV, JSON, config): `{rel}/`.", ""]
     return "\n".join(lines)
 

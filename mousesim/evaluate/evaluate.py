@@ -80,14 +80,13 @@ def plan_policies(cfg: SimConfig, opts: EvalOptions) -> tuple[list[str], bool, l
     """(players to run, whether to run the focus sweep, notes on what was left out and why)."""
     notes: list[str] = []
     chosen = []
+    # Focus and a gate only choose between kinds of expert: with one kind they change nothing.
+    both = has_kind(cfg, "cheese") and has_kind(cfg, "predator")
     for name in POLICIES:
         if name not in opts.policies:
             continue
-        if name == "predator-only" and not has_kind(cfg, "predator"):
-            notes.append("predator-only skipped: the config has no predator expert")
-            continue
-        if name == "cheese-only" and not has_kind(cfg, "cheese"):
-            notes.append("cheese-only skipped: the config has no cheese expert")
+        if name in ("predator-only", "cheese-only", "learned-gate") and not both:
+            notes.append(f"{name} skipped: the config has only one kind of expert")
             continue
         if name == "learned-gate":
             if cfg.mixture.gate == "learned":
@@ -97,8 +96,8 @@ def plan_policies(cfg: SimConfig, opts: EvalOptions) -> tuple[list[str], bool, l
                 continue  # this version has no learned gate yet
         chosen.append(name)
     sweep = bool(opts.focus_sweep)
-    if sweep and not (has_kind(cfg, "cheese") and has_kind(cfg, "predator")):
-        notes.append("focus sweep skipped: focus only matters with cheese and predator experts")
+    if sweep and not both:
+        notes.append("focus sweep skipped: the config has only one kind of expert")
         sweep = False
     return chosen, sweep, notes
 
@@ -395,6 +394,7 @@ def gate_comparison(result: EvalResult) -> dict | None:
         "catch_weight": result.options.catch_weight,
         "learned_gate": mean_ci(list(by_seed.values())),
         "best_fixed_focus": best_focus,
+        "n_fixed": len(fixed),
         "best_fixed": mean_ci(list(best.values())),
         "difference": diff,
         "verdict": verdict,

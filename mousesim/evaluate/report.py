@@ -164,8 +164,8 @@ def describe_comparison(comp: dict | None) -> str:
     return (
         f"learned gate vs best fixed focus (score = cheese/episode - {comp['catch_weight']:g} x "
         f"caught rate): learned gate {iv(lg)}, learned brain at focus "
-        f"{comp['best_fixed_focus']:g} {iv(best)}; difference {iv(diff)}: the learned gate "
-        f"{comp['verdict']}"
+        f"{comp['best_fixed_focus']:g} {iv(best)} (the best of {comp['n_fixed']} focus values, "
+        f"picked on these seeds); difference {iv(diff)}: the learned gate {comp['verdict']}"
     )
 
 
@@ -245,17 +245,21 @@ def _title(result: EvalResult, name: str) -> str:
     return f"{name}: {len(result.seeds)} seeds"
 
 
-def plot_learning_curve(result: EvalResult, name: str, window: int = 10) -> bytes:
+def plot_learning_curve(result: EvalResult, name: str, window: int | None = None) -> bytes:
     """Cheese per episode and caught rate vs training episode: mean and 95% band over seeds
-    of a `window`-episode running mean, with the evaluated baselines as dashed lines."""
+    of a `window`-episode running mean (default: an eighth of the training, at least 5), with
+    the evaluated baselines as dashed lines."""
     import matplotlib.pyplot as plt
 
     summ = {e["policy"]: e for e in summarize(result.rows)}
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, metric, ylabel, ref, top in (
-        (axes[0], "cheese", "cheese per episode", "cheese_per_episode", np.inf),
-        (axes[1], "caught", "caught rate (share of episodes caught)", "caught_rate", 1.0),
-    ):
+    if window is None:
+        window = max(5, result.options.train_episodes // 8)
+    panels = [("cheese", "cheese per episode", "cheese_per_episode", np.inf)]
+    if result.cfg.world.predator.count > 0:  # no predator: nothing to catch the mouse
+        panels.append(("caught", "caught rate (share of episodes caught)", "caught_rate", 1.0))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    axes = axes[0]
+    for ax, (metric, ylabel, ref, top) in zip(axes, panels, strict=True):
         for policy in ("learned", "learned-gate"):
             rows = [r for r in result.training if r["policy"] == policy]
             if not rows:
@@ -281,9 +285,10 @@ def plot_learning_curve(result: EvalResult, name: str, window: int = 10) -> byte
         ax.set_xlabel(f"training episode ({window}-episode running mean)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-    axes[1].set_ylim(-0.02, 1.02)
+    if len(axes) > 1:
+        axes[1].set_ylim(-0.02, 1.02)
     axes[0].legend(fontsize=8, loc="best")
-    fig.suptitle(f"{_title(result, name)}: learning curve (band: 95% interval over seeds)")
+    fig.suptitle(f"{_title(result, name)}: learning curve\n(band: 95% interval over seeds)")
     fig.tight_layout()
     data = _png(fig)
     plt.close(fig)
@@ -295,13 +300,17 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
     import matplotlib.pyplot as plt
 
     entries = summarize(result.rows, ("policy", "focus"))
-    panels = (
-        ("cheese_per_episode", "cheese per episode (log scale)", True, np.inf),
-        ("caught_rate", "caught rate", False, 1.0),
-        ("catches_per_1000_steps", "catches per 1000 steps", False, np.inf),
-        ("mean_survival_steps", "mean survival steps", False, result.cfg.world.max_steps),
+    panels = [("cheese_per_episode", "cheese per episode (log scale)", True, np.inf)]
+    if result.cfg.world.predator.count > 0:  # without a predator every episode runs out
+        panels += [
+            ("caught_rate", "caught rate", False, 1.0),
+            ("catches_per_1000_steps", "catches per 1000 steps", False, np.inf),
+            ("mean_survival_steps", "mean survival steps", False, result.cfg.world.max_steps),
+        ]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(max(4.2 * len(panels), 7), 4.6), squeeze=False
     )
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.6))
+    axes = axes[0]
     labels = [e["policy"] for e in entries]
     x = np.arange(len(entries))
     for ax, (metric, ylabel, log, top) in zip(axes, panels, strict=True):
@@ -325,12 +334,13 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
             ax.set_yscale("log")
             ax.set_ylim(bottom=0.005, top=max(mean_plot + err[1]) * 3)
         else:
-            ax.set_ylim(0, max(mean_plot + err[1]) * 1.15 if len(mean) else 1)
+            peak = float(max(mean_plot + err[1])) if len(mean) else 0.0
+            ax.set_ylim(0, peak * 1.15 if peak > 0 else 1.0)
         ax.set_xticks(x, labels, rotation=40, ha="right", fontsize=8)
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(
-        f"{_title(result, name)}, {result.options.episodes} evaluation episodes each: "
+        f"{_title(result, name)}, {result.options.episodes} evaluation episodes each\n"
         "mean and 95% interval over seeds (clipped to the possible range)"
     )
     fig.tight_layout()
@@ -383,7 +393,7 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
                     f"f={e['focus']:g}",
                     (xv, yv),
                     textcoords="offset points",
-                    xytext=(5, 5) if policy == "learned" else (5, -11),
+                    xytext=(5, 5) if policy == "learned" else (-30, -12),
                     fontsize=7,
                     color=color,
                 )
@@ -391,11 +401,19 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
             ax.errorbar(
                 [e[xm]],
                 [e["cheese_per_episode"]],
+                xerr=np.nan_to_num([[e[xm] - e[f"{xm}_lo"]], [e[f"{xm}_hi"] - e[xm]]]),
+                yerr=np.nan_to_num(
+                    [
+                        [e["cheese_per_episode"] - e["cheese_per_episode_lo"]],
+                        [e["cheese_per_episode_hi"] - e["cheese_per_episode"]],
+                    ]
+                ),
                 color=_COLORS["learned-gate"],
                 marker="*",
                 markersize=12,
+                capsize=2,
                 ls="none",
-                label="learned gate",
+                label="learned gate (its own focus)",
             )
         ax.set_xlabel(xlabel)
         ax.set_ylabel("cheese per episode")
