@@ -1,8 +1,8 @@
 """sweep.png: the main metric (and the caught rate) against each swept key.
 
 One column per swept key. Top row: cheese per episode over the last 10% of episodes; bottom
-row: caught rate. Each line is the mean over seeds with its 95% interval as a band, the dots are
-single runs. When other keys are swept too, each combination of their values gets its own line
+row: caught rate. Each line is the mean over seeds with its 95% interval as a band (for a
+key with non-numeric values: a marker with an error bar per value), the dots are single runs. When other keys are swept too, each combination of their values gets its own line
 (up to six; beyond that the line averages over them). Drawn on matplotlib's Agg canvas directly,
 so the global backend of a host program is never touched.
 """
@@ -67,8 +67,11 @@ def sweep_png(sweep: Sweep, rows: list[dict[str, Any]]) -> bytes:
                     for r in rows
                     if combo is None or tuple(format_value(r[k]) for k in others) == combo
                 ]
+                # Categories: side by side, not on top of each other.
+                shift = 0.0 if numeric else 0.12 * (g - (len(groups) - 1) / 2)
                 pts, means, los, his = [], [], [], []
-                for text, x in xs.items():
+                for text, x0 in xs.items():
+                    x = x0 + shift
                     vals = [
                         float(r[metric])
                         for r in members
@@ -81,20 +84,27 @@ def sweep_png(sweep: Sweep, rows: list[dict[str, Any]]) -> bytes:
                     means.append(m)
                     los.append(m if lo is None else lo)
                     his.append(m if hi is None else hi)
-                    jitter = np.linspace(-1, 1, len(vals)) * (0.0 if numeric else 0.08)
+                    jitter = np.linspace(-1, 1, len(vals)) * (0.0 if numeric else 0.03)
                     ax.scatter(x + jitter, vals, s=9, color=color, alpha=0.35, linewidths=0)
                 if not pts:
                     continue
                 label = None
                 if split:
                     label = ", ".join(f"{names[k]}={v}" for k, v in zip(others, combo, strict=True))
-                ax.plot(pts, means, "-o", color=color, ms=4, lw=1.6, label=label)
-                ax.fill_between(pts, los, his, color=color, alpha=0.18, linewidth=0)
+                if numeric:
+                    ax.plot(pts, means, "-o", color=color, ms=4, lw=1.6, label=label)
+                    ax.fill_between(pts, los, his, color=color, alpha=0.18, linewidth=0)
+                else:  # no line between categories: a mean and its interval each
+                    err = [np.subtract(means, los), np.subtract(his, means)]
+                    ax.errorbar(
+                        pts, means, yerr=err, fmt="o", color=color, ms=5, capsize=4, label=label
+                    )
             ax.set_title(title, fontsize=10)
             ax.set_xlabel(key)
             ax.grid(alpha=0.3)
             if not numeric:
                 ax.set_xticks(list(xs.values()), list(xs))
+                ax.set_xlim(-0.6, len(xs) - 0.4)
             if metric == "caught_rate":
                 ax.set_ylim(-0.03, 1.03)
             if split and i == 0:
