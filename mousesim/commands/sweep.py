@@ -25,7 +25,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="sweep file (YAML: base, grid, seeds, episodes), e.g. configs/sweep_focus.yaml",
     )
     p.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: one per core)"
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per core)",
     )
     p.add_argument(
         "--backend",
@@ -36,11 +40,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--address",
         default=None,
+        metavar="ADDR",
         help="with --backend dask: join this scheduler (e.g. tcp://host:8786) instead of "
         "starting a local cluster",
     )
     p.add_argument(
-        "--out", default=None, help="sweep directory (default: sweeps/<sweep file name>)"
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="sweep directory (default: sweeps/<sweep file name>)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar, no closing lines")
 

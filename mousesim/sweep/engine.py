@@ -136,8 +136,8 @@ def run_sweep(
         backend: "local" (process pool) or "dask" (ignored when `executor` is given).
         workers: worker processes (default: one per core; never more than runs to do).
         address: Dask scheduler address to join instead of starting a LocalCluster.
-        executor: an executor to use instead of starting one (not shut down here, except
-            when interrupted).
+        executor: an executor to use instead of starting one (the caller shuts it down;
+            `backend`, `workers` and `address` are then ignored).
         progress: show a progress bar over runs (with ETA) on stderr.
         log: where one-line notices go.
 
