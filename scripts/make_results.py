@@ -3,7 +3,7 @@
 Runs the same evaluation as `mousesim eval CONFIG --focus-sweep 0,0.25,0.5,0.75,1` (default
 options: 5 seeds, 150 training episodes, 200 evaluation episodes per seed and policy) on the
 default and maze configs, plus the no-predator sanity case, writes each eval directory under
-docs/results/<config>/ and the tables into docs/RESULTS.md. Takes about ten minutes on
+docs/results/<config>/ and the tables into docs/RESULTS.md. Takes about three minutes on
 2 cores. Same code + same seeds = the same numbers.
 """
 

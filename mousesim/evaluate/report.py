@@ -157,6 +157,8 @@ def describe_comparison(comp: dict | None) -> str:
     if comp is None:
         return ""
     lg, best, diff = comp["learned_gate"], comp["best_fixed"], comp["difference"]
+    n = comp["n_fixed"]
+    picked = "the only fixed focus tried" if n == 1 else f"best of {n} focus values on these seeds"
 
     def iv(t: tuple[float, float, float]) -> str:
         return _fmt(t[0], 2) if math.isnan(t[1]) else f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
@@ -164,8 +166,7 @@ def describe_comparison(comp: dict | None) -> str:
     return (
         f"learned gate vs best fixed focus (score = cheese/episode - {comp['catch_weight']:g} x "
         f"caught rate): learned gate {iv(lg)}, learned brain at focus "
-        f"{comp['best_fixed_focus']:g} {iv(best)} (the best of {comp['n_fixed']} focus values, "
-        f"picked on these seeds); difference {iv(diff)}: the learned gate {comp['verdict']}"
+        f"{comp['best_fixed_focus']:g} {iv(best)} ({picked}); difference {iv(diff)}: the learned gate {comp['verdict']}"
     )
 
 
