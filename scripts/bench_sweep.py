@@ -23,7 +23,8 @@ N_POINTS, N_SEEDS = 4, 4  # 16 runs
 def _sweep(quick: bool) -> Any:
     from mousesim.sweep import sweep_from_text
 
-    episodes, max_steps = (3, 100) if quick else (20, 300)
+    # quick: tiny runs, so mostly per-run overhead; full: runs of about half a second.
+    episodes, max_steps = (3, 100) if quick else (60, 500)
     return sweep_from_text(
         f"base:\n  world: {{max_steps: {max_steps}}}\n"
         f"grid:\n  mixture.focus: [0.2, 0.4, 0.6, 0.8]\n"
