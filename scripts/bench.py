@@ -54,6 +54,15 @@ def machine_line() -> str:
     )
 
 
+def guarded(label: str, fn, *args):
+    """A section that may fail (an optional extra missing, say) must not lose the others."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # reported, then the bench goes on
+        print(f"{label}: failed ({exc.__class__.__name__}: {exc})", file=sys.stderr)
+        return None
+
+
 def median_rate(fn, repeats: int) -> float:
     """fn() -> units done; returns the median units per second over `repeats` timed calls."""
     fn()  # warm-up (compile, caches)
@@ -124,52 +133,25 @@ def separate_steps(cfg, b: int, episodes: int):
     return fn
 
 
+def _one_episode_run(tmp: str, name: str, env: dict | None = None) -> float:
+    """Wall time of `mousesim run --episodes 1` in a fresh interpreter (import included)."""
+    t0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "mousesim", "run", "--episodes", "1", "--quiet", "--out",
+           str(Path(tmp) / name)]  # fmt: skip
+    subprocess.run(cmd, check=True, cwd=tmp, env=env, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
 def startup_seconds(repeats: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        times = []
-        for i in range(repeats + 1):
-            t0 = time.perf_counter()
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "mousesim",
-                    "run",
-                    "--episodes",
-                    "1",
-                    "--quiet",
-                    "--out",
-                    str(Path(tmp) / f"r{i}"),
-                ],
-                check=True,
-                cwd=tmp,
-            )
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times[1:])
+        times = [_one_episode_run(tmp, f"r{i}") for i in range(repeats + 1)]
+        return statistics.median(times[1:])  # the first may still warm the OS file cache
 
 
 def cold_compile_seconds() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(tmp) / "cache")}
-        t0 = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mousesim",
-                "run",
-                "--episodes",
-                "1",
-                "--quiet",
-                "--out",
-                str(Path(tmp) / "r"),
-            ],
-            check=True,
-            cwd=tmp,
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
-        return time.perf_counter() - t0
+        return _one_episode_run(tmp, "r", env)
 
 
 def window_fps(steps_per_frame: int, frames: int) -> float | None:
@@ -231,11 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         f["population_b64_agent_steps_per_s"] / f["separate_b64_agent_steps_per_s"]
     )
 
-    f["startup_warm_s"] = startup_seconds(3 if quick else 5)
-    f["compile_cold_s"] = None if quick else cold_compile_seconds()
-    f["window_fps_1"] = window_fps(1, 60 if quick else 300)
-    f["window_fps_1000"] = window_fps(1000, 10 if quick else 30)
-    f["sweep"] = sweep_figures(quick)
+    f["startup_warm_s"] = guarded("start-up", startup_seconds, 3 if quick else 5)
+    f["compile_cold_s"] = None if quick else guarded("cold compile", cold_compile_seconds)
+    f["window_fps_1"] = guarded("window", window_fps, 1, 60 if quick else 300)
+    f["window_fps_1000"] = guarded("window turbo", window_fps, 1000, 10 if quick else 30)
+    f["sweep"] = guarded("sweep", sweep_figures, quick)
 
     print(format_table(f))
     if args.json:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from mousesim.commands.common import stderr_log
@@ -64,24 +63,13 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _open_display(file: str) -> None:
-    """Initialise pygame's display, or a one-line UsageError with the GIF alternative."""
-    import pygame
+    """Initialise pygame's display, or a one-line error with the GIF alternative."""
+    from mousesim.render.app import open_display
 
-    from mousesim.errors import UsageError
-
-    hint = f"write a GIF instead: mousesim replay {file} --gif episode.gif"
-    env = os.environ
-    if (
-        sys.platform.startswith("linux")
-        and not env.get("SDL_VIDEODRIVER")
-        and not env.get("DISPLAY")
-        and not env.get("WAYLAND_DISPLAY")
-    ):
-        raise UsageError(f"no display for the replay window (DISPLAY is unset); {hint}")
-    try:
-        pygame.display.init()
-    except pygame.error as exc:
-        raise UsageError(f"no display for the replay window ({exc}); {hint}") from None
+    open_display(
+        "no display for the replay window ({why}); "
+        f"write a GIF instead: mousesim replay {file} --gif episode.gif"
+    )
 
 
 def _window(replay, fps: float, stride: int) -> None:

@@ -226,10 +226,11 @@ def dump_config(cfg: SimConfig) -> str:
 
 
 def config_hash(cfg: SimConfig, *, exclude_run: bool = True) -> str:
-    """Short stable hash of everything that shapes the simulation (run section excluded:
-    the number of episodes does not change what each episode does)."""
+    """Short stable hash of everything that shapes what each episode does. With exclude_run,
+    the run length, checkpoint spacing and seed are left out (the seed is compared on its
+    own), but `run.greedy` stays in: it changes every action."""
     data = cfg.model_dump(mode="json")
     if exclude_run:
-        data.pop("run", None)
+        data["run"] = {"greedy": data["run"]["greedy"]}
     blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:16]

@@ -44,8 +44,9 @@ class NoDisplayError(UsageError):
     """pygame cannot open a window here (one-line message, exit code 2)."""
 
 
-def open_display() -> None:
-    """Initialise pygame's display, or raise NoDisplayError with a one-line hint.
+def open_display(hint: str = NO_DISPLAY_HINT) -> None:
+    """Initialise pygame's display, or raise NoDisplayError with a one-line hint (`hint` is
+    a format string with a {why} field; the replay window passes its own).
 
     On Linux with neither DISPLAY nor WAYLAND_DISPLAY set and no SDL_VIDEODRIVER
     chosen there is nothing to draw on; SDL would fail (or, worse, pick an
@@ -57,11 +58,11 @@ def open_display() -> None:
         and not env.get("DISPLAY")
         and not env.get("WAYLAND_DISPLAY")
     ):
-        raise NoDisplayError(NO_DISPLAY_HINT.format(why="DISPLAY and WAYLAND_DISPLAY are unset"))
+        raise NoDisplayError(hint.format(why="DISPLAY and WAYLAND_DISPLAY are unset"))
     try:
         pygame.display.init()
     except pygame.error as exc:
-        raise NoDisplayError(NO_DISPLAY_HINT.format(why=str(exc).strip() or "SDL error")) from None
+        raise NoDisplayError(hint.format(why=str(exc).strip() or "SDL error")) from None
 
 
 def save_png(surface: pygame.Surface, path: str | Path) -> None:

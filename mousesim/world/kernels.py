@@ -152,39 +152,38 @@ def _occupied_by_cheese(ws: WorldState, x: int, y: int, upto: int) -> bool:
 
 
 @njit(cache=True)
+def _eligible(ws: WorldState, x: int, y: int, min_dist: float, avoid_cheese: int) -> bool:
+    """A free cell off the mouse, at least `min_dist` away, not under the first pieces."""
+    mx, my = ws.mouse[0], ws.mouse[1]
+    if ws.grid[y, x] != FLOOR or (x == mx and y == my):
+        return False
+    if dist(mx, my, x, y) < min_dist:
+        return False
+    return not _occupied_by_cheese(ws, x, y, avoid_cheese)
+
+
+@njit(cache=True)
 def _pick_cell(ws: WorldState, slot: int, min_dist: float, avoid_cheese: int) -> tuple[int, int]:
     """Uniform free cell at least `min_dist` from the mouse, not under the first `avoid_cheese`
     pieces. Falls back to any free cell off the mouse if none is far enough. One draw, no retry
     loop, so the stream advances by the same amount whatever the map."""
-    grid = ws.grid
-    mx, my = ws.mouse[0], ws.mouse[1]
+    h, w = ws.grid.shape
     u = uniform(ws.rng, slot)
-    for relax in range(2):
+    for need in (min_dist, 0.0):  # the second pass relaxes the distance
         n = 0
-        for y in range(grid.shape[0]):
-            for x in range(grid.shape[1]):
-                if grid[y, x] != FLOOR or (x == mx and y == my):
-                    continue
-                if relax == 0 and dist(mx, my, x, y) < min_dist:
-                    continue
-                if _occupied_by_cheese(ws, x, y, avoid_cheese):
-                    continue
-                n += 1
+        for y in range(h):
+            for x in range(w):
+                n += _eligible(ws, x, y, need, avoid_cheese)
         if n == 0:
             continue
         pick = min(int(u * n), n - 1)
-        for y in range(grid.shape[0]):
-            for x in range(grid.shape[1]):
-                if grid[y, x] != FLOOR or (x == mx and y == my):
-                    continue
-                if relax == 0 and dist(mx, my, x, y) < min_dist:
-                    continue
-                if _occupied_by_cheese(ws, x, y, avoid_cheese):
-                    continue
-                if pick == 0:
-                    return x, y
-                pick -= 1
-    return mx, my
+        for y in range(h):
+            for x in range(w):
+                if _eligible(ws, x, y, need, avoid_cheese):
+                    if pick == 0:
+                        return x, y
+                    pick -= 1
+    return ws.mouse[0], ws.mouse[1]
 
 
 @njit(cache=True)
