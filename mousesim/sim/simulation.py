@@ -145,23 +145,22 @@ class Simulation:
         reset_episode(self.world, self.wparams, self.brain, self.buffers)
         self.in_episode = True
 
+    def _kernel_args(self) -> tuple:
+        """What every step kernel takes, in its order: world, brain, buffers, mode flags."""
+        return (self.world, self.wparams, self.brain, self.bparams, self.buffers,
+                int(self.learning), int(self.greedy))  # fmt: skip
+
+    def _end_if_done(self, flags: int) -> None:
+        if flags & (TERMINATED | TRUNCATED):
+            self.in_episode = False
+            self.episode += 1
+
     def step(self) -> StepResult:
         """One world step; starts an episode first if none is running."""
         if not self.in_episode:
             self.reset()
-        action, flags = sim_step(
-            self.world,
-            self.wparams,
-            self.brain,
-            self.bparams,
-            self.buffers,
-            int(self.learning),
-            int(self.greedy),
-        )
-        done = bool(flags & (TERMINATED | TRUNCATED))
-        if done:
-            self.in_episode = False
-            self.episode += 1
+        action, flags = sim_step(*self._kernel_args())
+        self._end_if_done(flags)
         return StepResult(
             action=int(action),
             rewards=self.buffers.rewards.copy(),
@@ -177,20 +176,8 @@ class Simulation:
         if not self.in_episode:
             self.reset()
         buf = trail if trail is not None else np.zeros((0, 2), dtype=np.int64)
-        steps, action, flags = run_steps(
-            self.world,
-            self.wparams,
-            self.brain,
-            self.bparams,
-            self.buffers,
-            int(self.learning),
-            int(self.greedy),
-            int(n),
-            buf,
-        )
-        if flags & (TERMINATED | TRUNCATED):
-            self.in_episode = False
-            self.episode += 1
+        steps, action, flags = run_steps(*self._kernel_args(), int(n), buf)
+        self._end_if_done(flags)
         return AdvanceResult(
             steps=int(steps),
             last_action=int(action),
@@ -200,17 +187,8 @@ class Simulation:
 
     def run_episode(self) -> dict:
         """A whole episode in one jitted call; returns its metrics row."""
-        run_episode(
-            self.world,
-            self.wparams,
-            self.brain,
-            self.bparams,
-            self.buffers,
-            int(self.learning),
-            int(self.greedy),
-        )
-        self.in_episode = False
-        self.episode += 1
+        run_episode(*self._kernel_args())
+        self._end_if_done(TERMINATED | TRUNCATED)
         return self.episode_row()
 
     def episode_row(self) -> dict:
