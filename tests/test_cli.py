@@ -150,7 +150,8 @@ def test_missing_config_file(tmp_path):
 def test_bad_set_override(tmp_path):
     _bad(tmp_path, "--set", "brain.learnig_rate=0.1", needle="brain.learnig_rate: unknown key")
     _bad(tmp_path, "--set", "nonsense", needle="KEY=VALUE")
-    _bad(tmp_path, "--episodes", "0", needle="run.episodes")
+    _bad(tmp_path, "--episodes", "0", needle="--episodes: input should be greater than")
+    _bad(tmp_path, "--seed", "-1", needle="--seed: input should be greater than")
 
 
 def test_corrupt_and_mismatched_brain_files(tmp_path):

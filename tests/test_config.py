@@ -71,3 +71,11 @@ def test_default_yaml_names_every_key():
     written = set(keys(yaml.safe_load((CONFIGS / "default.yaml").read_text())))
     schema = set(keys(SimConfig().model_dump(mode="json")))
     assert schema - written == set(), f"undocumented keys: {sorted(schema - written)}"
+
+
+def test_an_empty_section_means_its_defaults(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("world:\n  # size: 30\nbrain:\n  ring:\nmixture:\n  focus: 0.7\n")
+    cfg = load_config(p)
+    assert cfg.world == SimConfig().world and cfg.brain == SimConfig().brain
+    assert cfg.mixture.focus == 0.7

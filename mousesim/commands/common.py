@@ -30,11 +30,14 @@ def load_from_args(args: argparse.Namespace) -> SimConfig:
     from mousesim.io.yaml_config import load_config, parse_override
 
     overrides = dict(parse_override(o) for o in args.overrides)
+    labels = {}
     if getattr(args, "episodes", None) is not None:
         overrides["run.episodes"] = args.episodes
+        labels["run.episodes"] = "--episodes"
     if getattr(args, "seed", None) is not None:
         overrides["run.seed"] = args.seed
-    return load_config(args.config, overrides)
+        labels["run.seed"] = "--seed"
+    return load_config(args.config, overrides, labels)
 
 
 def stderr_log(msg: str) -> None:

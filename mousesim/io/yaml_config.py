@@ -105,25 +105,38 @@ def _clean_loc(loc: tuple) -> tuple:
     return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in {"int", "str"}))
 
 
+def _drop_nulls(data: Any) -> Any:
+    """A key left empty (`world:` with everything below commented out) means 'the defaults'."""
+    if isinstance(data, dict):
+        return {k: _drop_nulls(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [_drop_nulls(v) for v in data]
+    return data
+
+
 def validate(
     data: Any,
     source: str = "config",
     node: yaml.Node | None = None,
     overrides: dict[str, Any] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> SimConfig:
-    """dict -> SimConfig, or ConfigError naming the first bad key path."""
+    """dict -> SimConfig, or ConfigError naming the first bad key path. `labels` maps a key
+    path to the command-line flag that set it (e.g. run.seed -> --seed) for the message."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of sections")
     try:
-        return SimConfig.model_validate(data)
+        return SimConfig.model_validate(_drop_nulls(data))
     except ValidationError as exc:
         errors = exc.errors()
         err = errors[0]
         loc = _clean_loc(tuple(err["loc"]))
         path = _format_loc(loc)
         where = ""
+        if labels and path in labels:
+            raise ConfigError(f"{labels[path]}: {_describe(err)}") from None
         if overrides and path in overrides:
             where = "--set "
         elif node is not None:
@@ -190,7 +203,9 @@ def parse_yaml_text(text: str, source: str) -> tuple[Any, yaml.Node | None]:
 
 
 def load_config(
-    path: str | Path | None = None, overrides: dict[str, Any] | None = None
+    path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> SimConfig:
     """Read a config file (None: the built-in default), apply --set overrides, validate."""
     if path is None:
@@ -205,7 +220,7 @@ def load_config(
         raise ConfigError(f"{source}: the top level must be a mapping of sections")
     if overrides:
         data = apply_overrides(data, overrides)
-    return validate(data, source, node, overrides)
+    return validate(data, source, node, overrides, labels)
 
 
 class _Dumper(yaml.SafeDumper):
