@@ -28,7 +28,7 @@ def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = Tr
     exact argument types a run uses. `step=False` skips the single-step kernel, which only
     the window and scripted stepping need (loading it costs ~0.15 s of start-up)."""
     if not kernels_cached() and log is not None:
-        log("compiling kernels (first run only, about 20 s)...")
+        log("compiling kernels (first run only, about 30 s)...")
     from mousesim.config import SimConfig, WorldConfig
     from mousesim.sim.simulation import Simulation
 
