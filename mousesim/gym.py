@@ -56,7 +56,7 @@ import numpy as np
 from gymnasium import spaces
 
 from mousesim.config import SimConfig, WorldConfig
-from mousesim.frames import CELL, frame_size, render_frame
+from mousesim.render.frames import CELL, frame_size, render_frame
 from mousesim.world.world import World
 
 ENV_ID = "mousesim/MouseSim-v0"

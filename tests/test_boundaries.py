@@ -20,7 +20,6 @@ FORBIDDEN = {
     "mousesim.cli",
     "mousesim.io",
     "mousesim.render",
-    "mousesim.commands",
 }
 
 

@@ -207,7 +207,7 @@ def test_replay_command_bad_options_exit_2(recorded, args, needle):
 def test_gif_has_one_frame_per_step_or_stride_and_opens(recorded, tmp_path, stride):
     from PIL import Image
 
-    from mousesim.frames import replay_frame_size
+    from mousesim.render.frames import replay_frame_size
 
     _, out, _ = recorded
     rep = load_replay(replay_path(out, 3))
@@ -226,7 +226,7 @@ def test_gif_has_one_frame_per_step_or_stride_and_opens(recorded, tmp_path, stri
 
 
 def test_replay_frames_follow_the_recorded_mouse(recorded):
-    from mousesim.frames import CELL, TITLE_H, ReplayPainter
+    from mousesim.render.frames import CELL, TITLE_H, ReplayPainter
 
     _, out, _ = recorded
     rep = load_replay(replay_path(out, 1))
@@ -269,7 +269,7 @@ def test_replay_window_without_display_exits_2_with_gif_hint(recorded):
 def _run_has_record_flag() -> bool:
     import argparse
 
-    from mousesim.commands import run
+    from mousesim.cli import run
 
     p = argparse.ArgumentParser()
     run.add_arguments(p)

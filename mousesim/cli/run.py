@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from mousesim.commands.common import add_config_arguments, load_from_args, stderr_log
+from mousesim.cli.common import add_config_arguments, load_from_args, stderr_log
 
 HELP = "train headless from a YAML config; writes config.yaml, metrics.csv, summary.json, brain.npz"
 

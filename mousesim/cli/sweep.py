@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from mousesim.commands.common import stderr_log
+from mousesim.cli.common import stderr_log
 
 HELP = (
     "run a grid of config values x seeds in parallel (local processes or Dask); writes one "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mousesim.commands.common import add_config_arguments, load_from_args, stderr_log
+from mousesim.cli.common import add_config_arguments, load_from_args, stderr_log
 
 HELP = "open the window: watch the mouse's brain learn and steer it with the focus slider"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mousesim.commands.common import stderr_log
+from mousesim.cli.common import stderr_log
 
 HELP = "draw a run's learning curves (cheese, caught rate, steps) to RUN_DIR/plots/"
 

@@ -1,4 +1,4 @@
-"""`mousesim` command line: a thin dispatcher over mousesim.commands.<name> modules.
+"""`mousesim` command line: a thin dispatcher over mousesim.cli.<name> modules.
 
 Each command module defines HELP, add_arguments(parser) and main(args) -> exit code, and keeps
 heavy imports (numba kernels, pygame, matplotlib) inside main, so `mousesim --help` is instant.
@@ -27,9 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mousesim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        if importlib.util.find_spec(f"mousesim.commands.{name}") is None:
+        if importlib.util.find_spec(f"mousesim.cli.{name}") is None:
             continue
-        mod = importlib.import_module(f"mousesim.commands.{name}")
+        mod = importlib.import_module(f"mousesim.cli.{name}")
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_module=mod)

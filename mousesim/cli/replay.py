@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from mousesim.commands.common import stderr_log
+from mousesim.cli.common import stderr_log
 
 HELP = "re-draw a recorded episode (RUN/replays/episode-N.npz) in the window or to a GIF"
 MAX_FPS = 50  # GIF delays are whole centiseconds and viewers slow down anything faster
@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
     replay = load_replay(args.file)
 
     import mousesim.render  # noqa: F401  (quiets pygame's import banner)
-    from mousesim.frames import replay_to_gif
+    from mousesim.render.frames import replay_to_gif
 
     if gif is not None:
         n = replay_to_gif(replay, gif, fps=args.fps, stride=args.stride)
@@ -77,7 +77,7 @@ def _window(replay, fps: float, stride: int) -> None:
     speed, R restarts, Q or Esc quits; at the end it waits on the last step."""
     import pygame
 
-    from mousesim.frames import ReplayPainter, replay_rows
+    from mousesim.render.frames import ReplayPainter, replay_rows
 
     painter = ReplayPainter(replay)
     screen = pygame.display.set_mode(painter.size)

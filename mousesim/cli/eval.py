@@ -7,7 +7,7 @@ import math
 import time
 from pathlib import Path
 
-from mousesim.commands.common import add_config_arguments, load_from_args, stderr_log
+from mousesim.cli.common import add_config_arguments, load_from_args, stderr_log
 
 HELP = (
     "train a brain per seed, then score it against random, hand-wired and oracle players; "
