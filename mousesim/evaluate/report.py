@@ -110,13 +110,17 @@ def _fmt(v: float, decimals: int) -> str:
     return "n/a" if v is None or math.isnan(v) else f"{v:.{decimals}f}"
 
 
+def _interval(t: tuple[float, float, float], decimals: int) -> str:
+    """(mean, lo, hi) as 'mean [lo, hi]', or just the mean when there is no interval."""
+    if math.isnan(t[1]):
+        return _fmt(t[0], decimals)
+    return f"{t[0]:.{decimals}f} [{t[1]:.{decimals}f}, {t[2]:.{decimals}f}]"
+
+
 def format_interval(entry: dict, metric: str) -> str:
     """'mean [lo, hi]' with the metric's decimals (just the mean for a single seed)."""
     d = _DECIMALS.get(metric, 3)
-    mean, lo, hi = entry[metric], entry[f"{metric}_lo"], entry[f"{metric}_hi"]
-    if math.isnan(lo):
-        return _fmt(mean, d)
-    return f"{_fmt(mean, d)} [{_fmt(lo, d)}, {_fmt(hi, d)}]"
+    return _interval((entry[metric], entry[f"{metric}_lo"], entry[f"{metric}_hi"]), d)
 
 
 def _label(entry: dict, with_focus: bool) -> str:
@@ -161,7 +165,7 @@ def describe_comparison(comp: dict | None) -> str:
     picked = "the only fixed focus tried" if n == 1 else f"best of {n} focus values on these seeds"
 
     def iv(t: tuple[float, float, float]) -> str:
-        return _fmt(t[0], 2) if math.isnan(t[1]) else f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
+        return _interval(t, 2)
 
     return (
         f"learned gate vs best fixed focus (score = cheese/episode - {comp['catch_weight']:g} x "
@@ -182,7 +186,7 @@ def describe_gate_probe(result: EvalResult) -> str:
     diff = mean_ci([r["gate_predator_near"] - r["gate_predator_far"] for r in rows])
 
     def iv(t: tuple[float, float, float]) -> str:
-        return _fmt(t[0], 3) if math.isnan(t[1]) else f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]"
+        return _interval(t, 3)
 
     return (
         f"learned gate: the predator expert's gate share is {iv(near)} with the predator within "

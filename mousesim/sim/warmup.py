@@ -26,7 +26,12 @@ def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = Tr
     """Compile (or load from cache) every kernel a run uses, printing a notice when it is a
     real compile. Running one tiny episode is the simplest way to hit every kernel with the
     exact argument types a run uses. `step=False` skips the single-step kernel, which only
-    the window and scripted stepping need (loading it costs ~0.15 s of start-up)."""
+    the window and scripted stepping need (loading it costs ~0.15 s of start-up). Once the
+    kernels are loaded in this process it does nothing, so a sweep worker pays it once, not
+    once per run."""
+    needed = (sim_kernels.run_episode, sim_kernels.sim_step) if step else (sim_kernels.run_episode,)
+    if all(d.signatures for d in needed):
+        return
     if not kernels_cached() and log is not None:
         log("compiling kernels (first run only, about 30 s)...")
     from mousesim.config import SimConfig, WorldConfig
