@@ -36,12 +36,12 @@ class CheeseConfig(_Model):
 class PredatorConfig(_Model):
     count: int = Field(1, ge=0, le=16)
     policy: Literal["chase", "random", "patrol"] = "chase"
-    move_prob: Prob = 0.7
+    move_prob: Prob = 0.5
     chase_prob: Prob = 0.8
-    vision_radius: NonNegFloat = 6.0
+    vision_radius: NonNegFloat = 4.0
     give_up: int = Field(4, ge=0)
     catch_radius: int = Field(0, ge=0, le=3)
-    caught_penalty: NonNegFloat = 10.0
+    caught_penalty: NonNegFloat = 50.0
     min_start_dist: NonNegFloat = 8.0
 
 
@@ -168,8 +168,8 @@ class ExploreConfig(_Model):
 class BrainConfig(_Model):
     ring: RingConfig = RingConfig()
     experts: tuple[ExpertConfig, ...] = Field(default_factory=_default_experts, min_length=1)
-    beta: NonNegFloat = 0.2
-    learning_rate: NonNegFloat = 0.002
+    beta: NonNegFloat = 10.0
+    learning_rate: NonNegFloat = 0.0005
     trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.3
     baseline_alpha: Annotated[float, Field(gt=0, le=1)] = 0.01
     learn: bool = True
@@ -178,14 +178,26 @@ class BrainConfig(_Model):
     gate_scaled: bool = False
     """Scale each expert's eligibility by its gate weight."""
     init: Literal["random", "hand_wired"] = "random"
+    init_spread: Annotated[float, Field(ge=0, le=2)] = 0.5
+    """Random rows are 1 + init_spread (U(0, 1) - 1/2), rescaled to the hand-wired row norm:
+    2 gives U(0, 1)-like rows (strong random preferences), small values nearly flat rows."""
     readout_width: PosFloat = 2.0
     """Concentration of the hand-wired readout's tuning (von Mises kappa)."""
     readout_turn_angle: Annotated[float, Field(gt=0, lt=180)] = 45.0
-    """Bearing (deg) the hand-wired turn rows prefer (the straight row prefers 0)."""
+    """Bearing (deg) the hand-wired approach turn rows prefer (the straight row prefers 0)."""
+    avoid_turn_angle: Annotated[float, Field(gt=0, lt=180)] = 90.0
+    """Hand-wired avoidance: the turn rows prefer 180 deg -+ this (a predator behind-left
+    makes the mouse turn right)."""
     clear_on_eat: bool = True
     """Silence the cheese rings when the mouse eats: the remembered bearing is of a goal that
     is gone."""
     explore: ExploreConfig = ExploreConfig()
+    whisker_gain: NonNegFloat = 2.0
+    """Whisker reflex: a wall felt where an action would step lowers that motor neuron's drive
+    by this much (0: the mouse cannot feel walls)."""
+    whisker_reach: int = Field(3, ge=1, le=4)
+    """Whiskers feel a wall up to this many steps along each action's heading (a wall k steps
+    away inhibits by whisker_gain / k)."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> BrainConfig:
@@ -198,7 +210,7 @@ class BrainConfig(_Model):
 class MixtureConfig(_Model):
     focus: Prob = 0.5
     """Slider: 1 = all cheese, 0 = all predator."""
-    gate: Literal["fixed", "top1", "learned"] = "fixed"
+    gate: Literal["fixed", "top1", "learned"] = "learned"
     """fixed: the slider sets the gate; top1: only the expert with the larger gate acts;
     learned: softmax over context features (target proximities), learned from total reward."""
     features: Literal["looming", "proximity"] = "looming"

@@ -54,6 +54,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         progress_ref=float(ex.progress_ref),
         startle_steps=int(ex.startle_steps),
         startle_beta=float(ex.startle_beta),
+        whisker_gain=float(brain.whisker_gain),
+        whisker_reach=int(brain.whisker_reach),
         gate_mode={"fixed": GATE_FIXED, "top1": GATE_TOP1, "learned": GATE_LEARNED}[mixture.gate],
         gate_features=_FEATURES[mixture.features],
         loom_radius=float(mixture.loom_radius),
@@ -133,19 +135,24 @@ def rotation_drive(ring: RingConfig) -> float:
 def hand_wired_readout(brain: BrainConfig) -> np.ndarray:
     """The reference readout M[E, 3, N]: von Mises tuning around each row's preferred bearing.
 
-    Approach (cheese): left prefers +turn_angle, straight 0, right -turn_angle; avoidance
-    (predator): the same bearings plus 180 deg. With turn rows at +-45 deg, a target at +-45
-    deg (a diagonal cell) votes for the turn outright instead of tying turn and straight
-    (rows at +-90 deg tie exactly there, and the mouse steps past and orbits)."""
+    Approach (cheese): left prefers +turn_angle, straight 0, right -turn_angle. With turn rows
+    at +-45 deg, a target at +-45 deg (a diagonal cell) votes for the turn outright instead of
+    tying turn and straight (rows at +-90 deg tie exactly there, and the mouse orbits).
+    Avoidance (predator): left prefers avoid_angle - 180 (a predator behind on the right),
+    straight 180, right 180 - avoid_angle; at 90 deg a predator straight ahead still gets a
+    clear vote to turn away (rows at +-135 deg barely answer a bearing of 0)."""
     n = brain.ring.neurons
     theta = 2 * np.pi * np.arange(n) / n
-    a = np.radians(brain.readout_turn_angle)
-    approach = (a, 0.0, -a)
     out = np.empty((len(brain.experts), N_MOTOR, n))
     for k, expert in enumerate(brain.experts):
-        shift = 0.0 if expert.target == "cheese" else np.pi
-        for row, pref in enumerate(approach):
-            out[k, row] = np.exp(brain.readout_width * (np.cos(theta - pref - shift) - 1.0))
+        if expert.target == "cheese":
+            a = np.radians(brain.readout_turn_angle)
+            prefs = (a, 0.0, -a)
+        else:
+            a = np.radians(brain.avoid_turn_angle)
+            prefs = (a - np.pi, np.pi, np.pi - a)
+        for row, pref in enumerate(prefs):
+            out[k, row] = np.exp(brain.readout_width * (np.cos(theta - pref) - 1.0))
     return out
 
 
@@ -179,7 +186,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
     if brain.init == "hand_wired":
         readout = hand.copy()
     else:
-        readout = rng.random((e, N_MOTOR, n))
+        readout = 1.0 + brain.init_spread * (rng.random((e, N_MOTOR, n)) - 0.5)
         readout *= (row_norm / np.linalg.norm(readout, axis=2))[:, :, None]
     if brain.ring.path == "dense":
         diff = theta[:, None] - theta[None, :]
@@ -216,6 +223,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
         last_turn=np.zeros(1, dtype=np.int64),
         driver=np.zeros(1, dtype=np.int64),
         explore=np.array([brain.beta, 0.0, 0.0]),
+        whiskers=np.zeros(N_MOTOR),
     )
 
 

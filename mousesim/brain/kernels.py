@@ -90,6 +90,8 @@ class BrainParams(NamedTuple):
     progress_ref: float
     startle_steps: int
     startle_beta: float
+    whisker_gain: float
+    whisker_reach: int
     gate_mode: int
     gate_features: int
     loom_radius: float
@@ -139,6 +141,7 @@ class BrainState(NamedTuple):
     last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
     driver: np.ndarray  # i8[1] index of the expert most responsible for the last action
     explore: np.ndarray  # f8[3] beta_eff, progress (running gated reward), startle steps left
+    whiskers: np.ndarray  # f8[3] 1 where the action's step is blocked by a wall (felt now)
 
 
 @njit(inline="always", error_model="numpy")
@@ -300,8 +303,26 @@ def softmax3(u: np.ndarray, beta: float, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
+def greedy_choice(u_drive: np.ndarray, u: float) -> int:
+    """argmax of the drive; exact ties (a silent brain votes 0 for everything) are broken by
+    the step's uniform draw u, so a mouse with no opinion does not always turn left."""
+    best = max(u_drive[0], u_drive[1], u_drive[2])
+    n_tied = 0
+    for a in range(N_MOTOR):
+        n_tied += u_drive[a] == best
+    pick = min(int(u * n_tied), n_tied - 1)
+    for a in range(N_MOTOR):
+        if u_drive[a] == best:
+            if pick == 0:
+                return a
+            pick -= 1
+    return 0
+
+
+@njit(cache=True)
 def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray) -> int:
-    """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only);
+    """Votes v_k = M_k r_k; drive u = sum_k g_k v_k - whisker_gain w (top-1: the larger gate
+    only; w_a = 1 where a wall blocks action a);
     action ~ softmax(beta_eff u), or argmax u when greedy (except during a startle, when the
     reflex samples at beta_eff). One ACTION draw per step whatever the mode."""
     n_exp = bs.rates.shape[0]
@@ -326,13 +347,12 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
             if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
                 bs.drive[a] += g * v
         softmax3(bs.votes[k], beta, bs.expert_probs[k])
+    for a in range(N_MOTOR):  # whisker reflex: a felt wall inhibits the motor neuron
+        bs.drive[a] -= bp.whisker_gain * bs.whiskers[a]
     softmax3(bs.drive, beta, bs.probs)
     u = uniform(rng, ACTION)
     if greedy and bs.explore[X_STARTLE] <= 0.0:
-        action = 0
-        for a in range(1, N_MOTOR):
-            if bs.drive[a] > bs.drive[action]:
-                action = a
+        action = greedy_choice(bs.drive, u)
     else:
         action = N_MOTOR - 1
         acc = 0.0

@@ -40,6 +40,7 @@ from mousesim.world.kernels import (
     TERMINATED,
     WorldParams,
     WorldState,
+    feel_walls,
     reset_world,
     sense,
     world_step,
@@ -97,6 +98,7 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
     """Sense the world as it is now and run every ring for one world step with that cue (and
     the rotation of the turn just made), so percept and bump describe the same moment."""
     sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
+    feel_walls(ws, wp, bp.whisker_reach, bs.whiskers)
     for e in range(bs.rates.shape[0]):
         cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
         ring_update(bs, bp, e, ws.rng)

@@ -157,7 +157,8 @@ class ReferenceSimulation:
         expert_p = np.array([_softmax(v, self.beta) for v in votes])
         u = uniform(self.world.rng, ACTION)
         if self.greedy and self.startle <= 0:
-            action = int(np.argmax(drive))
+            tied = np.flatnonzero(drive == drive.max())
+            action = int(tied[min(int(u * len(tied)), len(tied) - 1)])
         else:
             action = int(min(np.searchsorted(np.cumsum(probs), u, side="right"), 2))
         if self.world.control[CTRL_MOUSE] != NO_CONTROL:
