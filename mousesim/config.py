@@ -217,7 +217,7 @@ class MixtureConfig(_Model):
     """Learned gate's context per expert: looming = 1 when the target is sensed within
     loom_radius cells (else 0); proximity = 1 / (1 + d / cue_scale) when sensed."""
     loom_radius: PosFloat = 8.0
-    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.05
+    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.2
     """Every expert keeps at least this share of the learned gate (before the slider), so the
     gate's learning signal never vanishes."""
     gate_learning_rate: NonNegFloat = 0.02
@@ -249,3 +249,12 @@ class SimConfig(_Model):
     brain: BrainConfig = BrainConfig()
     mixture: MixtureConfig = MixtureConfig()
     run: RunConfig = RunConfig()
+
+    @model_validator(mode="after")
+    def _floor_fits(self) -> SimConfig:
+        n = len(self.brain.experts)
+        if self.mixture.gate == "learned" and n * self.mixture.gate_floor >= 1.0:
+            raise ValueError(
+                f"mixture.gate_floor {self.mixture.gate_floor} x {n} experts must be below 1"
+            )
+        return self
