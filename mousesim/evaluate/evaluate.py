@@ -90,9 +90,11 @@ def plan_policies(cfg: SimConfig, opts: EvalOptions) -> tuple[list[str], bool, l
             continue
         if name == "learned-gate":
             if cfg.mixture.gate == "learned":
-                notes.append("learned-gate not run separately: the config's own gate is learned")
-                continue
-            if not accepts_gate(cfg, "learned"):
+                notes.append(
+                    "the config's own gate is learned: learned-gate is the learned brain, and "
+                    "the focus sweep plays its readouts with a fixed gate"
+                )
+            elif not accepts_gate(cfg, "learned"):
                 continue  # this version has no learned gate yet
         chosen.append(name)
     sweep = bool(opts.focus_sweep)
@@ -235,13 +237,21 @@ def evaluate_seed(
     # so the focus sweep reuses hand-wired at 0 / config focus / 1 and learned at config focus.
     played: dict[tuple[str, float], list[dict]] = {}
 
-    def brain_at(kind: str, f: float) -> list[dict]:
-        key = (kind, float(f))
+    # With a learned gate in the config, a fixed focus means the same readouts behind a fixed
+    # gate (the slider alone), so the gate can be compared with every fixed focus.
+    own_gate = cfg.mixture.gate == "learned"
+    fixed_cfg = with_overrides(cfg, {"mixture.gate": "fixed"}) if own_gate else cfg
+    probe = GateProbe()
+
+    def brain_at(kind: str, f: float | None) -> list[dict]:
+        key = (kind, -1.0 if f is None else float(f))
         if key not in played:
             if kind == "hand":
                 played[key] = _eval_brain(hand_cfg, seed, m, opts.greedy, f)
+            elif kind == "gate":
+                played[key] = _eval_brain(cfg, seed, m, opts.greedy, None, learned, probe)
             else:
-                played[key] = _eval_brain(cfg, seed, m, opts.greedy, f, trained=learned)
+                played[key] = _eval_brain(fixed_cfg, seed, m, opts.greedy, f, trained=learned)
         return played[key]
 
     gate = cfg.mixture.gate
@@ -258,13 +268,17 @@ def evaluate_seed(
             add(rows, name, brain_at("hand", 0.0), 0.0, gate)
         elif name == "hand-wired":
             add(rows, name, brain_at("hand", focus), focus, gate)
+        elif name == "learned" and own_gate:
+            add(rows, name, brain_at("gate", None), None, gate)
         elif name == "learned":
             add(rows, name, brain_at("learned", focus), focus, gate)
+        elif name == "learned-gate" and own_gate:
+            add(rows, name, brain_at("gate", None), None, "learned")
+            rows[-1].update(probe.metrics())
         elif name == "learned-gate":
             gate_cfg = with_overrides(cfg, {"mixture.gate": "learned"})
             trained, curve = _train(gate_cfg, seed, opts.train_episodes)
             add_training(name, curve)
-            probe = GateProbe()
             ep = _eval_brain(gate_cfg, seed, m, opts.greedy, None, trained, probe)
             add(rows, name, ep, None, "learned")
             rows[-1].update(probe.metrics())
@@ -273,7 +287,7 @@ def evaluate_seed(
     if sweep:
         for f in opts.focus_sweep:
             add(sweep_rows, "hand-wired", brain_at("hand", f), f, gate)
-            add(sweep_rows, "learned", brain_at("learned", f), f, gate)
+            add(sweep_rows, "learned", brain_at("learned", f), f, "fixed" if own_gate else gate)
     return {
         "seed": seed,
         "rows": rows,
