@@ -55,7 +55,7 @@ from mousesim.world.batch import (
     batch_step,
     new_step_out,
 )
-from mousesim.world.kernels import C_CAUGHT, C_EATEN, C_STEP
+from mousesim.world.kernels import C_CAUGHT, C_EATEN, C_STEP, NO_CONTROL
 
 _MODES = {
     AutoresetMode.NEXT_STEP: NEXT_STEP,
@@ -134,6 +134,7 @@ class MouseSimVectorEnv(gymnasium.vector.VectorEnv):
             counters=rows(w0.counters),
             starts=rows(w0.starts),
             rng=rows(w0.rng),
+            control=np.full((b, *w0.control.shape), NO_CONTROL, dtype=np.int64),
             map_rng=np.zeros((b, 1), dtype=np.uint64),
             blocked=np.zeros(b, dtype=np.bool_),
             needs_reset=np.zeros(b, dtype=np.bool_),

@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit
 
 from mousesim.world.kernels import (
+    BLOCKED,
     C_CAUGHT,
     C_EATEN,
     C_STEP,
@@ -84,6 +85,7 @@ class BatchState(NamedTuple):
     counters: np.ndarray  # int64[B, 4]
     starts: np.ndarray  # int64[B, 1 + K + P, 2]
     rng: np.ndarray  # uint64[B, N_KERNEL_STREAMS]
+    control: np.ndarray  # int64[B, 2]: game-mode overrides (NO_CONTROL: none)
     map_rng: np.ndarray  # uint64[B, 1]: the procedural map stream
     blocked: np.ndarray  # bool[B]: the last step left the mouse on its cell
     needs_reset: np.ndarray  # bool[B]: ended, reset on the next step (NEXT_STEP mode)
@@ -193,9 +195,8 @@ def step_one(
     obs: np.ndarray,
 ) -> tuple[int, bool]:
     """One world step and the observation after it: (world flags, blocked)."""
-    x0, y0 = ws.mouse[0], ws.mouse[1]
     flags = world_step(ws, wp, action, kinds, ranks, rewards)
-    blocked = ws.mouse[0] == x0 and ws.mouse[1] == y0
+    blocked = (flags & BLOCKED) != 0
     observe(ws, wp, blocked, obs)
     return flags, blocked
 
@@ -220,7 +221,14 @@ def reset_one(
 def world_view(bs: BatchState, b: int) -> WorldState:
     """World b of the batch as a WorldState of views (no copy)."""
     return WorldState(
-        bs.grid[b], bs.mouse[b], bs.cheese[b], bs.preds[b], bs.counters[b], bs.starts[b], bs.rng[b]
+        bs.grid[b],
+        bs.mouse[b],
+        bs.cheese[b],
+        bs.preds[b],
+        bs.counters[b],
+        bs.starts[b],
+        bs.rng[b],
+        bs.control[b],
     )
 
 
