@@ -203,7 +203,7 @@ def test_info_has_the_same_number_keys_on_reset_and_step():
 def test_observation_matches_the_documented_layout():
     assert len(OBS_NAMES) == 14
     env = MouseSimEnv({"world": {"sense_radius": 6.0}})
-    obs, info = env.reset(seed=3)
+    obs, _ = env.reset(seed=3)
     rng = np.random.default_rng(1)
     seen = {True: 0, False: 0}
     for _ in range(400):
@@ -223,9 +223,9 @@ def test_observation_matches_the_documented_layout():
         assert math.isclose(obs[8], math.sin(h), abs_tol=1e-6)
         assert math.isclose(obs[9], math.cos(h), abs_tol=1e-6)
         assert obs in env.observation_space
-        obs, _, terminated, truncated, info = env.step(int(rng.integers(3)))
+        obs, _, terminated, truncated, _ = env.step(int(rng.integers(3)))
         if terminated or truncated:
-            obs, info = env.reset()
+            obs, _ = env.reset()
     assert seen[True] > 0 and seen[False] > 0  # both cases were exercised
 
 
