@@ -45,6 +45,7 @@ from mousesim.gym.common import (
 )
 from mousesim.world.batch import (
     DISABLED,
+    FINAL_COLUMNS,
     NEXT_STEP,
     OBS_DIM,
     OBS_HIGH,
@@ -62,7 +63,6 @@ _MODES = {
     AutoresetMode.SAME_STEP: SAME_STEP,
     AutoresetMode.DISABLED: DISABLED,
 }
-FINAL_KEYS = ("steps", "cheese", "caught")
 
 
 def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:
@@ -223,12 +223,15 @@ class MouseSimVectorEnv(gymnasium.vector.VectorEnv):
         if self._mode == SAME_STEP and out.ended.any():
             info["final_obs"] = out.final_obs
             info["_final_obs"] = out.ended
-            final = {
-                "steps": out.final[:, C_STEP],
-                "cheese": out.final[:, C_EATEN],
-                "caught": out.final[:, C_CAUGHT].astype(np.bool_),
-            }
-            for k in FINAL_KEYS:
+            final: dict[str, Any] = {"seed": info["seed"], "episode": info["episode"] - 1}
+            for j, k in enumerate(FINAL_COLUMNS):
+                final[k] = out.final[:, j]
+            final["caught"] = final["caught"].astype(np.bool_)
+            final["blocked"] = final["blocked"].astype(np.bool_)
+            final["reward_cheese"] = out.final_parts[:, 0]
+            final["reward_predator"] = out.final_parts[:, 1]
+            final = {k: final[k] for k in INFO_KEYS}  # the same order as every info
+            for k in INFO_KEYS:
                 final[f"_{k}"] = out.ended
             info["final_info"] = final
             info["_final_info"] = out.ended

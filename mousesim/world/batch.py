@@ -69,6 +69,9 @@ OBS_LOW = np.array([-1, -1, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, 0, 0], dtype=np.fl
 OBS_HIGH = np.ones(OBS_DIM, dtype=np.float32)
 WHISKER_REACH = 2  # cells a whisker feels ahead
 
+# Columns of StepOut.final (SAME_STEP: the info numbers of the step that ended an episode).
+FINAL_COLUMNS = ("steps", "cheese", "caught", "ate", "blocked")
+
 # Autoreset modes of a vector of worlds (Gymnasium's AutoresetMode).
 NEXT_STEP = 0  # the step after an episode's end resets that world (the action is ignored)
 SAME_STEP = 1  # the ending step resets at once; the final observation goes into final_obs
@@ -102,7 +105,8 @@ class StepOut(NamedTuple):
     truncated: np.ndarray  # bool[B]
     ate: np.ndarray  # int64[B]: pieces eaten this step
     final_obs: np.ndarray  # float32[B, OBS_DIM]: SAME_STEP: the ended episode's last obs
-    final: np.ndarray  # int64[B, 4]: SAME_STEP: the ended episode's counters
+    final: np.ndarray  # int64[B, 5]: SAME_STEP: the ending step's FINAL_COLUMNS
+    final_parts: np.ndarray  # float64[B, 2]: SAME_STEP: the ending step's reward parts
     ended: np.ndarray  # bool[B]: SAME_STEP: this world was reset in this step
 
 
@@ -115,7 +119,8 @@ def new_step_out(b: int) -> StepOut:
         truncated=np.empty(b, dtype=np.bool_),
         ate=np.empty(b, dtype=np.int64),
         final_obs=np.zeros((b, OBS_DIM), dtype=np.float32),
-        final=np.zeros((b, 4), dtype=np.int64),
+        final=np.zeros((b, 5), dtype=np.int64),
+        final_parts=np.zeros((b, 2)),
         ended=np.zeros(b, dtype=np.bool_),
     )
 
@@ -303,11 +308,19 @@ def batch_step(
         if mode == NEXT_STEP:
             bs.needs_reset[b] = True
         elif mode == SAME_STEP:
+            # Gymnasium's rule: obs and info are the new episode's, final_* the ending step's.
             out.final_obs[b] = out.obs[b]
-            out.final[b, C_STEP] = ws.counters[C_STEP]
-            out.final[b, C_EATEN] = ws.counters[C_EATEN]
-            out.final[b, C_CAUGHT] = ws.counters[C_CAUGHT]
+            out.final[b, 0] = ws.counters[C_STEP]
+            out.final[b, 1] = ws.counters[C_EATEN]
+            out.final[b, 2] = ws.counters[C_CAUGHT]
+            out.final[b, 3] = out.ate[b]
+            out.final[b, 4] = blocked
+            out.final_parts[b, 0] = rewards[0]
+            out.final_parts[b, 1] = rewards[1]
             out.ended[b] = True
             reset_one(ws, wp, new_map, density, bs.map_rng[b], out.obs[b])
             bs.episode[b] += 1
             bs.blocked[b] = False
+            out.ate[b] = 0
+            out.parts[b, 0] = 0.0
+            out.parts[b, 1] = 0.0
