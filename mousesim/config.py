@@ -85,7 +85,13 @@ class WorldConfig(_Model):
 
 
 class RingConfig(_Model):
-    """One ring attractor: tau dr/dt = -r + f(W r + I + I0). Times are in units of tau."""
+    """One ring attractor, in continuous time: tau dr/dt = -r + f(W r + I + I0 + I_rot).
+
+    Times are in units of the membrane time constant tau. One world step lasts `step_duration`
+    tau; `euler_steps` only sets how finely that time is integrated (dt = step_duration /
+    euler_steps). The mouse's turn is spread over the step as an angular velocity, so the bump
+    moves by the turn the mouse made (times `rotation_gain`) whatever the step's duration or
+    resolution."""
 
     neurons: int = Field(64, ge=8, le=1024)
     J0: float = -2.0
@@ -93,14 +99,39 @@ class RingConfig(_Model):
     I0: float = 0.0
     r_max: PosFloat = 1.0
     kappa: NonNegFloat = 4.0
-    dt: Annotated[float, Field(gt=0, le=0.5)] = 0.1
-    substeps: int = Field(10, ge=1, le=200)
-    gamma: float = 0.85
+    step_duration: Annotated[float, Field(gt=0, le=20)] = 1.0
+    """Duration of one world step, in tau."""
+    euler_steps: int = Field(10, ge=1, le=400)
+    """Euler steps per world step: resolution only (dt = step_duration / euler_steps)."""
+    rotation_gain: float = Field(1.0, ge=-4, le=4)
+    """Path-integration gain: 1 shifts the bump by exactly the turn (-45 deg per 45 deg left)."""
     cue_gain: NonNegFloat = 8.0
     cue_scale: PosFloat = 4.0
     noise: NonNegFloat = 0.0
     path: Literal["auto", "fast", "dense"] = "auto"
     """auto/fast: rank-3 cosine update (O(N)); dense: explicit N x N matrix (reference)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for old, new in _RING_RENAMED.items():
+                if old in data:
+                    raise ValueError(f"'{old}' was replaced: {new}")
+        return data
+
+    @property
+    def dt(self) -> float:
+        """Euler step in tau."""
+        return self.step_duration / self.euler_steps
+
+
+_RING_RENAMED = {
+    "dt": "set brain.ring.step_duration (a world step's length in tau) and brain.ring.euler_steps"
+    " (dt = step_duration / euler_steps)",
+    "substeps": "use brain.ring.euler_steps (resolution only; the step lasts step_duration tau)",
+    "gamma": "use brain.ring.rotation_gain (1 = the bump shifts by the turn, at any timing)",
+}
 
 
 class ExpertConfig(_Model):
@@ -115,6 +146,23 @@ def _default_experts() -> tuple[ExpertConfig, ...]:
         ExpertConfig(name="cheese", target="cheese"),
         ExpertConfig(name="predator", target="predator"),
     )
+
+
+class ExploreConfig(_Model):
+    """How the softmax's inverse temperature beta is modulated (set adaptive false and
+    startle_steps 0 for a fixed beta)."""
+
+    adaptive: bool = True
+    """Adaptive gain (Aston-Jones & Cohen 2005): beta follows the running reward of what the
+    mouse attends to; no progress -> beta_min (explore), progress >= progress_ref -> beta."""
+    beta_min: NonNegFloat = 0.5
+    progress_rate: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Rate of the running average of the gated reward sum_k g_k R_k (per step)."""
+    progress_ref: PosFloat = 0.3
+    """Progress (cells per step) at which beta reaches its full value."""
+    startle_steps: int = Field(2, ge=0, le=100)
+    """After a step into a wall, beta is capped at startle_beta for this many decisions."""
+    startle_beta: NonNegFloat = 0.0
 
 
 class BrainConfig(_Model):
@@ -132,6 +180,12 @@ class BrainConfig(_Model):
     init: Literal["random", "hand_wired"] = "random"
     readout_width: PosFloat = 2.0
     """Concentration of the hand-wired readout's tuning (von Mises kappa)."""
+    readout_turn_angle: Annotated[float, Field(gt=0, lt=180)] = 45.0
+    """Bearing (deg) the hand-wired turn rows prefer (the straight row prefers 0)."""
+    clear_on_eat: bool = True
+    """Silence the cheese rings when the mouse eats: the remembered bearing is of a goal that
+    is gone."""
+    explore: ExploreConfig = ExploreConfig()
 
     @model_validator(mode="after")
     def _unique_names(self) -> BrainConfig:
@@ -147,8 +201,21 @@ class MixtureConfig(_Model):
     gate: Literal["fixed", "top1", "learned"] = "fixed"
     """fixed: the slider sets the gate; top1: only the expert with the larger gate acts;
     learned: softmax over context features (target proximities), learned from total reward."""
+    features: Literal["looming", "proximity"] = "looming"
+    """Learned gate's context per expert: looming = 1 when the target is sensed within
+    loom_radius cells (else 0); proximity = 1 / (1 + d / cue_scale) when sensed."""
+    loom_radius: PosFloat = 8.0
+    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.05
+    """Every expert keeps at least this share of the learned gate (before the slider), so the
+    gate's learning signal never vanishes."""
     gate_learning_rate: NonNegFloat = 0.02
     """eta of the learned gate's reward-modulated rule."""
+    gate_trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.8
+    """lambda of the gate's eligibility trace (a catch comes some steps after the choice)."""
+    gate_critic: bool = True
+    """The gate's reward baseline depends on its context (a linear critic c . x) instead of
+    one running mean."""
+    gate_baseline_rate: Annotated[float, Field(gt=0, le=1)] = 0.05
     override: NonNegFloat = 1.0
     """Learned gate: slider strength beta in g = softmax(V x + beta log(slider shares));
     focus 0.5 is neutral, 0 or 1 forces one kind of expert."""

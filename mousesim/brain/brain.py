@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from mousesim.brain.kernels import (
+    FEATURES_LOOMING,
+    FEATURES_PROXIMITY,
     GATE_FIXED,
     GATE_LEARNED,
     GATE_TOP1,
@@ -14,19 +18,16 @@ from mousesim.brain.kernels import (
     BrainParams,
     BrainState,
 )
-from mousesim.config import BrainConfig, MixtureConfig
+from mousesim.config import BrainConfig, MixtureConfig, RingConfig
 from mousesim.world.kernels import KIND_CHEESE, KIND_PREDATOR
 
 KIND_CODES = {"cheese": KIND_CHEESE, "predator": KIND_PREDATOR}
-
-# Preferred egocentric bearing of each motor row (left, straight, right) in the
-# hand-wired brain: approach turns toward the target, avoidance away from it.
-_APPROACH_PREFS = (np.pi / 2, 0.0, -np.pi / 2)
-_AVOID_PREFS = (-np.pi / 2, np.pi, np.pi / 2)
+_FEATURES = {"looming": FEATURES_LOOMING, "proximity": FEATURES_PROXIMITY}
 
 
 def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
     ring = brain.ring
+    ex = brain.explore
     return BrainParams(
         J0=float(ring.J0),
         J1=float(ring.J1),
@@ -34,8 +35,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         r_max=float(ring.r_max),
         kappa=float(ring.kappa),
         dt=float(ring.dt),
-        substeps=int(ring.substeps),
-        gamma=float(ring.gamma),
+        euler_steps=int(ring.euler_steps),
+        rot_turn=rotation_drive(ring),
         cue_gain=float(ring.cue_gain),
         cue_scale=float(ring.cue_scale),
         noise=float(ring.noise),
@@ -46,22 +47,105 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         baseline_alpha=float(brain.baseline_alpha),
         post={"blended": POST_BLENDED, "expert": POST_EXPERT}[brain.post],
         gate_scaled=int(brain.gate_scaled),
+        clear_on_eat=int(brain.clear_on_eat),
+        explore_adaptive=int(ex.adaptive),
+        beta_min=float(ex.beta_min),
+        progress_rate=float(ex.progress_rate),
+        progress_ref=float(ex.progress_ref),
+        startle_steps=int(ex.startle_steps),
+        startle_beta=float(ex.startle_beta),
         gate_mode={"fixed": GATE_FIXED, "top1": GATE_TOP1, "learned": GATE_LEARNED}[mixture.gate],
+        gate_features=_FEATURES[mixture.features],
+        loom_radius=float(mixture.loom_radius),
+        gate_floor=float(mixture.gate_floor),
         gate_learning_rate=float(mixture.gate_learning_rate),
+        gate_trace_decay=float(mixture.gate_trace_decay),
+        gate_critic=int(mixture.gate_critic),
+        gate_baseline_rate=float(mixture.gate_baseline_rate),
         gate_override=float(mixture.override),
         gate_clip=float(mixture.gate_clip),
     )
 
 
+def _transfer(h: np.ndarray, r_max: float) -> np.ndarray:
+    return r_max * np.tanh(np.maximum(h, 0.0) / r_max)
+
+
+def _ring_steps(ring: RingConfig, r: np.ndarray, cue: np.ndarray, rot: float, n: int) -> None:
+    """n Euler steps of the rank-3 ring (NumPy; the same equation as ring_substep_fast)."""
+    theta = 2 * np.pi * np.arange(ring.neurons) / ring.neurons
+    c, s = np.cos(theta), np.sin(theta)
+    k = ring.J1 / ring.neurons
+    for _ in range(n):
+        t_sum, c_sum, s_sum = r.sum(), r @ c, r @ s
+        p = k * c_sum + rot * k * s_sum
+        q = k * s_sum - rot * k * c_sum
+        h = ring.J0 * t_sum / ring.neurons + ring.I0 + c * p + s * q + cue
+        r += ring.dt * (_transfer(h, ring.r_max) - r)
+
+
+def _bump_angle(ring: RingConfig, r: np.ndarray) -> float:
+    theta = 2 * np.pi * np.arange(ring.neurons) / ring.neurons
+    return float(np.angle(np.sum(r * np.exp(1j * theta))))
+
+
+@functools.lru_cache(maxsize=64)
+def rotation_drive(ring: RingConfig) -> float:
+    """The rotation drive rot_turn that moves a cue-free bump by -45 deg x rotation_gain over
+    one world step (+45 deg left turn), measured on this ring at its own dt and step duration.
+
+    The odd kernel rot * Wa moves the bump at an angular velocity close to rot / tau (Zhang
+    1996), so the drive needed is about (pi / 4) / step_duration; the exact factor depends on
+    the bump's shape and the Euler step, so it is found by the secant method on the shift of
+    a settled bump (one step with the drive, three without, as a turn happens in the world).
+    A ring that holds no bump (J1 too weak) gets the analytic value."""
+    target = -(np.pi / 4) * ring.rotation_gain
+    guess = (np.pi / 4) * ring.rotation_gain / ring.step_duration
+    if target == 0.0:
+        return 0.0
+    n = ring.neurons
+    theta = 2 * np.pi * np.arange(n) / n
+    r0 = np.zeros(n)
+    steps = ring.euler_steps
+    cue = ring.cue_gain * np.exp(ring.kappa * (np.cos(theta) - 1.0))
+    _ring_steps(ring, r0, cue, 0.0, max(1, int(30.0 / ring.dt)))  # 30 tau on a cue at 0
+    _ring_steps(ring, r0, np.zeros(n), 0.0, max(1, int(20.0 / ring.dt)))  # 20 tau to settle
+    if r0.max() < 1e-3 or not np.all(np.isfinite(r0)):
+        return guess
+    zero = np.zeros(n)
+
+    def shift(rot: float) -> float:
+        r = r0.copy()
+        _ring_steps(ring, r, zero, rot, steps)
+        _ring_steps(ring, r, zero, 0.0, 3 * steps)
+        return _bump_angle(ring, r) - _bump_angle(ring, r0)
+
+    x0, x1 = 0.0, guess
+    f0, f1 = -target, shift(x1) - target
+    for _ in range(30):
+        if abs(f1) < 1e-10 or f1 == f0:
+            break
+        x0, x1, f0 = x1, x1 - f1 * (x1 - x0) / (f1 - f0), f1
+        f1 = shift(x1) - target
+    return float(x1) if np.isfinite(x1) else guess
+
+
 def hand_wired_readout(brain: BrainConfig) -> np.ndarray:
-    """The reference readout M[E, 3, N]: von Mises tuning around each row's preferred bearing."""
+    """The reference readout M[E, 3, N]: von Mises tuning around each row's preferred bearing.
+
+    Approach (cheese): left prefers +turn_angle, straight 0, right -turn_angle; avoidance
+    (predator): the same bearings plus 180 deg. With turn rows at +-45 deg, a target at +-45
+    deg (a diagonal cell) votes for the turn outright instead of tying turn and straight
+    (rows at +-90 deg tie exactly there, and the mouse steps past and orbits)."""
     n = brain.ring.neurons
     theta = 2 * np.pi * np.arange(n) / n
+    a = np.radians(brain.readout_turn_angle)
+    approach = (a, 0.0, -a)
     out = np.empty((len(brain.experts), N_MOTOR, n))
     for k, expert in enumerate(brain.experts):
-        prefs = _APPROACH_PREFS if expert.target == "cheese" else _AVOID_PREFS
-        for a, pref in enumerate(prefs):
-            out[k, a] = np.exp(brain.readout_width * (np.cos(theta - pref) - 1.0))
+        shift = 0.0 if expert.target == "cheese" else np.pi
+        for row, pref in enumerate(approach):
+            out[k, row] = np.exp(brain.readout_width * (np.cos(theta - pref - shift) - 1.0))
     return out
 
 
@@ -77,8 +161,11 @@ def gate_from_focus(brain: BrainConfig, focus: float) -> np.ndarray:
 
 def gate_bias_from_focus(brain: BrainConfig, focus: float) -> np.ndarray:
     """log of the slider's shares: the learned gate's override term (0.5 adds the same to
-    every logit, i.e. nothing; 0 or 1 pushes one kind out with log(1e-12))."""
-    return np.log(np.maximum(gate_from_focus(brain, focus), 1e-12))
+    every logit, i.e. nothing; 0 or 1 shuts one kind out: log 0 = -inf)."""
+    shares = gate_from_focus(brain, focus)
+    out = np.full(shares.shape, -np.inf)
+    np.log(shares, out=out, where=shares > 0)
+    return out
 
 
 def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Generator) -> BrainState:
@@ -120,7 +207,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
         gate_w=np.zeros((e, e + 1)),
         gate_x=np.zeros(e + 1),
         gate_elig=np.zeros((e, e + 1)),
-        gate_baseline=np.zeros(1),
+        gate_baseline=np.zeros(e + 1),
         votes=np.zeros((e, N_MOTOR)),
         drive=np.zeros(N_MOTOR),
         probs=np.full(N_MOTOR, 1.0 / N_MOTOR),
@@ -128,6 +215,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
         decoded=np.zeros((e, 2)),
         last_turn=np.zeros(1, dtype=np.int64),
         driver=np.zeros(1, dtype=np.int64),
+        explore=np.array([brain.beta, 0.0, 0.0]),
     )
 
 

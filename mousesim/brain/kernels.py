@@ -63,16 +63,16 @@ def exp_0_40(y: float) -> float:
 
 
 class BrainParams(NamedTuple):
-    """Scalar constants of the brain (see RingConfig / BrainConfig for meanings)."""
+    """Scalar constants of the brain (see RingConfig / BrainConfig / MixtureConfig)."""
 
     J0: float
     J1: float
     I0: float
     r_max: float
     kappa: float
-    dt: float
-    substeps: int
-    gamma: float
+    dt: float  # Euler step in tau: step_duration / euler_steps
+    euler_steps: int
+    rot_turn: float  # rotation drive during a 45 deg left turn (calibrated: see brain.py)
     cue_gain: float
     cue_scale: float
     noise: float
@@ -83,10 +83,30 @@ class BrainParams(NamedTuple):
     baseline_alpha: float
     post: int
     gate_scaled: int
+    clear_on_eat: int
+    explore_adaptive: int
+    beta_min: float
+    progress_rate: float
+    progress_ref: float
+    startle_steps: int
+    startle_beta: float
     gate_mode: int
+    gate_features: int
+    loom_radius: float
+    gate_floor: float
     gate_learning_rate: float
+    gate_trace_decay: float
+    gate_critic: int
+    gate_baseline_rate: float
     gate_override: float
     gate_clip: float
+
+
+# Slots of BrainState.explore.
+X_BETA, X_PROGRESS, X_STARTLE = 0, 1, 2
+
+FEATURES_PROXIMITY = 0
+FEATURES_LOOMING = 1
 
 
 class BrainState(NamedTuple):
@@ -105,19 +125,20 @@ class BrainState(NamedTuple):
     row_norm: np.ndarray  # f8[E, 3] the L2 norm each readout row is held at
     elig: np.ndarray  # f8[E, 3, N]
     baseline: np.ndarray  # f8[E] running mean reward Rbar_k
-    gate: np.ndarray  # f8[E] g_k: the slider's shares (fixed/top1) or the learned softmax
-    gate_bias: np.ndarray  # f8[E] log of the slider's shares (learned gate's override term)
+    gate: np.ndarray  # f8[E] g_k: the slider's shares (fixed/top1) or the learned gate
+    gate_bias: np.ndarray  # f8[E] log of the slider's shares (-inf: that kind is shut out)
     gate_w: np.ndarray  # f8[E, E + 1] learned gate weights V over features x
-    gate_x: np.ndarray  # f8[E + 1] context: 1, then each expert's target proximity
+    gate_x: np.ndarray  # f8[E + 1] context: 1, then one feature per expert (looming/proximity)
     gate_elig: np.ndarray  # f8[E, E + 1] the gate's eligibility trace
-    gate_baseline: np.ndarray  # f8[1] running mean of the total reward
+    gate_baseline: np.ndarray  # f8[E + 1] the gate's reward baseline c: Rbar(x) = c . x
     votes: np.ndarray  # f8[E, 3] M_k r_k
     drive: np.ndarray  # f8[3] u
-    probs: np.ndarray  # f8[3] softmax(beta u)
-    expert_probs: np.ndarray  # f8[E, 3] softmax(beta M_k r_k)
+    probs: np.ndarray  # f8[3] softmax(beta_eff u)
+    expert_probs: np.ndarray  # f8[E, 3] softmax(beta_eff M_k r_k)
     decoded: np.ndarray  # f8[E, 2] bump angle, bump amplitude (population vector)
     last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
-    driver: np.ndarray  # i8[1] index of the expert that drove the last action
+    driver: np.ndarray  # i8[1] index of the expert most responsible for the last action
+    explore: np.ndarray  # f8[3] beta_eff, progress (running gated reward), startle steps left
 
 
 @njit(inline="always", error_model="numpy")
@@ -246,13 +267,15 @@ def decode(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray, out: np.ndarray)
 
 @njit(**KERNEL)
 def ring_update(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
-    """S substeps of expert e's ring with its current cue and the last turn's rotation."""
+    """One world step (euler_steps Euler steps of dt) of expert e's ring, with its current cue
+    and, as an angular-velocity drive spread over the whole step, the turn just made:
+    rot = rot_turn * turn, where rot_turn was calibrated so the bump moves by the turn."""
     r = bs.rates[e]
     cue = bs.cue[e]
     n = r.shape[0]
-    rot = bp.gamma * bs.last_turn[0]
+    rot = bp.rot_turn * bs.last_turn[0]
     noise = bs.noise
-    for _ in range(bp.substeps):
+    for _ in range(bp.euler_steps):
         if bp.noise > 0.0:
             for i in range(n):
                 noise[i] = bp.noise * normal(rng, NOISE)
@@ -279,8 +302,10 @@ def softmax3(u: np.ndarray, beta: float, out: np.ndarray) -> None:
 @njit(cache=True)
 def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray) -> int:
     """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only);
-    action ~ softmax(beta u), or argmax u when greedy."""
+    action ~ softmax(beta_eff u), or argmax u when greedy (except during a startle, when the
+    reflex samples at beta_eff). One ACTION draw per step whatever the mode."""
     n_exp = bs.rates.shape[0]
+    beta = bs.explore[X_BETA]
     winner = 0
     for k in range(1, n_exp):
         if bs.gate[k] > bs.gate[winner]:
@@ -298,11 +323,12 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
             for i in range(r.shape[0]):
                 v += row[i] * r[i]
             bs.votes[k, a] = v
-            bs.drive[a] += g * v
-        softmax3(bs.votes[k], bp.beta, bs.expert_probs[k])
-    softmax3(bs.drive, bp.beta, bs.probs)
+            if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
+                bs.drive[a] += g * v
+        softmax3(bs.votes[k], beta, bs.expert_probs[k])
+    softmax3(bs.drive, beta, bs.probs)
     u = uniform(rng, ACTION)
-    if greedy:
+    if greedy and bs.explore[X_STARTLE] <= 0.0:
         action = 0
         for a in range(1, N_MOTOR):
             if bs.drive[a] > bs.drive[action]:
@@ -315,16 +341,74 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
             if u < acc:
                 action = a
                 break
-    # The expert whose gated vote for the chosen action was largest "drove" it.
-    best = -1.0e300
-    for k in range(n_exp):
-        g = 1.0 if bp.gate_mode == GATE_TOP1 else bs.gate[k]
-        if bp.gate_mode == GATE_TOP1 and k != winner:
-            continue
-        if g * bs.votes[k, action] > best:
-            best = g * bs.votes[k, action]
-            bs.driver[0] = k
+    set_driver(bs, bp, action, winner)
     return action
+
+
+@njit(cache=True)
+def set_driver(bs: BrainState, bp: BrainParams, action: int, winner: int) -> None:
+    """The driver of an action is the expert most responsible for it: argmax_k g_k p_k(a)
+    (the responsibility of Jacobs et al. 1991). An expert whose gate is 0 is never the driver;
+    top-1 routing: the winner."""
+    if bp.gate_mode == GATE_TOP1:
+        bs.driver[0] = winner
+        return
+    best = -1.0
+    for k in range(bs.rates.shape[0]):
+        resp = bs.gate[k] * bs.expert_probs[k, action]
+        if bs.gate[k] > 0.0 and resp > best:
+            best = resp
+            bs.driver[0] = k
+
+
+@njit(cache=True)
+def explore_update(bs: BrainState, bp: BrainParams, rewards: np.ndarray, blocked: int) -> None:
+    """Adaptive gain (Aston-Jones & Cohen 2005): progress P <- P + rho (sum_k g_k R_k - P), the
+    running reward of what the mouse attends to; beta_eff = beta_min + (beta - beta_min)
+    clip(P / P_ref, 0, 1), so a mouse that gets nowhere explores and one that progresses
+    exploits. Startle: a blocked step (whiskers on a wall) caps beta_eff at startle_beta for
+    the next startle_steps decisions."""
+    x = bs.explore
+    total = 0.0
+    for k in range(rewards.shape[0]):
+        total += bs.gate[k] * rewards[k]
+    x[X_PROGRESS] += bp.progress_rate * (total - x[X_PROGRESS])
+    if blocked:
+        x[X_STARTLE] = bp.startle_steps
+    elif x[X_STARTLE] > 0.0:
+        x[X_STARTLE] -= 1.0
+    set_beta(bs, bp)
+
+
+@njit(cache=True)
+def set_beta(bs: BrainState, bp: BrainParams) -> None:
+    """beta_eff from the exploration state (see explore_update)."""
+    x = bs.explore
+    beta = bp.beta
+    if bp.explore_adaptive:
+        level = min(max(x[X_PROGRESS] / bp.progress_ref, 0.0), 1.0)
+        beta = bp.beta_min + (bp.beta - bp.beta_min) * level
+    if x[X_STARTLE] > 0.0:
+        beta = min(beta, bp.startle_beta)
+    x[X_BETA] = beta
+
+
+@njit(cache=True)
+def clear_rings(bs: BrainState, kinds: np.ndarray, kind: int) -> None:
+    """Silence the rings of every expert whose target is of `kind` (its goal was consumed:
+    the remembered bearing points at nothing now)."""
+    for e in range(kinds.shape[0]):
+        if kinds[e] == kind:
+            bs.rates[e, :] = 0.0
+            bs.decoded[e, :] = 0.0
+
+
+@njit(cache=True)
+def decay_rows(e: np.ndarray, lam: float) -> None:
+    """e <- lam e, an explicit loop (an in-place array `*=` pulls in numba's broadcast checks)."""
+    for a in range(e.shape[0]):
+        for i in range(e.shape[1]):
+            e[a, i] *= lam
 
 
 @njit(cache=True)
@@ -333,7 +417,7 @@ def update_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
     n_exp = bs.rates.shape[0]
     for k in range(n_exp):
         if bp.gate_mode == GATE_TOP1 and k != bs.driver[0]:
-            bs.elig[k] *= bp.trace_decay
+            decay_rows(bs.elig[k], bp.trace_decay)
             continue
         scale = bs.gate[k] if bp.gate_scaled else 1.0
         p = bs.probs if bp.post == POST_BLENDED else bs.expert_probs[k]
@@ -381,23 +465,39 @@ def reset_brain_episode(bs: BrainState) -> None:
     bs.decoded[:] = 0.0
     bs.last_turn[0] = 0
     bs.driver[0] = 0
+    bs.explore[X_PROGRESS] = 0.0
+    bs.explore[X_STARTLE] = 0.0
 
 
 @njit(**KERNEL)
-def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
-    """g = softmax(V x + beta_override * log(slider shares)), x = (1, proximity_1..E).
-
-    proximity_k = 1 / (1 + d_k / cue_scale) if expert k senses its target, else 0 (the same
-    distance code as the ring's cue amplitude)."""
+def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
+    """Context x = (1, one feature per expert). Looming (default): x_k = 1 if expert k senses
+    its target within loom_radius cells, else 0 (a looming detector: mice flee looming stimuli,
+    Yilmaz & Meister 2013). Proximity: x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0."""
     n_exp = bs.gate.shape[0]
     x = bs.gate_x
     x[0] = 1.0
     for k in range(n_exp):
-        vis = percept[k, 2]
-        x[1 + k] = vis / (1.0 + percept[k, 1] / bp.cue_scale) if vis > 0.0 else 0.0
+        vis = percept[k, 2] > 0.0
+        d = percept[k, 1]
+        if bp.gate_features == FEATURES_LOOMING:
+            x[1 + k] = 1.0 if vis and d <= bp.loom_radius else 0.0
+        else:
+            x[1 + k] = 1.0 / (1.0 + d / bp.cue_scale) if vis else 0.0
+
+
+@njit(**KERNEL)
+def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
+    """g_k = s_k q_k / sum_j s_j q_j with q = floor + (1 - E floor) softmax(V x) and
+    s_k = (slider share_k)^override: focus 0.5 is neutral, focus 0 or 1 shuts a kind out
+    exactly (its g is 0). The floor keeps every expert in play while the gate learns, so the
+    gate's learning signal cannot vanish by saturation."""
+    gate_features(bs, bp, percept)
+    n_exp = bs.gate.shape[0]
+    x = bs.gate_x
     m = -1.0e300
     for k in range(n_exp):
-        z = bp.gate_override * bs.gate_bias[k]
+        z = 0.0
         for j in range(n_exp + 1):
             z += bs.gate_w[k, j] * x[j]
         bs.gate[k] = z
@@ -406,15 +506,26 @@ def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
     for k in range(n_exp):
         bs.gate[k] = np.exp(bs.gate[k] - m)
         total += bs.gate[k]
+    scale = 1.0 - n_exp * bp.gate_floor
+    norm = 0.0
     for k in range(n_exp):
-        bs.gate[k] /= total
+        q = bp.gate_floor + scale * bs.gate[k] / total
+        b = bs.gate_bias[k]
+        if b < -1.0e300:  # a share of 0 (log = -inf): shut out whatever the override
+            s = 0.0 if bp.gate_override > 0.0 else 1.0
+        else:
+            s = np.exp(bp.gate_override * b)
+        bs.gate[k] = q * s
+        norm += bs.gate[k]
+    for k in range(n_exp):
+        bs.gate[k] /= norm
 
 
 @njit(**KERNEL)
 def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
-    """e_g <- lambda e_g + (resp - g) (x) x, resp_k = g_k p_k(a) / sum_j g_j p_j(a): how much
+    """e_g <- lambda_g e_g + (resp - g) (x) x, resp_k = g_k p_k(a) / sum_j g_j p_j(a): how much
     of the chosen action each expert was responsible for (Jacobs et al. 1991), so the gate
-    moves toward the experts whose proposals were taken when the reward beats its mean."""
+    moves toward the experts whose proposals were taken when the reward beats its baseline."""
     n_exp = bs.gate.shape[0]
     norm = 0.0
     for k in range(n_exp):
@@ -423,18 +534,29 @@ def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
         resp = bs.gate[k] * bs.expert_probs[k, action] / norm if norm > 0.0 else bs.gate[k]
         post = resp - bs.gate[k]
         for j in range(n_exp + 1):
-            bs.gate_elig[k, j] = bp.trace_decay * bs.gate_elig[k, j] + post * bs.gate_x[j]
+            bs.gate_elig[k, j] = bp.gate_trace_decay * bs.gate_elig[k, j] + post * bs.gate_x[j]
 
 
 @njit(**KERNEL)
 def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
-    """V += eta_g (R - Rbar) e_g with R the total reward (all experts), Rbar its running mean;
-    weights clipped to [-gate_clip, gate_clip]."""
+    """V += eta_g (R - Rbar(x)) e_g with R the total reward (all experts) and Rbar(x) = c . x a
+    baseline that depends on the gate's context (a linear critic, c += rate (R - c.x) x;
+    Fremaux et al. 2010: the expectation must be per context), or, with gate_critic off, a
+    single running mean (c_0 alone, x = 1). Weights clipped to [-gate_clip, gate_clip]."""
     total = 0.0
     for k in range(rewards.shape[0]):
         total += rewards[k]
-    delta = total - bs.gate_baseline[0]
-    bs.gate_baseline[0] += bp.baseline_alpha * delta
+    x = bs.gate_x
+    c = bs.gate_baseline
+    expect = c[0]
+    if bp.gate_critic:
+        for j in range(1, x.shape[0]):
+            expect += c[j] * x[j]
+    delta = total - expect
+    c[0] += bp.gate_baseline_rate * delta
+    if bp.gate_critic:
+        for j in range(1, x.shape[0]):
+            c[j] += bp.gate_baseline_rate * delta * x[j]
     step = bp.gate_learning_rate * delta
     for k in range(bs.gate_w.shape[0]):
         for j in range(bs.gate_w.shape[1]):

@@ -1,8 +1,9 @@
 """The step loop, jitted: one `sim_step` serves the window, the whole-episode
 loop serves headless runs, and both call the same world and brain kernels.
 
-Order inside a step (fixed, written out): sense -> expert rings -> gate/mix
--> motor choice -> eligibility traces -> act in the world -> learn.
+Order inside a step (fixed, written out): gate/mix -> motor choice -> eligibility
+traces -> act in the world -> sense and update the rings (the bump and the percept
+then describe the same moment) -> exploration drive -> learn.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from mousesim.brain.kernels import (
     GATE_LEARNED,
     BrainParams,
     BrainState,
+    clear_rings,
     cue_input,
+    explore_update,
     gate_learn,
     gate_traces,
     learn,
@@ -24,11 +27,15 @@ from mousesim.brain.kernels import (
     mix_and_choose,
     reset_brain_episode,
     ring_update,
+    set_beta,
     update_traces,
 )
 from mousesim.world.kernels import (
+    ATE,
+    BLOCKED,
     C_STEP,
     CTRL_MOUSE,
+    KIND_CHEESE,
     NO_CONTROL,
     TERMINATED,
     WorldParams,
@@ -86,11 +93,25 @@ def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, acti
 
 
 @njit(cache=True)
-def reset_episode(ws: WorldState, wp: WorldParams, bs: BrainState, buf: StepBuffers) -> None:
+def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers):
+    """Sense the world as it is now and run every ring for one world step with that cue (and
+    the rotation of the turn just made), so percept and bump describe the same moment."""
+    sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
+    for e in range(bs.rates.shape[0]):
+        cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
+        ring_update(bs, bp, e, ws.rng)
+
+
+@njit(cache=True)
+def reset_episode(
+    ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers
+) -> None:
     reset_world(ws, wp)
     reset_brain_episode(bs)
+    set_beta(bs, bp)
     buf.stats[:] = 0.0
     buf.rewards[:] = 0.0
+    perceive(ws, wp, bs, bp, buf)
     if buf.record.shape[0] > 0:
         _record_row(ws, bs, buf, 0, -1)
 
@@ -105,15 +126,15 @@ def sim_step(
     learning: int,
     greedy: int,
 ) -> tuple[int, int]:
-    """One world step of mouse and brain. Returns (action, world flag bits)."""
+    """One world step of mouse and brain. Returns (action, world flag bits).
+
+    The rings already hold this moment's percept (see `perceive`): gate -> motor choice ->
+    eligibility traces -> act in the world -> perceive the new moment (clearing the cheese
+    rings if the mouse ate) -> exploration drive -> learn."""
     n_exp = bs.rates.shape[0]
-    sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
     gated = bp.gate_mode == GATE_LEARNED
     if gated:
         learned_gate(bs, bp, buf.percept)
-    for e in range(n_exp):
-        cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
-        ring_update(bs, bp, e, ws.rng)
     action = mix_and_choose(bs, bp, greedy, ws.rng)
     if ws.control[CTRL_MOUSE] != NO_CONTROL:  # game mode: a person moves the mouse
         action = ws.control[CTRL_MOUSE]
@@ -122,8 +143,12 @@ def sim_step(
         if gated:
             gate_traces(bs, bp, action)
     flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
-    # Efference copy: the turn just made rotates every ring during the next step.
+    # Efference copy: the turn just made rotates every ring during this step's update.
     bs.last_turn[0] = 1 - action
+    if flags & ATE and bp.clear_on_eat:
+        clear_rings(bs, buf.kinds, KIND_CHEESE)
+    perceive(ws, wp, bs, bp, buf)
+    explore_update(bs, bp, buf.rewards, flags & BLOCKED)
     if learning:
         learn(bs, bp, buf.rewards)
         if gated:
@@ -154,7 +179,7 @@ def run_episode(
     greedy: int,
 ) -> None:
     """Reset, then step until the mouse is caught or max_steps runs out."""
-    reset_episode(ws, wp, bs, buf)
+    reset_episode(ws, wp, bs, bp, buf)
     while True:
         flags = sim_step(ws, wp, bs, bp, buf, learning, greedy)[1]
         if flags & 3:

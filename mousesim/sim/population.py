@@ -59,6 +59,7 @@ class PopBrain(NamedTuple):
     decoded: np.ndarray
     last_turn: np.ndarray
     driver: np.ndarray
+    explore: np.ndarray
 
 
 class PopBuffers(NamedTuple):
@@ -100,7 +101,7 @@ def _one_mouse(
         pb.noise[b], pb.readout[b], pb.row_norm[b], pb.elig[b], pb.baseline[b], pb.gate[b],
         pb.gate_bias[b], pb.gate_w[b], pb.gate_x[b], pb.gate_elig[b], pb.gate_baseline[b],
         pb.votes[b], pb.drive[b], pb.probs[b], pb.expert_probs[b], pb.decoded[b],
-        pb.last_turn[b], pb.driver[b],
+        pb.last_turn[b], pb.driver[b], pb.explore[b],
     )  # fmt: skip
     buf = StepBuffers(
         pbuf.kinds, pbuf.ranks, pbuf.percept[b], pbuf.rewards[b], pbuf.stats[b], pbuf.record[b]

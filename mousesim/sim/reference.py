@@ -11,10 +11,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from mousesim.brain.kernels import GATE_LEARNED, GATE_TOP1, POST_BLENDED
+from mousesim.brain.kernels import (
+    FEATURES_LOOMING,
+    GATE_LEARNED,
+    GATE_TOP1,
+    POST_BLENDED,
+)
 from mousesim.rng import ACTION, NOISE, normal, uniform
 from mousesim.sim.simulation import Simulation
-from mousesim.world.kernels import TERMINATED, TRUNCATED, reset_world, sense, world_step
+from mousesim.world.kernels import (
+    ATE,
+    BLOCKED,
+    CTRL_MOUSE,
+    KIND_CHEESE,
+    NO_CONTROL,
+    TERMINATED,
+    TRUNCATED,
+    reset_world,
+    sense,
+    world_step,
+)
 
 
 def _softmax(u: np.ndarray, beta: float) -> np.ndarray:
@@ -45,16 +61,27 @@ class ReferenceSimulation:
         self.gate_bias = base.brain.gate_bias.copy()
         self.gate_w = base.brain.gate_w.copy()
         self.gate_elig = np.zeros_like(self.gate_w)
-        self.gate_baseline = 0.0
+        self.gate_baseline = base.brain.gate_baseline.copy()
         e = len(cfg.brain.experts)
         self.rates = np.zeros((e, n))
         self.elig = np.zeros((e, 3, n))
         self.last_turn = 0
         self.percept = np.zeros((e, 3))
         self.rewards = np.zeros(e)
+        self.progress = 0.0
+        self.startle = 0
+        self.beta = self.bp.beta
         self.learning = base.learning
         self.greedy = base.greedy
         self.in_episode = False
+
+    def _set_beta(self) -> None:
+        bp = self.bp
+        beta = bp.beta
+        if bp.explore_adaptive:
+            level = min(max(self.progress / bp.progress_ref, 0.0), 1.0)
+            beta = bp.beta_min + (bp.beta - bp.beta_min) * level
+        self.beta = min(beta, bp.startle_beta) if self.startle > 0 else beta
 
     def reset(self) -> None:
         reset_world(self.world, self.wparams)
@@ -62,7 +89,16 @@ class ReferenceSimulation:
         self.elig[:] = 0.0
         self.gate_elig[:] = 0.0
         self.last_turn = 0
+        self.progress = 0.0
+        self.startle = 0
+        self._set_beta()
+        self._perceive()
         self.in_episode = True
+
+    def _perceive(self) -> None:
+        sense(self.world, self.wparams, self.kinds, self.ranks, self.percept)
+        for e in range(self.rates.shape[0]):
+            self._ring(e)
 
     def _ring(self, e: int) -> None:
         bp = self.bp
@@ -72,56 +108,87 @@ class ReferenceSimulation:
             cue = amp * np.exp(bp.kappa * (np.cos(self.theta - bearing) - 1.0))
         else:
             cue = np.zeros_like(self.theta)
-        w = self.w_sym + bp.gamma * self.last_turn * self.w_rot
+        w = self.w_sym + bp.rot_turn * self.last_turn * self.w_rot
         r = self.rates[e]
-        for _ in range(bp.substeps):
+        for _ in range(bp.euler_steps):
             noise = np.zeros_like(r)
             if bp.noise > 0:
                 noise = np.array([bp.noise * normal(self.world.rng, NOISE) for _ in r])
             h = w @ r + bp.I0 + cue + noise
             r += bp.dt * (bp.r_max * np.tanh(np.maximum(h, 0.0) / bp.r_max) - r)
 
+    def _features(self) -> np.ndarray:
+        bp = self.bp
+        vis, d = self.percept[:, 2] > 0, self.percept[:, 1]
+        if bp.gate_features == FEATURES_LOOMING:
+            feat = np.where(vis & (d <= bp.loom_radius), 1.0, 0.0)
+        else:
+            feat = np.where(vis, 1.0 / (1.0 + d / bp.cue_scale), 0.0)
+        return np.concatenate([[1.0], feat])
+
+    def _learned_gate(self, x: np.ndarray) -> np.ndarray:
+        bp = self.bp
+        q = bp.gate_floor + (1.0 - len(self.gate) * bp.gate_floor) * _softmax(self.gate_w @ x, 1.0)
+        with np.errstate(invalid="ignore"):
+            s = np.where(
+                np.isneginf(self.gate_bias),
+                0.0 if bp.gate_override > 0 else 1.0,
+                np.exp(bp.gate_override * self.gate_bias),
+            )
+        g = q * s
+        return g / g.sum()
+
     def step(self) -> tuple[int, int]:
         """One world step; returns (action, world flags) like the jitted `sim_step`."""
         if not self.in_episode:
             self.reset()
         bp = self.bp
-        sense(self.world, self.wparams, self.kinds, self.ranks, self.percept)
         learned = bp.gate_mode == GATE_LEARNED
+        x = self._features()
         if learned:
-            vis, d = self.percept[:, 2], self.percept[:, 1]
-            x = np.concatenate([[1.0], np.where(vis > 0, 1.0 / (1.0 + d / bp.cue_scale), 0.0)])
-            self.gate = _softmax(self.gate_w @ x + bp.gate_override * self.gate_bias, 1.0)
-        for e in range(self.rates.shape[0]):
-            self._ring(e)
+            self.gate = self._learned_gate(x)
         votes = np.einsum("kan,kn->ka", self.readout, self.rates)
         winner = int(np.argmax(self.gate))
         if bp.gate_mode == GATE_TOP1:
             drive = votes[winner]
         else:
-            drive = (self.gate[:, None] * votes).sum(axis=0)
-        probs = _softmax(drive, bp.beta)
+            drive = (np.where(self.gate > 0, self.gate, 0.0)[:, None] * votes).sum(axis=0)
+        probs = _softmax(drive, self.beta)
+        expert_p = np.array([_softmax(v, self.beta) for v in votes])
         u = uniform(self.world.rng, ACTION)
-        if self.greedy:
+        if self.greedy and self.startle <= 0:
             action = int(np.argmax(drive))
         else:
             action = int(min(np.searchsorted(np.cumsum(probs), u, side="right"), 2))
+        if self.world.control[CTRL_MOUSE] != NO_CONTROL:
+            action = int(self.world.control[CTRL_MOUSE])
         if self.learning:
             for k in range(self.rates.shape[0]):
                 if bp.gate_mode == GATE_TOP1 and k != winner:
                     self.elig[k] *= bp.trace_decay  # only the acting expert takes credit
                     continue
-                p = probs if bp.post == POST_BLENDED else _softmax(votes[k], bp.beta)
+                p = probs if bp.post == POST_BLENDED else expert_p[k]
                 post = np.eye(3)[action] - p
                 if bp.gate_scaled:
                     post = post * self.gate[k]
                 self.elig[k] = bp.trace_decay * self.elig[k] + np.outer(post, self.rates[k])
             if learned:
-                expert_p = np.array([_softmax(v, bp.beta)[action] for v in votes])
-                resp = self.gate * expert_p / (self.gate * expert_p).sum()
-                self.gate_elig = bp.trace_decay * self.gate_elig + np.outer(resp - self.gate, x)
+                resp = self.gate * expert_p[:, action]
+                resp = resp / resp.sum() if resp.sum() > 0 else self.gate
+                self.gate_elig = bp.gate_trace_decay * self.gate_elig + np.outer(
+                    resp - self.gate, x
+                )
         flags = world_step(self.world, self.wparams, action, self.kinds, self.ranks, self.rewards)
         self.last_turn = 1 - action
+        if flags & ATE and bp.clear_on_eat:
+            self.rates[self.kinds == KIND_CHEESE] = 0.0
+        self._perceive()
+        self.progress += bp.progress_rate * (float(self.gate @ self.rewards) - self.progress)
+        if flags & BLOCKED:
+            self.startle = bp.startle_steps
+        elif self.startle > 0:
+            self.startle -= 1
+        self._set_beta()
         if self.learning:
             delta = self.rewards - self.baseline
             self.baseline += bp.baseline_alpha * delta
@@ -129,8 +196,10 @@ class ReferenceSimulation:
             norms = np.linalg.norm(self.readout, axis=2, keepdims=True)
             self.readout *= self.row_norm[:, :, None] / np.where(norms > 0, norms, 1.0)
             if learned:
-                delta_total = self.rewards.sum() - self.gate_baseline
-                self.gate_baseline += bp.baseline_alpha * delta_total
+                c = self.gate_baseline
+                cx = x if bp.gate_critic else np.eye(len(x))[0]
+                delta_total = self.rewards.sum() - c @ cx
+                c += bp.gate_baseline_rate * delta_total * cx
                 self.gate_w = np.clip(
                     self.gate_w + bp.gate_learning_rate * delta_total * self.gate_elig,
                     -bp.gate_clip,

@@ -158,7 +158,7 @@ class Simulation:
     # -- stepping ---------------------------------------------------------------
     def reset(self) -> None:
         """Start a new episode (the brain's readouts carry over)."""
-        reset_episode(self.world, self.wparams, self.brain, self.buffers)
+        reset_episode(self.world, self.wparams, self.brain, self.bparams, self.buffers)
         self.in_episode = True
 
     def _kernel_args(self) -> tuple:
