@@ -28,6 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("config", nargs="?", help="YAML config (default: the built-in default)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, as in mousesim run (repeatable)",
+    )
     ap.add_argument("--steps", type=int, default=100_000, help="training env steps")
     ap.add_argument("--checkpoints", default="", help="also evaluate at these step counts")
     ap.add_argument("--envs", type=int, default=16, help="worlds in the vector env")
@@ -87,14 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from mousesim.evaluate.evaluate import summarize
     from mousesim.evaluate.report import markdown_table
-    from mousesim.gym import resolve_config
     from mousesim.gym.sb3 import MouseSimSB3VecEnv
     from mousesim.io.atomic import write_text
-    from mousesim.io.yaml_config import ConfigError
+    from mousesim.io.yaml_config import ConfigError, load_config, parse_override
 
     try:
-        cfg = resolve_config(args.config)
-    except ConfigError as exc:
+        overrides = dict(parse_override(t) for t in args.set)
+        cfg = load_config(Path(args.config) if args.config else None, overrides)
+    except (ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     torch.set_num_threads(1)  # small MLP: one thread is as fast and leaves the other cores
@@ -139,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         summary = {
             "config": args.config,
+            "set": args.set,
             "steps": args.steps,
             "checkpoints": marks,
             "envs": args.envs,
