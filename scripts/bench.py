@@ -33,6 +33,8 @@ TARGETS = {
     "compile_cold_s": ("<", 15.0),
     "window_fps_1": (">=", 120.0),
     "window_fps_1000": (">", 30.0),
+    "gym_vector_b256_steps_per_s": (">=", 1_000_000),
+    "gym_vector_over_single": (">=", 20.0),
 }
 
 
@@ -172,6 +174,81 @@ def sweep_figures(quick: bool) -> dict | None:
     return bench_sweep(quick)
 
 
+def gym_figures(quick: bool, reps: int) -> dict:
+    """The RL envs: a single env as users step it (gymnasium.make, random actions), the bare
+    class, the native vector env at B=256 (one core), and MiniGrid-Dynamic-Obstacles-8x8
+    in the same run if minigrid is installed."""
+    import gymnasium
+    import numpy as np
+
+    import mousesim.gym as mg
+
+    steps = 5_000 if quick else 20_000
+    rng = np.random.default_rng(0)
+    actions = [int(a) for a in rng.integers(3, size=steps)]
+
+    def single(env):
+        env.reset(seed=0)
+
+        def fn() -> int:
+            for a in actions:
+                _, _, terminated, truncated, _ = env.step(a)
+                if terminated or truncated:
+                    env.reset()
+            return steps
+
+        return fn
+
+    out: dict = {
+        "gym_single_steps_per_s": median_rate(single(gymnasium.make(mg.ENV_ID)), reps),
+        "gym_single_bare_steps_per_s": median_rate(single(mg.MouseSimEnv()), reps),
+    }
+    b, calls = 256, (200 if quick else 1000)
+    venv = mg.MouseSimVectorEnv(b)
+    venv.reset(seed=0)
+    batch = rng.integers(3, size=(calls, b))
+
+    def vector() -> int:
+        for a in batch:
+            venv.step(a)
+        return calls * b
+
+    out["gym_vector_b256_steps_per_s"] = median_rate(vector, reps)
+    out["gym_vector_over_single"] = (
+        out["gym_vector_b256_steps_per_s"] / out["gym_single_steps_per_s"]
+    )
+    out["gym_vector_over_single_bare"] = (
+        out["gym_vector_b256_steps_per_s"] / out["gym_single_bare_steps_per_s"]
+    )
+    try:
+        import minigrid  # noqa: F401  (registers the MiniGrid ids)
+    except ImportError:
+        print(
+            "minigrid not installed: no MiniGrid comparison (pip install minigrid)", file=sys.stderr
+        )
+        out["minigrid_note"] = "skipped: minigrid not installed"
+        return out
+    mini = gymnasium.make("MiniGrid-Dynamic-Obstacles-8x8-v0")
+    mini_actions = [int(a) for a in rng.integers(3, size=steps)]  # left, right, forward
+
+    def minigrid_steps() -> int:
+        mini.reset(seed=0)
+        for a in mini_actions:
+            _, _, terminated, truncated, _ = mini.step(a)
+            if terminated or truncated:
+                mini.reset()
+        return steps
+
+    out["minigrid_dynobs8_steps_per_s"] = median_rate(minigrid_steps, reps)
+    out["gym_single_over_minigrid"] = (
+        out["gym_single_steps_per_s"] / out["minigrid_dynobs8_steps_per_s"]
+    )
+    out["gym_vector_over_minigrid"] = (
+        out["gym_vector_b256_steps_per_s"] / out["minigrid_dynobs8_steps_per_s"]
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="about 30 s: fewer steps, no cold compile")
@@ -218,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     f["window_fps_1"] = guarded("window", window_fps, 1, 60 if quick else 300)
     f["window_fps_1000"] = guarded("window turbo", window_fps, 1000, 10 if quick else 30)
     f["sweep"] = guarded("sweep", sweep_figures, quick)
+    f.update(guarded("gym", gym_figures, quick, reps) or {})
 
     print(format_table(f))
     if args.json:
@@ -257,11 +335,21 @@ def format_table(f: dict) -> str:
         ("first-ever compile, 1-episode run (s)", "compile_cold_s"),
         ("window fps, 1 step/frame, dummy driver", "window_fps_1"),
         ("window fps, 1000 steps/frame", "window_fps_1000"),
+        ("gym single env steps/s (gymnasium.make)", "gym_single_steps_per_s"),
+        ("gym single env steps/s (bare class)", "gym_single_bare_steps_per_s"),
+        ("gym vector env B=256 env-steps/s (1 core)", "gym_vector_b256_steps_per_s"),
+        ("ratio vector B=256 / single (make)", "gym_vector_over_single"),
+        ("ratio vector B=256 / single (bare)", "gym_vector_over_single_bare"),
+        ("MiniGrid-Dynamic-Obstacles-8x8 steps/s", "minigrid_dynobs8_steps_per_s"),
+        ("ratio single env / MiniGrid", "gym_single_over_minigrid"),
+        ("ratio vector B=256 / MiniGrid", "gym_vector_over_minigrid"),
     ]
     lines = [f"machine: {f['machine']}", ""]
     w = max(len(r[0]) for r in rows)
     for label, key in rows:
         lines.append(f"{label:<{w}}  {num(f.get(key)):>12}  {verdict(key)}")
+    if f.get("minigrid_note"):
+        lines.append(f"MiniGrid comparison: {f['minigrid_note']}")
     sweep = f.get("sweep")
     if sweep:
         lines.append("")
