@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mousesim.config import SimConfig
+from mousesim.errors import RunError
 from mousesim.io.atomic import write_text
 from mousesim.io.results import (
     BrainFileError,
@@ -28,10 +29,6 @@ from mousesim.io.results import (
 from mousesim.io.yaml_config import ConfigError, config_hash, dump_config, load_config
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json", "brain.npz", "checkpoint.npz")
-
-
-class RunError(Exception):
-    """A run that cannot start as asked (one-line message, exit 2)."""
 
 
 @dataclass

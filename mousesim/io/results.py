@@ -11,14 +11,11 @@ import numpy as np
 
 from mousesim import __version__
 from mousesim.config import SimConfig
+from mousesim.errors import BrainFileError
 from mousesim.io.atomic import append_line, write_text, write_with
 from mousesim.io.yaml_config import config_hash
 
 BRAIN_FORMAT = 1
-
-
-class BrainFileError(Exception):
-    """A brain file that is missing, corrupt or made for another brain (one-line message)."""
 
 
 def brain_signature(cfg: SimConfig) -> str:

@@ -14,10 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from mousesim.config import SimConfig
-
-
-class ConfigError(Exception):
-    """A bad config: the message is one line naming the key path or file (and line)."""
+from mousesim.errors import ConfigError
 
 
 def default_config_text() -> str:

@@ -7,11 +7,8 @@ from collections import deque
 import numpy as np
 
 from mousesim.config import WorldConfig
+from mousesim.errors import LayoutError
 from mousesim.world.kernels import FLOOR, WALL
-
-
-class LayoutError(ValueError):
-    """A layout that parses but cannot host the configured world (named field in the message)."""
 
 
 def parse_layout(text: str) -> tuple[np.ndarray, dict[str, list[tuple[int, int]]]]:
