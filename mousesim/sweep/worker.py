@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mousesim.config import SimConfig
+from mousesim.errors import ConfigError
 from mousesim.io.results import BrainFileError
+from mousesim.io.safe_yaml import load_yaml
 from mousesim.io.yaml_config import config_hash, validate
 from mousesim.runner import RUN_FILES, RunError, execute_run
 
@@ -46,8 +46,8 @@ def _same_config(out: Path, cfg: SimConfig) -> bool:
     # several times cheaper than dumping the config again, and a sweep checks every run.
     try:
         text = (out / "config.yaml").read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data, _ = load_yaml(text, str(out / "config.yaml"))
+    except (OSError, UnicodeDecodeError, ConfigError):
         return False
     return data == cfg.model_dump(mode="json")
 
