@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from mousesim.executors import Executor, make_executor
-from mousesim.io.atomic import write_bytes, write_text
+from mousesim.io.atomic import check_writable, write_bytes, write_text
 from mousesim.sweep.spec import Sweep, SweepError
 from mousesim.sweep.tables import by_params, by_params_csv, run_row, summary_csv
 from mousesim.sweep.worker import DONE, read_summary, run_one, run_state
@@ -154,6 +154,7 @@ def run_sweep(
     out = Path(out)
     log = log or (lambda msg: None)
     check_out(out)
+    check_writable(out)
     t0 = time.perf_counter()
     todo = [r for r in sweep.runs if run_state(run_dir(out, r.run_id), r.cfg) != DONE]
     outcome = SweepOutcome(
