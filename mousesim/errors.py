@@ -25,8 +25,9 @@ class RunError(Exception):
     """A run that cannot start as asked (one-line message), e.g. its folder is in use."""
 
 
-class OutputError(Exception):
-    """An output file or folder that cannot be written (read-only, full disk): one line."""
+class OutputError(OSError):
+    """An output file or folder that cannot be written (read-only, full disk): one line.
+    An OSError, so code that handles failed writes as OSError still does."""
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (

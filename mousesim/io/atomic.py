@@ -23,7 +23,7 @@ def _fsync_dir(path: Path) -> None:
 
 def output_error(path: str | os.PathLike, exc: OSError) -> OutputError:
     """One line for a failed write: the file and the system's reason (read-only, disk full)."""
-    reason = exc.strerror or exc.__class__.__name__
+    reason = exc.strerror or str(exc) or exc.__class__.__name__
     if exc.errno == errno.ENOSPC:
         reason = "no space left on the device"
     return OutputError(f"cannot write {path}: {reason}")
