@@ -42,9 +42,10 @@ class StrictLoader(_Base):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
-def expanded_size(node: yaml.Node, limit: int = MAX_VALUES) -> int:
-    """Values in the document once aliases are expanded; stops counting past `limit` and
-    raises ValueError on an alias that contains itself."""
+def expanded_size(node: yaml.Node, limit: int = MAX_VALUES) -> tuple[int, int]:
+    """(values once aliases are expanded, distinct nodes) of a document; stops counting past
+    `limit` and raises ValueError on an alias that contains itself. Without aliases the two
+    are equal: a long document is only as big as its text."""
     done: dict[int, int] = {}
     busy: set[int] = set()
 
@@ -70,7 +71,8 @@ def expanded_size(node: yaml.Node, limit: int = MAX_VALUES) -> int:
         done[key] = total
         return total
 
-    return size(node)
+    total = size(node)
+    return total, len(done)
 
 
 def load_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
@@ -82,10 +84,10 @@ def load_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
         if node is None:
             return None, None
         try:
-            n = expanded_size(node)
+            n, distinct = expanded_size(node)
         except ValueError as exc:
             raise ConfigError(f"{source}:{node.start_mark.line + 1}: YAML error: {exc}") from None
-        if n > MAX_VALUES:
+        if n > MAX_VALUES and n > distinct:
             raise ConfigError(
                 f"{source}: YAML aliases expand to more than {MAX_VALUES:,} values; "
                 "refused (write the values out instead of nesting aliases)"
