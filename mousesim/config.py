@@ -7,6 +7,7 @@ core can be configured from code without any file.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -17,7 +18,9 @@ Prob = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 class MouseConfig(_Model):
@@ -49,7 +52,7 @@ class WorldConfig(_Model):
     size: int | tuple[int, int] = 24
     layout: str | None = None
     obstacle_density: Annotated[float, Field(ge=0, le=0.5)] = 0.05
-    max_steps: int = Field(500, ge=1)
+    max_steps: int = Field(500, ge=1, le=1_000_000)
     sense_radius: PosFloat = 20.0
     line_of_sight: bool = False
     mouse: MouseConfig = MouseConfig()
@@ -139,6 +142,17 @@ class ExpertConfig(_Model):
     target: Literal["cheese", "predator"]
     rank: int = Field(0, ge=0, le=15)
     """0 = nearest target of that kind, 1 = second nearest, ..."""
+
+    @field_validator("name")
+    @classmethod
+    def _identifier_name(cls, v: str) -> str:
+        # Names become CSV column names (use_<name>) and file keys: no commas or newlines.
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", v):
+            raise ValueError(
+                f"must be a name like cheese_2: a letter or _, then letters, digits or _ "
+                f"(at most 32 characters), got {v!r}"
+            )
+        return v
 
 
 def _default_experts() -> tuple[ExpertConfig, ...]:

@@ -1,20 +1,33 @@
-"""The user-input errors every command reports as one line with exit code 2."""
+"""The user-facing errors: one home, importing nothing of the package, so every layer (the
+core included) can raise them without an import cycle. Each is reported by the CLI as one
+line with exit code 2 (`USER_ERRORS`, `error_prefix`)."""
 
 from __future__ import annotations
 
-from mousesim.io.results import BrainFileError
-from mousesim.io.yaml_config import ConfigError
-from mousesim.world.grid import LayoutError
-
 
 class UsageError(Exception):
-    """A command-line combination that cannot work (one-line message)."""
+    """A command-line combination or request that cannot work (one-line message)."""
 
 
-def _run_error() -> type[Exception]:
-    from mousesim.runner import RunError
+class ConfigError(Exception):
+    """A bad config: the message is one line naming the key path or file (and line)."""
 
-    return RunError
+
+class LayoutError(ValueError):
+    """A world that parses but cannot be built as configured (named field in the message)."""
+
+
+class BrainFileError(Exception):
+    """A brain, checkpoint or replay file that is missing, corrupt or made for another brain."""
+
+
+class RunError(Exception):
+    """A run that cannot start as asked (one-line message), e.g. its folder is in use."""
+
+
+class OutputError(OSError):
+    """An output file or folder that cannot be written (read-only, full disk): one line.
+    An OSError, so code that handles failed writes as OSError still does."""
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -22,7 +35,8 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     LayoutError,
     BrainFileError,
     UsageError,
-    _run_error(),
+    RunError,
+    OutputError,
 )
 
 

@@ -332,7 +332,13 @@ def load_replay(path: str | Path) -> Replay:
         raise bad(f"not a readable replay file ({exc.__class__.__name__})") from None
     except Exception as exc:  # zlib.error and friends from a truncated member
         raise bad(f"damaged replay file ({exc.__class__.__name__})") from None
-    return _validated(p, data, bad)
+    try:
+        return _validated(p, data, bad)
+    except ReplayError:
+        raise
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
+        # A wrong dtype or shape the checks did not foresee (a text array, a 2-d "episode").
+        raise bad(f"damaged replay file ({exc.__class__.__name__})") from None
 
 
 def _validated(p: Path, d: dict, bad) -> Replay:
@@ -359,7 +365,7 @@ def _validated(p: Path, d: dict, bad) -> Replay:
     if not np.isin(record[1:, R_ACTION], (0, 1, 2)).all():
         raise bad("damaged replay file (action not in 0..2)")
     sense = float(d["sense_radius"])
-    if not sense > 0:
+    if not 0 < sense < 1e9:
         raise bad("damaged replay file (sense radius)")
     ro = record.copy()
     ro.flags.writeable = False

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mousesim.config import SimConfig
-from mousesim.io.atomic import write_text
+from mousesim.errors import RunError
+from mousesim.io.atomic import check_writable, write_text
+from mousesim.io.lock import folder_lock
 from mousesim.io.results import (
     BrainFileError,
     MetricsWriter,
+    check_brain_state,
     load_brain,
     load_checkpoint,
     read_metrics,
@@ -28,10 +31,6 @@ from mousesim.io.results import (
 from mousesim.io.yaml_config import ConfigError, config_hash, dump_config, load_config
 
 RUN_FILES = ("config.yaml", "metrics.csv", "summary.json", "brain.npz", "checkpoint.npz")
-
-
-class RunError(Exception):
-    """A run that cannot start as asked (one-line message, exit 2)."""
 
 
 @dataclass
@@ -80,7 +79,13 @@ def check_out_dir(out: Path, cfg: SimConfig, *, resume: bool, overwrite: bool) -
     ckpt = out / "checkpoint.npz"
     if not ckpt.exists() or not (out / "metrics.csv").exists():
         return 0  # killed before the first checkpoint: start again (same seed, same result)
-    return int(load_checkpoint(ckpt)["rows"])
+    rows = int(load_checkpoint(ckpt)["rows"])
+    if cfg.run.episodes < rows:
+        raise RunError(
+            f"{out}: already has {rows} episodes; --episodes {cfg.run.episodes} cannot "
+            "shorten it (give a count of at least that many to extend it)"
+        )
+    return rows
 
 
 def execute_run(
@@ -99,22 +104,57 @@ def execute_run(
     Every input is checked before the first byte is written. Ctrl-C (or SIGTERM) stops after
     the current episode; everything done so far is saved and the result says interrupted.
     `record_episodes` ("1,50,last") saves those episodes' replays in out/replays/."""
-    from tqdm import tqdm
-
-    from mousesim.replay import EpisodeRecorder, clear_replays
+    from mousesim.replay import EpisodeRecorder
     from mousesim.sim.simulation import Simulation
-    from mousesim.sim.warmup import ensure_compiled
 
     out = Path(out)
     log = log or (lambda msg: None)
     brain = load_brain(brain_file, cfg) if brain_file is not None else None
     recorder = EpisodeRecorder(cfg, out, record_episodes)  # a bad list: before any write
-    start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)
+    if out.exists() and not out.is_dir():
+        raise RunError(f"{out}: exists and is not a directory")
+    _check_record_size(cfg, recorder.record_steps)
     # May raise a LayoutError: still before any write.
     sim = Simulation(cfg, record_steps=recorder.record_steps)
+    check_writable(out)  # a read-only or full --out fails now, not after the first episodes
+    with folder_lock(out, wait=False):
+        return _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log)
 
+
+MAX_RECORD_BYTES = 1 << 30
+
+
+def _check_record_size(cfg: SimConfig, rows: int) -> None:
+    """A replay buffer holds one row per step of the longest episode: refuse one that would
+    not fit in memory instead of failing inside numpy."""
+    from mousesim.sim.kernels import record_width
+
+    size = rows * record_width(len(cfg.brain.experts)) * 8
+    if size > MAX_RECORD_BYTES:
+        raise RunError(
+            f"--record-episodes: world.max_steps {cfg.world.max_steps} needs a "
+            f"{size / 2**30:.1f} GiB replay buffer (limit 1 GiB); lower world.max_steps"
+        )
+
+
+def _remove_temp_files(out: Path) -> None:
+    # Left by a process killed inside an atomic write (".name.tmp-PID"); we hold the lock,
+    # so no live writer owns them.
+    for tmp in out.glob(".*.tmp-*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log) -> RunResult:
+    """The run itself, while this process owns `out`."""
+    from tqdm import tqdm
+
+    from mousesim.replay import clear_replays
+    from mousesim.sim.warmup import ensure_compiled
+
+    start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)
+    _remove_temp_files(out)
     ensure_compiled(log, step=False)
-    out.mkdir(parents=True, exist_ok=True)
     if overwrite:
         for name in RUN_FILES:
             (out / name).unlink(missing_ok=True)
@@ -129,8 +169,16 @@ def execute_run(
     if start_rows:
         metrics.truncate_to(start_rows)
         ckpt = load_checkpoint(out / "checkpoint.npz")
-        sim.load_state(ckpt)
-        log(f"resuming {out} at episode {start_rows}")
+        try:
+            sim.load_state(ckpt)
+        except ValueError as exc:  # arrays of another brain's shape
+            raise BrainFileError(
+                f"{out / 'checkpoint.npz'}: does not fit this run ({exc})"
+            ) from None
+        # The episode count may have been extended: config.yaml always describes the whole
+        # run, so `mousesim run OUT/config.yaml` repeats it.
+        write_text(out / "config.yaml", dump_config(cfg))
+        log(f"resuming {out} at episode {start_rows} of {cfg.run.episodes}")
     else:
         write_text(out / "config.yaml", dump_config(cfg))
         metrics.start()
@@ -152,6 +200,13 @@ def execute_run(
 
     def _checkpoint() -> None:
         state = sim.state_dict()
+        try:
+            check_brain_state(state, "the brain")
+        except BrainFileError as exc:
+            raise RunError(
+                f"{out}: learning diverged by episode {sim.episode} ({exc}); nothing saved "
+                "since the last checkpoint; lower brain.learning_rate or gate_learning_rate"
+            ) from None
         save_brain(
             out / "brain.npz",
             cfg,

@@ -15,6 +15,7 @@ from mousesim import __version__
 
 COMMANDS = ("run", "play", "eval", "sweep", "replay", "plot")
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        # Last line of defence for the file system (a folder that cannot be made, a disk
+        # that fills up outside the atomic writer): one line, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def entry() -> None:

@@ -120,6 +120,9 @@ def main(args: argparse.Namespace) -> int:
     )
     out = Path(args.out) if args.out else default_out(args.config)
     check_out_dir(out, args.overwrite)
+    from mousesim.io.atomic import check_writable
+
+    check_writable(out)  # before minutes of training, not at the first write after them
     log = None if args.quiet else stderr_log
     result = evaluate(cfg, opts, log=log)
     name = Path(args.config).stem if args.config else "default"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
 
 from mousesim.cli.common import add_config_arguments, load_from_args, stderr_log
+from mousesim.config import SimConfig
 
 HELP = "train headless from a YAML config; writes config.yaml, metrics.csv, summary.json, brain.npz"
 
@@ -37,6 +39,34 @@ def default_out(config: str | None) -> Path:
     return Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def resume_config(args: argparse.Namespace, out: Path) -> SimConfig:
+    """The config a --resume continues: the run folder's own config.yaml when no config file
+    is given, and the episode count the run was started with unless --episodes extends it."""
+    from mousesim.io.yaml_config import ConfigError, load_config
+
+    saved = out / "config.yaml"
+    if args.config is None and saved.is_file():
+        args.config = str(saved)
+    cfg = load_from_args(args)
+    if args.episodes is None and saved.is_file():
+        try:
+            started = load_config(saved).run.episodes
+        except ConfigError:
+            return cfg  # the runner names the unreadable file
+        data = cfg.model_dump(mode="json")
+        data["run"]["episodes"] = started
+        cfg = SimConfig.model_validate(data)
+    return cfg
+
+
+def resume_command(args: argparse.Namespace, out: Path) -> str:
+    """The command that continues this run (config and count come from the run folder)."""
+    cmd = ["mousesim", "run", "--out", str(out), "--resume"]
+    if args.record_episodes:
+        cmd += ["--record-episodes", args.record_episodes]
+    return shlex.join(cmd)
+
+
 def main(args: argparse.Namespace) -> int:
     from mousesim.errors import UsageError
     from mousesim.runner import execute_run
@@ -45,8 +75,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--resume and --overwrite cannot be used together")
     if args.resume and args.out is None:
         raise UsageError("--resume needs --out DIR (the run to continue)")
-    cfg = load_from_args(args)
     out = Path(args.out) if args.out else default_out(args.config)
+    cfg = resume_config(args, out) if args.resume else load_from_args(args)
     result = execute_run(
         cfg,
         out,
@@ -60,8 +90,8 @@ def main(args: argparse.Namespace) -> int:
     s = result.summary
     if result.interrupted:
         stderr_log(
-            f"interrupted after {s['episodes']} episodes; saved in {out} "
-            f"(continue with: mousesim run ... --out {out} --resume)"
+            f"interrupted after {s['episodes']} of {s['episodes_requested']} episodes; saved "
+            f"in {out} (continue with: {resume_command(args, out)})"
         )
         return 130
     if not args.quiet:

@@ -50,6 +50,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="sweep directory (default: sweeps/<sweep file name>)",
     )
+    p.add_argument(
+        "--max-runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a sweep of more than N runs (default 10000); counted before anything runs",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar, no closing lines")
 
 
@@ -66,6 +73,8 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
         cmd += ["--backend", args.backend]
     if args.address:
         cmd += ["--address", args.address]
+    if args.max_runs is not None:
+        cmd += ["--max-runs", str(args.max_runs)]
     return shlex.join(cmd)
 
 
@@ -82,7 +91,7 @@ def main(args: argparse.Namespace) -> int:
 def _main(args: argparse.Namespace) -> int:
     from mousesim.executors import ExecutorError
     from mousesim.sweep.engine import check_out, run_sweep
-    from mousesim.sweep.spec import SweepError, format_value, load_sweep
+    from mousesim.sweep.spec import MAX_RUNS, SweepError, format_value, load_sweep
 
     if args.workers is not None and args.workers < 1:
         raise SweepError(f"--workers must be at least 1 (got {args.workers})")
@@ -95,11 +104,13 @@ def _main(args: argparse.Namespace) -> int:
             raise SweepError(
                 "the dask backend needs dask.distributed: pip install 'mousesim[dask]'"
             )
-    sweep = load_sweep(args.sweep)
-    out = Path(args.out) if args.out else default_out(args.sweep)
-    check_out(out)
+    if args.max_runs is not None and args.max_runs < 1:
+        raise SweepError(f"--max-runs must be at least 1 (got {args.max_runs})")
     quiet = args.quiet
     log = (lambda msg: None) if quiet else stderr_log
+    sweep = load_sweep(args.sweep, max_runs=args.max_runs or MAX_RUNS, log=log)
+    out = Path(args.out) if args.out else default_out(args.sweep)
+    check_out(out)
     try:
         outcome = run_sweep(
             sweep,

@@ -300,13 +300,22 @@ def evaluate_seed(
 # -- all seeds -------------------------------------------------------------------------
 
 
+# Distances 0: the default ones cannot be met on so small a map (a note on every eval).
+_TINY_WORLD = {
+    "size": 8,
+    "max_steps": 3,
+    "cheese": {"respawn_min_dist": 0},
+    "predator": {"min_start_dist": 0},
+}
+
+
 def warmup(log: Callable[[str], None] | None = None) -> None:
     """Compile (or load) the simulation and oracle kernels once, before forking workers."""
     from mousesim.config import WorldConfig
     from mousesim.sim.warmup import ensure_compiled
 
     ensure_compiled(log)
-    world = World(WorldConfig(size=8, max_steps=3), seed=0)
+    world = World(WorldConfig.model_validate(_TINY_WORLD), seed=0)
     run_policy(world, OraclePlanner.for_world(world.cfg), 1, seed=0)
 
 

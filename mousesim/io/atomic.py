@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from mousesim.errors import OutputError
 
 
 def _fsync_dir(path: Path) -> None:
@@ -18,13 +21,44 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def output_error(path: str | os.PathLike, exc: OSError) -> OutputError:
+    """One line for a failed write: the file and the system's reason (read-only, disk full)."""
+    reason = exc.strerror or str(exc) or exc.__class__.__name__
+    if exc.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    return OutputError(f"cannot write {path}: {reason}")
+
+
+def check_writable(folder: str | os.PathLike) -> None:
+    """Create `folder` if needed and prove a file can be written in it (and removed), so a
+    long job fails at once instead of at its first write; OutputError if not."""
+    folder = Path(folder)
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, b"x")
+        finally:
+            os.close(fd)
+        probe.unlink()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+        raise output_error(folder, exc) from None
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temp file beside `path` for binary writing; on clean exit, fsync and rename it
-    over `path`. On any error the temp file is removed and `path` is untouched."""
+    over `path`. On any error the temp file is removed and `path` is untouched; an OSError
+    (read-only folder, full disk) comes out as a one-line OutputError."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    f = open(tmp, "wb")  # noqa: SIM115 - closed below on every path
+    try:
+        f = open(tmp, "wb")  # noqa: SIM115 - closed below on every path
+    except OSError as exc:
+        raise output_error(path, exc) from None
     try:
         yield f
         f.flush()
@@ -32,10 +66,12 @@ def atomic_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
         f.close()
         os.replace(tmp, path)
         _fsync_dir(path.parent)
-    except BaseException:
+    except BaseException as exc:
         f.close()
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError):
+            raise output_error(path, exc) from None
         raise
 
 
@@ -58,8 +94,12 @@ def append_line(path: str | os.PathLike, line: str) -> None:
     """Append one whole line with a single write() on an O_APPEND descriptor, so a kill leaves
     either the full line or none of it."""
     data = (line if line.endswith("\n") else line + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, "short write")
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise output_error(path, exc) from None

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from mousesim import __version__
 from mousesim.config import SimConfig
+from mousesim.errors import BrainFileError
+from mousesim.io.arrays import check_array, read_npz, scalar
 from mousesim.io.atomic import append_line, write_text, write_with
 from mousesim.io.yaml_config import config_hash
 
 BRAIN_FORMAT = 1
-
-
-class BrainFileError(Exception):
-    """A brain file that is missing, corrupt or made for another brain (one-line message)."""
 
 
 def brain_signature(cfg: SimConfig) -> str:
@@ -61,31 +58,44 @@ def save_brain(
 
 
 def load_brain(path: str | Path, cfg: SimConfig) -> dict[str, np.ndarray]:
-    """Read and check a brain file against `cfg`; BrainFileError with a one-line reason."""
+    """Read and check a brain file against `cfg`; BrainFileError with a one-line reason.
+
+    Every array is checked (dtype, shape, finite, within WEIGHT_LIMIT) before use."""
     p = Path(path)
     if not p.exists():
         raise BrainFileError(f"{p}: no such file")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise BrainFileError(f"{p}: not a readable brain file ({exc.__class__.__name__})") from None
+    if p.is_dir():
+        raise BrainFileError(f"{p}: is a directory, not a brain file")
+    data = read_npz(p, "brain file")
     missing = [k for k in ("format", "readout", "baseline", "signature") if k not in data]
     if missing:
         raise BrainFileError(f"{p}: not a mousesim brain file (missing {', '.join(missing)})")
-    if int(data["format"]) != BRAIN_FORMAT:
-        raise BrainFileError(f"{p}: brain file format {int(data['format'])} is not supported")
+    fmt = scalar(p, data, "format")
+    if fmt != BRAIN_FORMAT:
+        raise BrainFileError(f"{p}: brain file format {fmt} is not supported")
     want = brain_signature(cfg)
-    got = str(data["signature"])
+    got = scalar(p, data, "signature", "U")
     if got != want:
         raise BrainFileError(f"{p}: made for a different brain ({got}), this config has ({want})")
-    readout, baseline = data["readout"], data["baseline"]
     n_exp, n = len(cfg.brain.experts), cfg.brain.ring.neurons
-    if readout.shape != (n_exp, 3, n) or baseline.shape != (n_exp,):
-        raise BrainFileError(f"{p}: readout shape {readout.shape} does not fit ({n_exp}, 3, {n})")
-    if not (np.all(np.isfinite(readout)) and np.all(np.isfinite(baseline))):
-        raise BrainFileError(f"{p}: contains non-finite weights")
+    if np.shape(data["readout"]) != (n_exp, 3, n) or np.shape(data["baseline"]) != (n_exp,):
+        raise BrainFileError(
+            f"{p}: readout shape {np.shape(data['readout'])} does not fit ({n_exp}, 3, {n})"
+        )
+    _check_weights(p, data)
     return data
+
+
+def _check_weights(p: Path, data: dict[str, np.ndarray]) -> None:
+    """The weight arrays of a brain file or checkpoint: numbers, finite, not overflowing."""
+    for key, ndim in (("readout", 3), ("baseline", 1), ("gate_w", 2), ("gate_baseline", 1)):
+        if key in data:
+            data[key] = check_array(p, data, key, ndim=ndim)
+
+
+def check_brain_state(state: dict[str, np.ndarray], where: str) -> None:
+    """Refuse to save weights that a later load would refuse (a learning rule that diverged)."""
+    _check_weights(Path(where), dict(state))
 
 
 def save_checkpoint(
@@ -100,11 +110,18 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise BrainFileError(f"{path}: unreadable checkpoint ({exc.__class__.__name__})") from None
+    """Read a resume checkpoint, every array checked (BrainFileError naming file and array)."""
+    p = Path(path)
+    data = read_npz(p, "checkpoint")
+    for key in ("rows", "seed", "episode"):
+        data[key] = np.array(scalar(p, data, key))
+        if int(data[key]) < 0:
+            raise BrainFileError(f"{p}: array {key} is negative")
+    data["config_hash"] = np.array(scalar(p, data, "config_hash", "U"))
+    data["focus"] = check_array(p, data, "focus", shape=(), limit=1.0)
+    data["rng"] = check_array(p, data, "rng", kind="i", ndim=1)
+    _check_weights(p, data)
+    return data
 
 
 def format_row(row: dict, columns: list[str]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from mousesim.config import SimConfig
+from mousesim.errors import ConfigError
+from mousesim.io.safe_yaml import load_yaml
 
-
-class ConfigError(Exception):
-    """A bad config: the message is one line naming the key path or file (and line)."""
+_NULLS = {"null", "Null", "NULL", "~"}
 
 
 def default_config_text() -> str:
@@ -93,9 +94,14 @@ def _describe(err: dict) -> str:
             if close:
                 hint = f" (did you mean {close[0]}?)"
         return f"unknown key{hint}"
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     msg = msg[0].lower() + msg[1:] if msg else msg
-    if kind != "missing" and "input" in err and not isinstance(err["input"], dict | list):
+    if (
+        kind != "missing"
+        and "input" in err
+        and not isinstance(err["input"], dict | list)
+        and "got " not in msg
+    ):
         msg += f" (got {err['input']!r})"
     return msg
 
@@ -127,24 +133,68 @@ def validate(
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of sections")
-    try:
-        return SimConfig.model_validate(_drop_nulls(data))
-    except ValidationError as exc:
-        errors = exc.errors()
-        err = errors[0]
-        loc = _clean_loc(tuple(err["loc"]))
+
+    def refuse(loc: tuple, text: str) -> ConfigError:
         path = _format_loc(loc)
-        where = ""
         if labels and path in labels:
-            raise ConfigError(f"{labels[path]}: {_describe(err)}") from None
+            return ConfigError(f"{labels[path]}: {text}")
+        where = ""
         if overrides and path in overrides:
             where = "--set "
         elif node is not None:
             line = _line_of(node, loc)
             if line:
                 where = f"{source}:{line}: "
+        return ConfigError(f"{where}{path}: {text}")
+
+    bad = _out_of_range_number(data)
+    if bad is not None:
+        raise refuse(*bad) from None
+    try:
+        cfg = SimConfig.model_validate(_drop_nulls(data))
+    except ValidationError as exc:
+        errors = exc.errors()
+        err = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ConfigError(f"{where}{path}: {_describe(err)}{more}") from None
+        raise refuse(_clean_loc(tuple(err["loc"])), _describe(err) + more) from None
+    # Again on the validated values: "1e300" (a string to YAML) or 10**15 only become floats
+    # in validation.
+    bad = _out_of_range_number(cfg.model_dump())
+    if bad is not None:
+        raise refuse(*bad) from None
+    return cfg
+
+
+MAX_INT = 2**63 - 1
+"""Integers go to the kernels as int64."""
+MAX_FLOAT = 1e9
+"""No key means anything beyond this (the world is at most 256 cells wide); larger values
+only overflow to inf or NaN inside the kernels."""
+
+
+def _out_of_range_number(data: Any, loc: tuple = ()) -> tuple[tuple, str] | None:
+    """(key path, reason) of the first number no key can take: NaN, infinity, a float beyond
+    +-MAX_FLOAT or an integer beyond int64; None if there is none."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, int) and abs(data) > MAX_INT:
+        return loc, f"{data} is too large (integers must fit in 64 bits)"
+    if isinstance(data, float):
+        if not math.isfinite(data):
+            return loc, f"must be a finite number (got {data!r})"
+        if abs(data) > MAX_FLOAT:
+            return loc, f"{data!r} is out of range (|value| <= {MAX_FLOAT:g})"
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list | tuple):
+        items = enumerate(data)
+    else:
+        return None
+    for k, v in items:
+        found = _out_of_range_number(v, (*loc, k))
+        if found is not None:
+            return found
+    return None
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -155,10 +205,21 @@ def parse_override(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not key or any(not p for p in key.split(".")):
         raise ConfigError(f"--set {text}: expected a dotted key such as mixture.focus")
+    if not raw.strip():
+        raise ConfigError(
+            f"--set {key}=: the value is empty (leave the key out to keep its default)"
+        )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
+        value, _ = load_yaml(raw, f"--set {key}")
+    except ConfigError as exc:
+        if "YAML syntax error" not in str(exc):
+            raise  # duplicate keys, alias bombs: refused like in a file
+        value = raw  # not YAML (e.g. an unbalanced bracket): the text itself
+    if value is None and raw.strip() not in _NULLS:
+        raise ConfigError(
+            f"--set {key}={raw}: reads as empty (in YAML '#' starts a comment); "
+            f"quote the value, e.g. --set '{key}=\"{raw.strip()}\"'"
+        )
     return key, value
 
 
@@ -193,13 +254,8 @@ def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
 
 
 def parse_yaml_text(text: str, source: str) -> tuple[Any, yaml.Node | None]:
-    try:
-        return yaml.safe_load(text), yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{source}{line}: YAML syntax error: {problem}") from None
+    """(data, node tree) of a YAML document, through the package's one strict loader."""
+    return load_yaml(text, source)
 
 
 def load_config(

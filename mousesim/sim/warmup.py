@@ -34,10 +34,17 @@ def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = Tr
         return
     if not kernels_cached() and log is not None:
         log("compiling kernels (first run only, about 30 s)...")
-    from mousesim.config import SimConfig, WorldConfig
+    from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
     from mousesim.sim.simulation import Simulation
 
-    sim = Simulation(SimConfig(world=WorldConfig(size=8, max_steps=2)), record_steps=0)
+    # Distances 0: the default ones cannot be met on this tiny map (and would be refused).
+    world = WorldConfig(
+        size=8,
+        max_steps=2,
+        cheese=CheeseConfig(respawn_min_dist=0),
+        predator=PredatorConfig(min_start_dist=0),
+    )
+    sim = Simulation(SimConfig(world=world), record_steps=0)
     sim.run_episode()
     if step:
         sim.step()

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from mousesim.executors import Executor, make_executor
-from mousesim.io.atomic import write_bytes, write_text
+from mousesim.io.atomic import check_writable, write_bytes, write_text
 from mousesim.sweep.spec import Sweep, SweepError
 from mousesim.sweep.tables import by_params, by_params_csv, run_row, summary_csv
 from mousesim.sweep.worker import DONE, read_summary, run_one, run_state
@@ -110,6 +110,27 @@ def _sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(signal.SIGTERM, old)
 
 
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[list[int]]:
+    """Ctrl-C or SIGTERM while the tables are written is noted (in the yielded list), not
+    raised: the tables take a second, and a sweep whose runs all finished must not be left
+    without its summary.csv."""
+    got: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        got.append(signum)
+
+    old = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            old[sig] = signal.signal(sig, handler)
+    try:
+        yield got
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+
+
 def _failure_text(exc: BaseException) -> str:
     if isinstance(exc, cf.process.BrokenProcessPool):
         return "a worker process died (killed, or out of memory)"
@@ -154,6 +175,7 @@ def run_sweep(
     out = Path(out)
     log = log or (lambda msg: None)
     check_out(out)
+    check_writable(out)
     t0 = time.perf_counter()
     todo = [r for r in sweep.runs if run_state(run_dir(out, r.run_id), r.cfg) != DONE]
     outcome = SweepOutcome(
@@ -189,7 +211,9 @@ def run_sweep(
             if own:
                 executor.shutdown(wait=True, cancel_futures=True)
 
-    rows, outcome.groups = write_reports(sweep, out)
+    with _interrupts_deferred() as signals:
+        rows, outcome.groups = write_reports(sweep, out)
+    outcome.interrupted = outcome.interrupted or bool(signals)
     outcome.complete = len(rows)
     outcome.wall_s = time.perf_counter() - t0
     return outcome

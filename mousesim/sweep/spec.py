@@ -19,7 +19,9 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -91,9 +93,11 @@ class SweepFile(BaseModel):
             bad = [x for x in v if not is_int(x) or x < 0]
             if bad:
                 raise ValueError(f"seeds must be integers >= 0 (got {bad[0]!r})")
-            if len(set(v)) != len(v):
-                dup = next(x for x in v if v.count(x) > 1)
-                raise ValueError(f"seed {dup} is listed twice")
+            seen: set[int] = set()
+            for x in v:
+                if x in seen:
+                    raise ValueError(f"seed {x} is listed twice")
+                seen.add(x)
             return v
         raise ValueError(f"must be a count or a list of integer seeds (got {v!r})")
 
@@ -305,11 +309,12 @@ def _check_keys(spec: SweepFile, source: str, node: yaml.Node | None) -> None:
         for other in keys:
             if other != key and key.startswith(other + "."):
                 raise SweepError(f"{where}grid.{key}: overlaps grid.{other} (sweep one of them)")
-        seen: list[Any] = []
+        seen: set[tuple[str, str]] = set()  # a set: a million values must not take n^2
         for v in spec.grid[key]:
-            if any(type(v) is type(s) and v == s for s in seen):
+            ident = (type(v).__name__, json.dumps(v, sort_keys=True, default=str))
+            if ident in seen:
                 raise SweepError(f"{where}grid.{key}: value {format_value(v)} is listed twice")
-            seen.append(v)
+            seen.add(ident)
 
 
 def _load_base(spec: SweepFile, base_dir: Path, source: str, node: yaml.Node | None) -> SimConfig:
@@ -347,12 +352,32 @@ def _point_config(
     raise SweepError(f"{_where(source, node, ('grid',))}grid point {point_text}: {text}")
 
 
+MAX_RUNS = 10_000
+"""Most runs a sweep may have unless the user raises the limit (--max-runs)."""
+
+
+def _seed_count(spec: SweepFile) -> int:
+    return spec.seeds if isinstance(spec.seeds, int) else len(spec.seeds)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def count_runs(spec: SweepFile) -> int:
+    """Grid points x seeds, from the file alone (nothing built)."""
+    return math.prod(len(v) for v in spec.grid.values()) * _seed_count(spec)
+
+
 def build_sweep(
     data: Any,
     source: str = "sweep",
     node: yaml.Node | None = None,
     base_dir: str | Path = ".",
     name: str | None = None,
+    *,
+    max_runs: int = MAX_RUNS,
+    log: Callable[[str], None] | None = None,
 ) -> Sweep:
     """Check a parsed sweep file and expand it into runs (SweepError/ConfigError if bad).
 
@@ -362,8 +387,22 @@ def build_sweep(
         node: the composed YAML node tree, for line numbers in errors.
         base_dir: what a relative `base` path is relative to (the sweep file's folder).
         name: the sweep's name (default: the source's file stem).
+        max_runs: refuse a sweep of more runs (counted before anything is built).
+        log: where the run count is said.
     """
     spec = _check_spec(data, source, node)
+    total = count_runs(spec)
+    if log is not None:
+        n_points, n_seeds = total // _seed_count(spec), _seed_count(spec)
+        log(
+            f"{source}: {_plural(n_points, 'grid point')} x {_plural(n_seeds, 'seed')} = "
+            f"{_plural(total, 'run')}"
+        )
+    if total > max_runs:
+        raise SweepError(
+            f"{source}: {total:,} runs is more than the limit of {max_runs:,}; "
+            f"shrink the grid or seeds, or raise the limit with --max-runs {total}"
+        )
     _check_keys(spec, source, node)
     base_cfg = _load_base(spec, Path(base_dir), source, node)
     base = base_cfg.model_dump(mode="json")
@@ -392,8 +431,21 @@ def build_sweep(
     points = list(itertools.product(*values))
     ids = run_ids(keys, points)
     runs = []
+    seen: dict[str, tuple[Any, ...]] = {}
     for i, (point, pid) in enumerate(zip(points, ids, strict=True)):
         cfg = _point_config(base, keys, point, source, node)
+        ident = json.dumps(cfg.model_dump(mode="json"), sort_keys=True)
+        if ident in seen:
+            same = ", ".join(
+                f"{k}={format_value(a)} and {format_value(b)}"
+                for k, a, b in zip(keys, seen[ident], point, strict=True)
+                if not (type(a) is type(b) and a == b)
+            )
+            raise SweepError(
+                f"{_where(source, node, ('grid',))}grid: {same} give the same config "
+                "(the same run twice); list each value once"
+            )
+        seen[ident] = point
         for j, seed in enumerate(seeds):
             run_cfg = validate(apply_overrides(cfg.model_dump(mode="json"), {"run.seed": seed}))
             runs.append(
@@ -437,7 +489,9 @@ def _check_layouts(runs: list[RunSpec], source: str, node: yaml.Node | None) -> 
             ) from None
 
 
-def load_sweep(path: str | Path) -> Sweep:
+def load_sweep(
+    path: str | Path, *, max_runs: int = MAX_RUNS, log: Callable[[str], None] | None = None
+) -> Sweep:
     """Read and check a sweep file (SweepError or ConfigError with a one-line message)."""
     p = Path(path)
     if p.is_dir():
@@ -448,7 +502,7 @@ def load_sweep(path: str | Path) -> Sweep:
         data, node = read_yaml(p)
     except ConfigError as exc:
         raise SweepError(str(exc)) from None
-    return build_sweep(data, str(path), node, p.parent, p.stem)
+    return build_sweep(data, str(path), node, p.parent, p.stem, max_runs=max_runs, log=log)
 
 
 def sweep_from_text(text: str, source: str = "sweep", base_dir: str | Path = ".") -> Sweep:
@@ -461,11 +515,13 @@ def sweep_from_text(text: str, source: str = "sweep", base_dir: str | Path = "."
 
 
 __all__ = [
+    "MAX_RUNS",
     "RunSpec",
     "Sweep",
     "SweepError",
     "SweepFile",
     "build_sweep",
+    "count_runs",
     "derive_seeds",
     "format_value",
     "load_sweep",

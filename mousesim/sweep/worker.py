@@ -16,14 +16,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mousesim.config import SimConfig
+from mousesim.errors import ConfigError
+from mousesim.io.lock import folder_lock
 from mousesim.io.results import BrainFileError
+from mousesim.io.safe_yaml import load_yaml
 from mousesim.io.yaml_config import config_hash, validate
 from mousesim.runner import RUN_FILES, RunError, execute_run
 
@@ -46,8 +46,8 @@ def _same_config(out: Path, cfg: SimConfig) -> bool:
     # several times cheaper than dumping the config again, and a sweep checks every run.
     try:
         text = (out / "config.yaml").read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data, _ = load_yaml(text, str(out / "config.yaml"))
+    except (OSError, UnicodeDecodeError, ConfigError):
         return False
     return data == cfg.model_dump(mode="json")
 
@@ -76,33 +76,12 @@ def run_state(out: Path, cfg: SimConfig) -> str:
     return SAME
 
 
-@contextlib.contextmanager
-def run_lock(out: Path) -> Iterator[None]:
-    """Hold an exclusive lock on one run directory (a hidden `.lock` file in it).
+def run_lock(out: Path) -> contextlib.AbstractContextManager[None]:
+    """Hold an exclusive lock on one run directory (the same lock `mousesim run` takes).
 
     Two processes never write one run: an orphaned worker of a killed sweep, or a second sweep
     started on the same output, waits here. The OS drops the lock when a process dies."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock, the watchdog in the local pool still applies
-        yield
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _remove_temp_files(out: Path) -> None:
-    # Left by a process killed inside an atomic write (".name.tmp-PID"); we hold the lock,
-    # so no live writer owns them.
-    if out.is_dir():
-        for tmp in out.glob(".*.tmp-*"):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+    return folder_lock(out, wait=True)
 
 
 def run_one(config: dict[str, Any], out_dir: str) -> dict[str, Any]:
@@ -121,7 +100,6 @@ def run_one(config: dict[str, Any], out_dir: str) -> dict[str, Any]:
         state = run_state(out, cfg)
         if state == DONE:
             return read_summary(out) or {}
-        _remove_temp_files(out)
         if state == SAME:
             try:
                 return execute_run(cfg, out, resume=True).summary

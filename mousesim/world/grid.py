@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 
 import numpy as np
 
 from mousesim.config import WorldConfig
+from mousesim.errors import LayoutError
 from mousesim.world.kernels import FLOOR, WALL
-
-
-class LayoutError(ValueError):
-    """A layout that parses but cannot host the configured world (named field in the message)."""
 
 
 def parse_layout(text: str) -> tuple[np.ndarray, dict[str, list[tuple[int, int]]]]:
@@ -74,7 +72,9 @@ def build_grid(cfg: WorldConfig, rng: np.random.Generator) -> tuple[np.ndarray, 
     starts = -np.ones((1 + n_cheese + n_pred, 2), dtype=np.int64)
     if cfg.layout is None:
         w, h = (cfg.size, cfg.size) if isinstance(cfg.size, int) else cfg.size
-        return random_grid(w, h, cfg.obstacle_density, rng), starts
+        grid = random_grid(w, h, cfg.obstacle_density, rng)
+        check_world(cfg, grid, starts)
+        return grid, starts
     grid, markers = parse_layout(cfg.layout)
     if len(markers["C"]) > n_cheese:
         raise LayoutError(
@@ -90,9 +90,72 @@ def build_grid(cfg: WorldConfig, rng: np.random.Generator) -> tuple[np.ndarray, 
         starts[1 + i] = (x, y)
     for i, (x, y) in enumerate(markers["P"]):
         starts[1 + n_cheese + i] = (x, y)
-    if int((grid == FLOOR).sum()) < 2 + n_cheese:
-        raise LayoutError("world.layout: too few floor cells for the mouse and the cheese")
+    check_world(cfg, grid, starts)
     return grid, starts
+
+
+_said: set[tuple[str, float]] = set()
+
+
+def check_world(cfg: WorldConfig, grid: np.ndarray, starts: np.ndarray) -> None:
+    """Refuse a world its pieces cannot be placed in, checked on the built grid (numpy, not
+    in the kernels): fewer floor cells than mouse + cheese + predators, or a minimum distance
+    longer than the map's diagonal. A distance that this map cannot meet from some (or all)
+    mouse starts is relaxed by the kernels there, by design (the piece goes on any free cell;
+    a random map's shape depends on the seed): that is said once on stderr."""
+    n_cheese, n_pred = cfg.cheese.count, cfg.predator.count
+    ys, xs = np.nonzero(grid == FLOOR)
+    need = 1 + n_cheese + n_pred
+    if len(xs) < need:
+        src = "world.layout" if cfg.layout is not None else "world.size/obstacle_density"
+        raise LayoutError(
+            f"world.cheese.count/world.predator.count: the map ({src}) has {len(xs)} floor "
+            f"cells, fewer than the mouse + {n_cheese} cheese + {n_pred} predators ({need})"
+        )
+    if starts[0, 0] >= 0:  # the mouse always starts on its M
+        mx, my = np.array([starts[0, 0]]), np.array([starts[0, 1]])
+    else:
+        mx, my = xs, ys
+    far = _farthest(xs, ys, mx, my)
+    h, w = grid.shape
+    diagonal = float(np.hypot(w - 1, h - 1))
+    checks = []
+    if n_pred > int((starts[1 + n_cheese :, 0] >= 0).sum()):  # some predator starts at random
+        checks.append(("world.predator.min_start_dist", cfg.predator.min_start_dist, "predator"))
+    if n_cheese:
+        checks.append(("world.cheese.respawn_min_dist", cfg.cheese.respawn_min_dist, "cheese"))
+    for key, value, what in checks:
+        short = int((far < value).sum())
+        if value > diagonal:
+            raise LayoutError(
+                f"{key}: {value:g} can never be met: the map is {w} x {h} cells (the farthest "
+                f"floor cell from a mouse start is {float(far.max()):.1f} away)"
+            )
+        if short and (key, value) not in _said:
+            _said.add((key, value))
+            some = "any" if short == len(far) else f"{short}"
+            logging.getLogger("mousesim").warning(
+                f"note: {key} {value:g} cannot be met from {some} of the {len(far)} mouse "
+                f"start cells of this map; from those the {what} is placed on any free cell"
+            )
+
+
+def _farthest(xs: np.ndarray, ys: np.ndarray, mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+    """For each (mx, my): distance to the farthest floor cell. The farthest point of a set is
+    a vertex of its convex hull, and each vertex is leftmost or rightmost in its row, so only
+    the row ends are compared (a few hundred at most), in chunks to bound memory."""
+    ends: dict[int, tuple[int, int]] = {}
+    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+        lo, hi = ends.get(y, (x, x))
+        ends[y] = (min(lo, x), max(hi, x))
+    cx = np.array([x for lo, hi in ends.values() for x in (lo, hi)], dtype=np.float64)
+    cy = np.array([y for y in ends for _ in (0, 1)], dtype=np.float64)
+    out = np.empty(len(mx))
+    for i in range(0, len(mx), 4096):
+        dx = mx[i : i + 4096, None] - cx[None, :]
+        dy = my[i : i + 4096, None] - cy[None, :]
+        out[i : i + 4096] = np.sqrt(dx * dx + dy * dy).max(axis=1)
+    return out
 
 
 def to_ascii(grid: np.ndarray, mouse=None, cheese=(), preds=()) -> str:
