@@ -28,6 +28,7 @@ from mousesim.errors import UsageError
 from mousesim.evaluate.evaluate import EvalResult, gate_comparison, summarize
 from mousesim.evaluate.stats import METRICS, RANGE_NOTE, mean_ci, metric_ci
 from mousesim.io.atomic import write_bytes, write_text
+from mousesim.words import plural
 
 OUTPUT_FILES = (
     "eval.csv",
@@ -191,7 +192,8 @@ def describe_gate_probe(result: EvalResult) -> str:
 
     return (
         f"learned gate: the predator expert's gate share is {iv(near)} with the predator within "
-        f"{GateProbe.NEAR:g} cells and {iv(far)} at {GateProbe.FAR:g}+ cells (near - far: "
+        f"{plural(float(GateProbe.NEAR), 'cell')} and {iv(far)} at {GateProbe.FAR:g}+ cells "
+        "(near - far: "
         f"{iv(diff)})"
     )
 
@@ -200,8 +202,9 @@ def header(result: EvalResult) -> str:
     o = result.options
     mode = "greedy (argmax)" if o.greedy else f"sampled at beta {result.cfg.brain.beta:g}"
     return (
-        f"{len(result.seeds)} seeds ({result.seeds[0]}..{result.seeds[-1]}); learned brains "
-        f"trained {o.train_episodes} episodes; {o.episodes} evaluation episodes per seed and "
+        f"{plural(len(result.seeds), 'seed')} ({result.seeds[0]}..{result.seeds[-1]}); "
+        f"learned brains trained {plural(o.train_episodes, 'episode')}; "
+        f"{plural(o.episodes, 'evaluation episode')} per seed and "
         f"policy, learning off, actions {mode}; mean [95% t interval] over seeds, "
         f"{RANGE_NOTE}; score = cheese/episode - {o.catch_weight:g} x caught rate"
     )
@@ -249,7 +252,7 @@ def _png(fig) -> bytes:
 
 
 def _title(result: EvalResult, name: str) -> str:
-    return f"{name}: {len(result.seeds)} seeds"
+    return f"{name}: {plural(len(result.seeds), 'seed')}"
 
 
 def plot_learning_curve(result: EvalResult, name: str, window: int | None = None) -> bytes:
@@ -350,7 +353,7 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(
-        f"{_title(result, name)}, {result.options.episodes} evaluation episodes each\n"
+        f"{_title(result, name)}, {plural(result.options.episodes, 'evaluation episode')} each\n"
         "mean and 95% interval over seeds (clipped to the possible range)"
     )
     fig.tight_layout()

@@ -31,6 +31,7 @@ from mousesim.render.session import SessionStats
 from mousesim.render.view import View
 from mousesim.sim.kernels import N_STAT_FIXED
 from mousesim.sim.simulation import Simulation
+from mousesim.words import plural
 
 FPS_CAP = 60
 MESSAGE_S = 6.0
@@ -149,9 +150,7 @@ class App:
         elif cmd == "focus_up":
             sim.set_focus(round(sim.focus + FOCUS_STEP, 6))
         elif cmd == "reset":
-            sim.reset()
-            self.stats.start_episode(sim.world.mouse)
-            self.say("new episode")
+            self.abandon_episode()
         elif cmd == "learning":
             sim.set_learning(not sim.learning)
             self.say(f"learning {'on' if sim.learning else 'off'}")
@@ -161,6 +160,23 @@ class App:
             ui.show_help = not ui.show_help
         elif cmd == "quit":
             ui.quit = True
+
+    def abandon_episode(self) -> None:
+        """R: end the running episode where it is (counted as an abandoned episode, not
+        caught) and start the next one under the next episode number."""
+        sim = self.sim
+        if sim.in_episode:
+            row = sim.episode_row()
+            # The simulation counts finished episodes; an abandoned one is finished too, so
+            # the next episode gets a new number (the window's count, not a metrics row).
+            sim.episode += 1
+            self.stats.end_episode(row, False, abandoned=True)
+            ended = f"episode {sim.episode} abandoned after {plural(row['steps'], 'step')}"
+        else:
+            ended = f"episode {sim.episode} ended"
+        sim.reset()
+        self.stats.start_episode(sim.world.mouse)
+        self.say(f"{ended}; episode {sim.episode + 1} starts")
 
     def say(self, message: str) -> None:
         self.ui.message = message

@@ -22,8 +22,9 @@ class SessionStats:
         self.mean_reward = np.zeros(n_experts)
         self._reward_sum = np.zeros(n_experts)  # since the last frame
         self._reward_n = 0
-        self.episodes = 0  # finished in this session
+        self.episodes = 0  # finished in this session (abandoned ones included)
         self.caught = 0
+        self.abandoned = 0  # ended with R
         self.steps = 0  # in this session
         self.last_action: int | None = None
         self._speed_marks: deque[tuple[float, int]] = deque(maxlen=32)
@@ -60,9 +61,10 @@ class SessionStats:
         self.start_episode(mouse)  # the trail restarts at where the episode ended
         self.end_episode(row, bool(row["caught"]))
 
-    def end_episode(self, row: dict, terminated: bool) -> None:
+    def end_episode(self, row: dict, terminated: bool, *, abandoned: bool = False) -> None:
         self.episodes += 1
         self.caught += int(terminated)
+        self.abandoned += int(abandoned)
         self.cheese_history.append(int(row["cheese"]))
 
     def mark_frame(self, now: float | None = None) -> None:
