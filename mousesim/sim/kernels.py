@@ -28,6 +28,8 @@ from mousesim.brain.kernels import (
 )
 from mousesim.world.kernels import (
     C_STEP,
+    CTRL_MOUSE,
+    NO_CONTROL,
     TERMINATED,
     WorldParams,
     WorldState,
@@ -113,6 +115,8 @@ def sim_step(
         cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
         ring_update(bs, bp, e, ws.rng)
     action = mix_and_choose(bs, bp, greedy, ws.rng)
+    if ws.control[CTRL_MOUSE] != NO_CONTROL:  # game mode: a person moves the mouse
+        action = ws.control[CTRL_MOUSE]
     if learning:
         update_traces(bs, bp, action)
         if gated:

@@ -27,6 +27,7 @@ class PopWorld(NamedTuple):
     counters: np.ndarray
     starts: np.ndarray
     rng: np.ndarray
+    control: np.ndarray
 
 
 class PopBrain(NamedTuple):
@@ -85,7 +86,14 @@ def _one_mouse(
     out: np.ndarray,
 ) -> None:
     ws = WorldState(
-        pw.grid[b], pw.mouse[b], pw.cheese[b], pw.preds[b], pw.counters[b], pw.starts[b], pw.rng[b]
+        pw.grid[b],
+        pw.mouse[b],
+        pw.cheese[b],
+        pw.preds[b],
+        pw.counters[b],
+        pw.starts[b],
+        pw.rng[b],
+        pw.control[b],
     )
     bs = BrainState(
         pb.theta, pb.cos_t, pb.sin_t, pb.w_sym, pb.w_rot, pb.rates[b], pb.cue[b], pb.h[b],

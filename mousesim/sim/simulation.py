@@ -37,6 +37,9 @@ from mousesim.sim.kernels import (
 from mousesim.world.grid import build_grid
 from mousesim.world.kernels import (
     ATE,
+    CTRL_MOUSE,
+    CTRL_PREDATOR,
+    NO_CONTROL,
     POLICY_CHASE,
     POLICY_PATROL,
     POLICY_RANDOM,
@@ -79,6 +82,7 @@ def build_world(cfg: WorldConfig, layout_rng: np.random.Generator, rng: np.ndarr
         counters=np.zeros(4, dtype=np.int64),
         starts=starts,
         rng=rng,
+        control=np.full(2, NO_CONTROL, dtype=np.int64),
     )
 
 
@@ -135,6 +139,18 @@ class Simulation:
         self.brain.gate_bias[:] = gate_bias_from_focus(self.cfg.brain, self.focus)
         if self.cfg.mixture.gate != "learned":  # a learned gate is recomputed every step
             self.brain.gate[:] = gate_from_focus(self.cfg.brain, self.focus)
+
+    def set_control(
+        self, mouse_action: int | None = None, predator_move: int | None = None
+    ) -> None:
+        """Game mode: moves chosen from outside, used from the next step until changed.
+
+        mouse_action: 0 left, 1 straight, 2 right (None: the brain chooses; it still computes its
+        own choice, so its state and random streams advance as usual). predator_move: heading
+        0..7 to step along, 8 to stay (None: the predator's own policy); predator 0 only."""
+        ctrl = self.world.control
+        ctrl[CTRL_MOUSE] = NO_CONTROL if mouse_action is None else int(mouse_action)
+        ctrl[CTRL_PREDATOR] = NO_CONTROL if predator_move is None else int(predator_move)
 
     def set_learning(self, on: bool) -> None:
         self.learning = bool(on)

@@ -41,6 +41,12 @@ C_STEP, C_EATEN, C_CAUGHT, C_DONE = 0, 1, 2, 3
 TERMINATED = 1
 TRUNCATED = 2
 ATE = 4
+BLOCKED = 8  # the mouse's step left it on the same cell (a wall ahead): its whiskers felt it
+
+# Slots of WorldState.control (game mode: a person steers instead of the brain / policy).
+CTRL_MOUSE, CTRL_PREDATOR = 0, 1
+NO_CONTROL = -1
+PREDATOR_STAY = 8  # CTRL_PREDATOR: 0..7 step along that heading, 8 stay put
 
 FAR = 1.0e9  # distance reported for a target that does not exist
 
@@ -74,6 +80,7 @@ class WorldState(NamedTuple):
     counters: np.ndarray  # int64[4]: step, cheese eaten, caught, done
     starts: np.ndarray  # int64[1 + K + P, 2]
     rng: np.ndarray  # uint64[N_KERNEL_STREAMS]
+    control: np.ndarray  # int64[2]: moves chosen from outside (game mode), NO_CONTROL = none
 
 
 @njit(cache=True)
@@ -345,6 +352,13 @@ def move_predators(ws: WorldState, wp: WorldParams) -> None:
                 ws.preds[p, PLASTY] = my
             elif ws.preds[p, PTIMER] > 0:
                 ws.preds[p, PTIMER] -= 1
+        if p == 0 and ws.control[CTRL_PREDATOR] != NO_CONTROL:
+            # A person steers this predator: one cell per world step at most, no slide.
+            h = ws.control[CTRL_PREDATOR]
+            if h != PREDATOR_STAY:
+                ws.preds[p, PHEAD] = h
+                ws.preds[p, PX], ws.preds[p, PY] = step_target(ws.grid, x, y, h, 0)
+            continue
         if u_move >= wp.move_prob:
             continue
         if wp.policy == POLICY_CHASE:
@@ -381,6 +395,7 @@ def world_step(
     """Advance the world by one step; write each expert's reward; return flag bits.
 
     Order: mouse turns and steps -> eats -> caught? -> predators move -> caught?
+    Flags: TERMINATED (caught), TRUNCATED (max_steps), ATE, BLOCKED (the step hit a wall).
     Cheese reward = d_prev - d_new (+ eat_bonus on eating; d_new = 0 then);
     predator reward = d_new - d_prev (- caught_penalty when caught). A target
     that does not exist gives 0."""
@@ -392,6 +407,7 @@ def world_step(
     h = turn_heading(ws.mouse[2], action)
     ws.mouse[2] = h
     nx, ny = step_target(ws.grid, ws.mouse[0], ws.mouse[1], h, wp.slide)
+    blocked = nx == ws.mouse[0] and ny == ws.mouse[1]
     ws.mouse[0], ws.mouse[1] = nx, ny
 
     ate = 0
@@ -429,6 +445,8 @@ def world_step(
     flags = 0
     if ate > 0:
         flags |= ATE
+    if blocked:
+        flags |= BLOCKED
     if caught:
         ws.counters[C_CAUGHT] = 1
         flags |= TERMINATED
