@@ -222,8 +222,12 @@ def draw_colorbar(
     img = np.ascontiguousarray(lut[None, :, :].transpose(1, 0, 2))  # [n, 1, 3] as x, y
     surface.blit(pygame.transform.scale(pygame.surfarray.make_surface(img), bar.size), bar)
     pygame.draw.rect(surface, pal.PANEL_EDGE, bar, width=1)
-    r1 = text.blit(surface, f"{-vmax:+.2f}", (bar.x - 4, rect.centery), size, pal.TEXT_DIM, anchor="midright")
-    r2 = text.blit(surface, f"{vmax:+.2f}", (bar.right + 4, rect.centery), size, pal.TEXT_DIM, anchor="midleft")
+    r1 = text.blit(
+        surface, f"{-vmax:+.2f}", (bar.x - 4, rect.centery), size, pal.TEXT_DIM, anchor="midright"
+    )
+    r2 = text.blit(
+        surface, f"{vmax:+.2f}", (bar.right + 4, rect.centery), size, pal.TEXT_DIM, anchor="midleft"
+    )
     return [r1, r2]
 
 
@@ -445,7 +449,12 @@ def draw_motor(
             pos, col_p, anchor = (x + bw // 2, base - h - 2), pal.TEXT, "midbottom"
         else:
             pos, col_p, anchor = (x + bw // 2, base - h + 3), pal.BG, "midtop"
-        text.blit(surface, f"p {p:.2f}", pos, pal.FONT_SMALL, col_p, anchor=anchor)
+        prob = (
+            f"p {p:.2f}"
+            if text.render(f"p {p:.2f}", pal.FONT_SMALL).get_width() <= bw
+            else f"{p:.2f}"
+        )
+        text.blit(surface, prob, pos, pal.FONT_SMALL, col_p, anchor=anchor)
         name_col = pal.TEXT if chosen else pal.TEXT_DIM
         text.blit(
             surface,
@@ -456,14 +465,18 @@ def draw_motor(
             bold=chosen,
             anchor="midtop",
         )
-        text.blit(
-            surface,
-            f"drive {float(drive[a]):+.2f}",
-            (x + bw // 2, base + 19),
-            pal.FONT_SMALL,
-            pal.TEXT_FAINT,
-            anchor="midtop",
-        )
+        # The drive under the name, in as many words as the bar's share of the width allows.
+        for label in (f"drive {float(drive[a]):+.2f}", f"{float(drive[a]):+.2f}"):
+            if text.render(label, pal.FONT_SMALL, pal.TEXT_FAINT).get_width() <= bw + gap - 6:
+                text.blit(
+                    surface,
+                    label,
+                    (x + bw // 2, base + 19),
+                    pal.FONT_SMALL,
+                    pal.TEXT_FAINT,
+                    anchor="midtop",
+                )
+                break
 
 
 def egocentric_order(n: int) -> np.ndarray:

@@ -39,7 +39,7 @@ BOTTOM_H = 66
 PANEL_TITLE_H = 24  # the label strip at the top of a panel
 RING_LINE_H = 18  # each of the two text lines under a ring
 STAT_LINE_H = 17  # a line of the stats panel
-STAT_ROWS = 4  # lines the stats panel needs (its items in two columns)
+STAT_ROWS = 5  # lines the stats panel needs (game mode: a line and a 4-line table)
 # Panels that give way when a window is too small for all of them, in this order.
 HIDE_ORDER = ("spark", "readouts", "motor", "gate")
 WORLD_SHARE = 0.8  # a panel is hidden rather than shrink the world below this share
@@ -118,10 +118,10 @@ def _rows(n_experts: int, hidden: tuple[str, ...]) -> list[_Row]:
     n = max(1, n_experts)
     text_rows = max(n, 2)
     specs = [
-        _Row(tuple(f"ring{k}" for k in range(n)), (118,) * n, PANEL_TITLE_H + 52 + 2 * RING_LINE_H + 10, 3.0),
+        _Row(tuple(f"ring{k}" for k in range(n)), (118,) * n, PANEL_TITLE_H + 48 + 2 * RING_LINE_H + 8, 3.0),
         _Row(("motor", "gate"), (204, 200), max(90, PANEL_TITLE_H + 18 * text_rows + 28), 1.4),
         _Row(("readouts",), (300,), PANEL_TITLE_H + 18 * n + 4 * (n - 1) + 22, 1.2),
-        _Row(("stats", "spark"), (300, 160), PANEL_TITLE_H + STAT_LINE_H * STAT_ROWS + 10, 0.6),
+        _Row(("stats", "spark"), (300, 160), PANEL_TITLE_H + STAT_LINE_H * STAT_ROWS + 4, 0.6),
     ]  # fmt: skip
     out = []
     for row in specs:
@@ -155,6 +155,10 @@ def _columns(region: pygame.Rect, rows: list[_Row], gap: int, max_cols: int):
         cw = (region.w - gap * (k - 1)) // k
         cols, i = [], 0
         rows = _split_wide(rows, cw, gap)
+        if k == 2:
+            balanced = _balanced_pair(region, rows, cw, gap)
+            if balanced is not None:
+                return balanced, []
         for c in range(k):
             used, mine = 0, []
             while i < len(rows) and rows[i].width(gap) <= cw:
@@ -172,6 +176,28 @@ def _columns(region: pygame.Rect, rows: list[_Row], gap: int, max_cols: int):
         if i == len(rows):
             break
     return best[0], best[1]
+
+
+def _balanced_pair(region: pygame.Rect, rows: list[_Row], cw: int, gap: int):
+    """All rows in two columns of width `cw`, split where the two heights are closest;
+    None if no split fits."""
+
+    def height(part: list[_Row]) -> int:
+        return sum(r.min_h for r in part) + gap * (len(part) - 1)
+
+    if any(r.width(gap) > cw for r in rows) or len(rows) < 2:
+        return None
+    fits = [
+        i
+        for i in range(1, len(rows))
+        if height(rows[:i]) <= region.h and height(rows[i:]) <= region.h
+    ]
+    if not fits:
+        return None
+    i = min(fits, key=lambda i: abs(height(rows[:i]) - height(rows[i:])))
+    left = pygame.Rect(region.x, region.y, cw, region.h)
+    right = pygame.Rect(region.x + cw + gap, region.y, cw, region.h)
+    return [(left, rows[:i]), (right, rows[i:])]
 
 
 def _fill(col: pygame.Rect, rows: list[_Row], gap: int) -> dict[str, pygame.Rect]:
