@@ -355,7 +355,7 @@ class App:
             return n
         now, done = self.clock(), 0
         period = 1.0 / ui.game_rate
-        while now >= self._next_step and done < 3:
+        while now + 1e-9 >= self._next_step and done < 3:  # (float sums of periods)
             self.game_step()
             done += 1
             self._next_step = max(self._next_step + period, self._next_step)

@@ -191,14 +191,13 @@ def _draw_mouse(surface: pygame.Surface, c: tuple[float, float], cell: int, h: i
 
 
 def _draw_caught_mark(surface: pygame.Surface, c: tuple[float, float], cell: int) -> None:
-    """A red ring round the caught mouse's cell and a cross over it: seen at any cell size."""
+    """A bright ring round the caught mouse and its cell: seen at any cell size, and in
+    another colour than the (red) predator beside it."""
     cx, cy = int(c[0]), int(c[1])
-    r = max(4, int(cell * 0.85))
+    r = max(6, int(cell * 1.1))
     width = max(2, cell // 6)
-    pygame.draw.circle(surface, pal.CAUGHT, (cx, cy), r, width)
-    d = int(r * 0.55)
-    pygame.draw.line(surface, pal.CAUGHT, (cx - d, cy - d), (cx + d, cy + d), width)
-    pygame.draw.line(surface, pal.CAUGHT, (cx - d, cy + d), (cx + d, cy - d), width)
+    pygame.draw.circle(surface, pal.BG, (cx, cy), r + width, width)
+    pygame.draw.circle(surface, pal.CAUGHT_MARK, (cx, cy), r, width)
 
 
 def draw_colorbar(
@@ -304,7 +303,7 @@ def draw_world(
             head = int(p[2]) if p.shape[0] > 2 else None
             pc = _center(board, cell, int(p[0]), int(p[1]))
             if caught and (int(p[0]), int(p[1])) == (mx, my):
-                pc = (pc[0] + cell * 0.3, pc[1] - cell * 0.3)  # beside the mouse, not over it
+                pc = (pc[0] + cell * 0.45, pc[1] - cell * 0.45)  # beside the mouse, not over it
             _draw_predator(surface, pc, cell, head)
     if caught:
         _draw_caught_mark(surface, mc, cell)

@@ -140,25 +140,25 @@ class ReplayPainter:
             anchor="midleft",
         )
         caught = row == rep.steps and self._caught
-        if caught:
+        if caught:  # in place of the seed: the title strip has room for one of them
             self.text.blit(
                 surface,
                 "CAUGHT",
-                (width // 2, TITLE_H // 2),
+                (width - 8, TITLE_H // 2),
                 pal.FONT_LARGE,
                 pal.CAUGHT,
                 bold=True,
-                anchor="center",
+                anchor="midright",
             )
-        right = status or f"seed {rep.seed}"
-        self.text.blit(
-            surface,
-            right,
-            (width - 8, TITLE_H // 2),
-            pal.FONT_SMALL,
-            pal.TEXT_DIM,
-            anchor="midright",
-        )
+        else:
+            self.text.blit(
+                surface,
+                status or f"seed {rep.seed}",
+                (width - 8, TITLE_H // 2),
+                pal.FONT_SMALL,
+                pal.TEXT_DIM,
+                anchor="midright",
+            )
 
         bw, bh = frame_size(rep.grid.shape, cell)
         board = pg.Rect((width - bw) // 2, TITLE_H, bw, bh)

@@ -495,14 +495,14 @@ class View:
             return
         speed = stats.steps_per_s()
         caught = f"{stats.caught} of {stats.episodes}"
-        items = [
+        items = [  # two to a line, most wanted first: a short panel shows the first lines
             ("episode", f"{sim.episode + 1}"),
-            ("sim speed", ("paused",) if ui.paused else _per_s(speed)),
             ("step", f"{int(c[C_STEP])} / {sim.wparams.max_steps}"),
-            ("steps/frame", f"{ui.steps_per_frame}"),
-            ("cheese", f"{int(c[C_EATEN])}"),
-            ("learning", "on" if sim.learning else "off"),
             ("caught", caught),
+            ("cheese", f"{int(c[C_EATEN])}"),
+            ("sim speed", ("paused",) if ui.paused else _per_s(speed)),
+            ("steps/frame", f"{ui.steps_per_frame}"),
+            ("learning", "on" if sim.learning else "off"),
         ]
         if stats.abandoned:
             items.append(("abandoned", f"{stats.abandoned}"))
