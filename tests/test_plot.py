@@ -138,3 +138,10 @@ def test_a_one_episode_run_says_1_episode(tmp_path):
     assert ": 1 episode," in title
     assert [plural(n, "cell") for n in (0, 1, 2)] == ["0 cells", "1 cell", "2 cells"]
     assert plural(1.0, "cell") == "1 cell" and plural(2.5, "cell") == "2.5 cells"
+
+
+def test_run_of_one_episode_says_1_episode(tmp_path):
+    r = cli("run", "--episodes", "1", "--set", "world.max_steps=20", "--out", tmp_path / "r")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines()[-1].startswith("1 episode, 20 step") or "1 episode, " in r.stderr
+    assert "1 episodes" not in r.stderr
