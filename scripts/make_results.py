@@ -54,7 +54,8 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
 
     summ = {e["policy"]: e for e in summarize(result.rows)}
     lines = [f"## {name} (`{path}`)", "", blurb, "", header(result) + ".", ""]
-    lines += [markdown_table(summarize(result.rows, ("policy", "focus"))), ""]
+    w = result.options.catch_weight  # the score's interval is clipped at -w
+    lines += [markdown_table(summarize(result.rows, ("policy", "focus"), w)), ""]
     facts = [
         f"learned / random cheese per episode: {_ratio(summ, 'learned', 'random')}",
         f"learned / hand-wired cheese per episode: {_ratio(summ, 'learned', 'hand-wired')}",
@@ -65,7 +66,7 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
         lines += [f"![learning curve, {name}]({rel}/learning_curve.png)", ""]
     lines += [f"![policies, {name}]({rel}/policies.png)", ""]
     if result.sweep:
-        sweep = summarize(result.sweep, ("policy", "focus"))
+        sweep = summarize(result.sweep, ("policy", "focus"), w)
         lines += [
             "Focus sweep: the hand-wired brain, and the learned brain (trained at the config's "
             "focus), played at each focus value:",

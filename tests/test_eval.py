@@ -246,10 +246,10 @@ def test_an_eval_dir_is_not_overwritten_without_overwrite(tmp_path):
 # -- issue 13: intervals stay inside what the quantity can be; honest --out refusals ------------
 
 
-def _in_range(name: str, lo: float, hi: float) -> bool:
+def _in_range(name: str, lo: float, hi: float, catch_weight: float | None = None) -> bool:
     from mousesim.evaluate.stats import quantity_range
 
-    b_lo, b_hi = quantity_range(name)
+    b_lo, b_hi = quantity_range(name, catch_weight)
     return all(math.isnan(v) or b_lo <= v <= b_hi for v in (lo, hi))
 
 
@@ -286,7 +286,7 @@ def test_eval_prints_and_writes_only_intervals_inside_the_range(tmp_path):
             if key.endswith("_lo") and row[key]:
                 name = key[:-3]
                 lo, hi = float(row[key]), float(row[f"{name}_hi"])
-                assert _in_range(name, lo, hi), (row["policy"], name, lo, hi)
+                assert _in_range(name, lo, hi, 5.0), (row["policy"], name, lo, hi)
     for cell in re.findall(r"(-?\d+\.\d+) \[(-?\d+\.\d+), (-?\d+\.\d+)\]", r.stdout):
         assert float(cell[1]) <= float(cell[0]) <= float(cell[2])
     table = _printed_table(r.stdout)
@@ -295,6 +295,8 @@ def test_eval_prints_and_writes_only_intervals_inside_the_range(tmp_path):
         for v in re.findall(r"-?\d+\.\d+", rate):
             assert 0.0 <= float(v) <= 1.0, rate
         assert not re.search(r"-\d", cells[0] + cells[2]), cells  # cheese, catches >= 0
+        for v in re.findall(r"-?\d+\.\d+", cells[4]):  # score >= -catch_weight (5)
+            assert float(v) >= -5.0, cells[4]
     assert "clipped to the possible range" in r.stdout  # ... and says so
     assert "clipped" in (out / "eval.json").read_text()
 

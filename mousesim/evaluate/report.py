@@ -87,10 +87,17 @@ def eval_columns(result: EvalResult) -> list[str]:
     return cols
 
 
+def _summary(
+    result: EvalResult, rows: Sequence[dict], keys: Sequence[str] = ("policy", "focus")
+) -> list[dict]:
+    """`summarize` with the score's interval clipped at -catch_weight too."""
+    return summarize(rows, keys, result.options.catch_weight)
+
+
 def summary_rows(result: EvalResult) -> list[dict]:
     """The printed tables as rows: table = policies | focus-sweep."""
-    out = [{"table": "policies", **e} for e in summarize(result.rows, ("policy", "focus"))]
-    out += [{"table": "focus-sweep", **e} for e in summarize(result.sweep, ("policy", "focus"))]
+    out = [{"table": "policies", **e} for e in _summary(result, result.rows)]
+    out += [{"table": "focus-sweep", **e} for e in _summary(result, result.sweep)]
     return out
 
 
@@ -212,12 +219,12 @@ def header(result: EvalResult) -> str:
 
 def report_text(result: EvalResult) -> str:
     """What `mousesim eval` prints: the policy table, the sweep table, the gate comparison."""
-    parts = [header(result), "", format_table(summarize(result.rows, ("policy", "focus")))]
+    parts = [header(result), "", format_table(_summary(result, result.rows))]
     if result.sweep:
         parts += [
             "",
             "focus sweep:",
-            format_table(summarize(result.sweep, ("policy", "focus")), with_focus=True),
+            format_table(_summary(result, result.sweep), with_focus=True),
         ]
     comp = gate_comparison(result)
     if comp is not None:
@@ -261,7 +268,7 @@ def plot_learning_curve(result: EvalResult, name: str, window: int | None = None
     the evaluated baselines as dashed lines."""
     import matplotlib.pyplot as plt
 
-    summ = {e["policy"]: e for e in summarize(result.rows)}
+    summ = {e["policy"]: e for e in _summary(result, result.rows, ("policy",))}
     if window is None:
         window = max(5, result.options.train_episodes // 8)
     panels = [("cheese", "cheese per episode", "cheese_per_episode")]
@@ -312,7 +319,7 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
     """One bar per policy and metric, with the 95% interval over seeds as the error bar."""
     import matplotlib.pyplot as plt
 
-    entries = summarize(result.rows, ("policy", "focus"))
+    entries = _summary(result, result.rows)
     panels = [("cheese_per_episode", "cheese per episode (log scale)", True, np.inf)]
     if result.cfg.world.predator.count > 0:  # without a predator every episode runs out
         panels += [
@@ -367,8 +374,8 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
     focus value (labelled), for the hand-wired and the learned brain."""
     import matplotlib.pyplot as plt
 
-    entries = summarize(result.sweep, ("policy", "focus"))
-    gate = [e for e in summarize(result.rows) if e["policy"] == "learned-gate"]
+    entries = _summary(result, result.sweep)
+    gate = [e for e in _summary(result, result.rows, ("policy",)) if e["policy"] == "learned-gate"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     for ax, xm, xlabel in (
         (axes[0], "catches_per_1000_steps", "catches per 1000 steps"),

@@ -51,11 +51,14 @@ RANGES: dict[str, tuple[float, float]] = {
 RANGE_NOTE = "intervals clipped to the possible range (rates and shares 0-1, counts >= 0)"
 
 
-def quantity_range(name: str) -> tuple[float, float]:
+def quantity_range(name: str, catch_weight: float | None = None) -> tuple[float, float]:
     """(low, high) a quantity can take: rates and shares (use_<expert>, gate shares) 0..1,
-    counts >= 0; anything else (a score, a difference) is unbounded."""
+    counts >= 0, the score >= -catch_weight (no cheese, always caught) when the weight is
+    given; anything else (a difference) is unbounded."""
     if name.startswith("use_"):
         return 0.0, 1.0
+    if name == "score" and catch_weight is not None:
+        return -float(catch_weight), math.inf
     return RANGES.get(name, UNBOUNDED)
 
 
@@ -86,9 +89,11 @@ def mean_ci(
     return clip_interval(m, m - half, m + half, bounds)
 
 
-def metric_ci(values: Sequence[float], name: str) -> tuple[float, float, float]:
+def metric_ci(
+    values: Sequence[float], name: str, catch_weight: float | None = None
+) -> tuple[float, float, float]:
     """`mean_ci` clipped to the range of the quantity `name` (an eval.csv column)."""
-    return mean_ci(values, quantity_range(name))
+    return mean_ci(values, quantity_range(name, catch_weight))
 
 
 def episode_metrics(rows: Sequence[dict], catch_weight: float) -> dict[str, float]:
