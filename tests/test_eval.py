@@ -319,3 +319,17 @@ def test_eval_out_says_what_the_folder_really_holds(tmp_path, make, needle):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert needle in r.stderr and "already holds an evaluation" not in r.stderr
     assert sorted(p.name for p in out.iterdir()) == before  # nothing written
+
+
+def test_survival_and_score_intervals_stop_at_max_steps_and_minus_the_catch_weight():
+    rows = [
+        {
+            "policy": "p", "seed": i, "cheese_per_episode": 0.0, "caught_rate": c,
+            "catches_per_1000_steps": 0.0, "mean_survival_steps": v, "score": -5.0 * c,
+        }
+        for i, (v, c) in enumerate([(500, 1.0), (500, 1.0), (480, 0.9)])
+    ]  # fmt: skip
+    (e,) = summarize(rows, catch_weight=5.0, max_steps=500)
+    assert e["mean_survival_steps_hi"] == 500.0 and e["score_lo"] == -5.0
+    (raw,) = summarize(rows)  # without them, only the generic ranges apply
+    assert raw["mean_survival_steps_hi"] > 500.0 and raw["score_lo"] < -5.0

@@ -344,12 +344,15 @@ def evaluate(
 
 
 def summarize(
-    rows: Sequence[dict], keys: Sequence[str] = ("policy",), catch_weight: float | None = None
+    rows: Sequence[dict],
+    keys: Sequence[str] = ("policy",),
+    catch_weight: float | None = None,
+    max_steps: int | None = None,
 ) -> list[dict]:
     """Mean and 95% interval over seeds of every metric, per group of `keys` (first-seen
     order). Each entry: the keys, n_seeds, and <metric>, <metric>_lo, <metric>_hi (the
-    interval clipped to the metric's range, `stats.quantity_range`; the score's needs the
-    `catch_weight` it was computed with)."""
+    interval clipped to the metric's range, `stats.quantity_range`; the score's and the
+    survival's need the `catch_weight` and `max_steps` of the evaluation)."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault(tuple(r[k] for k in keys), []).append(r)
@@ -360,7 +363,7 @@ def summarize(
         extra = sorted(k for k in group[0] if k.startswith(("use_", "gate_predator_")))
         names = [m for m, _ in METRICS] + extra
         for metric in names:
-            mean, lo, hi = metric_ci([g[metric] for g in group], metric, catch_weight)
+            mean, lo, hi = metric_ci([g[metric] for g in group], metric, catch_weight, max_steps)
             entry[metric], entry[f"{metric}_lo"], entry[f"{metric}_hi"] = mean, lo, hi
         out.append(entry)
     return out

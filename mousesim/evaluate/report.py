@@ -90,8 +90,8 @@ def eval_columns(result: EvalResult) -> list[str]:
 def _summary(
     result: EvalResult, rows: Sequence[dict], keys: Sequence[str] = ("policy", "focus")
 ) -> list[dict]:
-    """`summarize` with the score's interval clipped at -catch_weight too."""
-    return summarize(rows, keys, result.options.catch_weight)
+    """`summarize` with the score's and survival's intervals clipped too."""
+    return summarize(rows, keys, result.options.catch_weight, result.cfg.world.max_steps)
 
 
 def summary_rows(result: EvalResult) -> list[dict]:

@@ -51,14 +51,18 @@ RANGES: dict[str, tuple[float, float]] = {
 RANGE_NOTE = "intervals clipped to the possible range (rates and shares 0-1, counts >= 0)"
 
 
-def quantity_range(name: str, catch_weight: float | None = None) -> tuple[float, float]:
+def quantity_range(
+    name: str, catch_weight: float | None = None, max_steps: int | None = None
+) -> tuple[float, float]:
     """(low, high) a quantity can take: rates and shares (use_<expert>, gate shares) 0..1,
-    counts >= 0, the score >= -catch_weight (no cheese, always caught) when the weight is
-    given; anything else (a difference) is unbounded."""
+    counts >= 0, survival steps <= max_steps and the score >= -catch_weight (no cheese,
+    always caught) when those are given; anything else (a difference) is unbounded."""
     if name.startswith("use_"):
         return 0.0, 1.0
     if name == "score" and catch_weight is not None:
         return -float(catch_weight), math.inf
+    if name == "mean_survival_steps" and max_steps is not None:
+        return 0.0, float(max_steps)
     return RANGES.get(name, UNBOUNDED)
 
 
@@ -90,10 +94,13 @@ def mean_ci(
 
 
 def metric_ci(
-    values: Sequence[float], name: str, catch_weight: float | None = None
+    values: Sequence[float],
+    name: str,
+    catch_weight: float | None = None,
+    max_steps: int | None = None,
 ) -> tuple[float, float, float]:
     """`mean_ci` clipped to the range of the quantity `name` (an eval.csv column)."""
-    return mean_ci(values, quantity_range(name, catch_weight))
+    return mean_ci(values, quantity_range(name, catch_weight, max_steps))
 
 
 def episode_metrics(rows: Sequence[dict], catch_weight: float) -> dict[str, float]:
