@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mousesim.errors import UsageError
+from mousesim.words import plural
 
 REQUIRED = ("episode", "steps", "cheese", "caught")
 PLOT_DIR = "plots"
@@ -99,18 +100,31 @@ def plot_learning_curves(run_dir: str | Path, *, window: int | None = None) -> P
     Raises:
         PlotError: see `read_run_metrics`.
     """
+    from mousesim.io.atomic import write_bytes
+
+    run = Path(run_dir)
+    fig = learning_curves_figure(run, read_run_metrics(run), window)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    out = run / PLOT_DIR / PLOT_NAME
+    out.parent.mkdir(exist_ok=True)
+    write_bytes(out, buf.getvalue())
+    return out
+
+
+def learning_curves_figure(run: Path, m: dict[str, np.ndarray], window: int | None = None):
+    """The matplotlib Figure `plot_learning_curves` saves (metrics `m` of the run `run`).
+
+    Each panel's legend sits to the right of its axes, outside the plotting area, so it
+    never covers the start of a curve (where a caught rate usually is high)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    from mousesim.io.atomic import write_bytes
-
-    run = Path(run_dir)
-    m = read_run_metrics(run)
     ep = m["episode"]
     n = len(ep)
     win = window or default_window(n)
-    fig = Figure(figsize=(8.0, 7.5), dpi=110, layout="constrained")
+    fig = Figure(figsize=(9.5, 7.5), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(3, 1, sharex=True)
     panels = (
@@ -123,7 +137,15 @@ def plot_learning_curves(run_dir: str | Path, *, window: int | None = None) -> P
         y = m[col]
         if rate:
             # 0/1 per episode: dots at the bottom and top, the rate as the rolling mean.
-            ax.scatter(ep, y, s=6 if n > 40 else 14, color=color, alpha=0.35, linewidths=0)
+            ax.scatter(
+                ep,
+                y,
+                s=6 if n > 40 else 14,
+                color=color,
+                alpha=0.35,
+                linewidths=0,
+                label="per episode (0 or 1)",
+            )
             ax.set_ylim(-0.05, 1.05)
         else:
             ax.plot(
@@ -140,20 +162,15 @@ def plot_learning_curves(run_dir: str | Path, *, window: int | None = None) -> P
         ax.plot(ep, rolling_mean(y, win), color=color, linewidth=2.0, label=f"mean of last {win}")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.85, edgecolor="none")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     axes[-1].set_xlabel("episode")
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(_title(run, n))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    out = run / PLOT_DIR / PLOT_NAME
-    out.parent.mkdir(exist_ok=True)
-    write_bytes(out, buf.getvalue())
-    return out
+    return fig
 
 
 def _title(run: Path, n: int) -> str:
-    title = f"{run.resolve().name}: {n} episodes"
+    title = f"{run.resolve().name}: {plural(n, 'episode')}"
     try:
         s = json.loads((run / "summary.json").read_text(encoding="utf-8"))
         title += f", seed {s['seed']}, config {s['config_hash']}"
@@ -162,4 +179,10 @@ def _title(run: Path, n: int) -> str:
     return title
 
 
-__all__ = ["PlotError", "plot_learning_curves", "read_run_metrics", "rolling_mean"]
+__all__ = [
+    "PlotError",
+    "learning_curves_figure",
+    "plot_learning_curves",
+    "read_run_metrics",
+    "rolling_mean",
+]

@@ -247,6 +247,19 @@ class Replay:
         return self.record.shape[0] - 1
 
     @property
+    def caught(self) -> bool:
+        """Whether the episode ended with the mouse caught: it ended before max_steps, or
+        its last row has the (first) predator within the catch radius of the mouse."""
+        world = _world_section(self.config_yaml)
+        max_steps = int(world.get("max_steps", 0) or 0)
+        radius = int((world.get("predator") or {}).get("catch_radius", 0) or 0)
+        if max_steps and self.steps < max_steps:
+            return True
+        px, py = self.predator[-1]
+        mx, my = self.mouse[-1, :2]
+        return bool(px >= 0 and max(abs(px - mx), abs(py - my)) <= radius)
+
+    @property
     def mouse(self) -> np.ndarray:
         """int[steps + 1, 3]: x, y, heading."""
         return self.record[:, [R_X, R_Y, R_HEAD]].astype(np.int64)
@@ -293,6 +306,17 @@ class Replay:
     def rewards(self) -> np.ndarray:
         """float[steps + 1, E]: each expert's reward for the step into the row (0 in row 0)."""
         return self._expert_column(3)
+
+
+def _world_section(config_yaml: str) -> dict:
+    """The `world` mapping of a replay's stored config ({} if it cannot be read)."""
+    import yaml
+
+    try:
+        world = (yaml.safe_load(config_yaml) or {}).get("world")
+    except (yaml.YAMLError, AttributeError):
+        return {}
+    return world if isinstance(world, dict) else {}
 
 
 def load_replay(path: str | Path) -> Replay:

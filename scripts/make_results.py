@@ -54,7 +54,9 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
 
     summ = {e["policy"]: e for e in summarize(result.rows)}
     lines = [f"## {name} (`{path}`)", "", blurb, "", header(result) + ".", ""]
-    lines += [markdown_table(summarize(result.rows, ("policy", "focus"))), ""]
+    # the score's and survival's intervals are clipped at -catch_weight and max_steps
+    w, top = result.options.catch_weight, result.cfg.world.max_steps
+    lines += [markdown_table(summarize(result.rows, ("policy", "focus"), w, top)), ""]
     facts = [
         f"learned / random cheese per episode: {_ratio(summ, 'learned', 'random')}",
         f"learned / hand-wired cheese per episode: {_ratio(summ, 'learned', 'hand-wired')}",
@@ -65,7 +67,7 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
         lines += [f"![learning curve, {name}]({rel}/learning_curve.png)", ""]
     lines += [f"![policies, {name}]({rel}/policies.png)", ""]
     if result.sweep:
-        sweep = summarize(result.sweep, ("policy", "focus"))
+        sweep = summarize(result.sweep, ("policy", "focus"), w, top)
         lines += [
             "Focus sweep: the hand-wired brain, and the learned brain (trained at the config's "
             "focus), played at each focus value:",

@@ -239,3 +239,95 @@ def test_an_eval_dir_is_not_overwritten_without_overwrite(tmp_path):
     assert (out / "eval.csv").read_bytes() == before
     assert cli("eval", *tiny, "--seed", "7", "--out", out, "--overwrite", "--quiet").returncode == 0
     assert (out / "eval.csv").read_bytes() != before
+
+
+# -- issue 13: intervals stay inside what the quantity can be; honest --out refusals ------------
+
+
+def _in_range(name: str, lo: float, hi: float, catch_weight: float | None = None) -> bool:
+    from mousesim.evaluate.stats import quantity_range
+
+    b_lo, b_hi = quantity_range(name, catch_weight)
+    return all(math.isnan(v) or b_lo <= v <= b_hi for v in (lo, hi))
+
+
+def test_summaries_clip_every_interval_to_the_quantitys_range():
+    # Caught on two seeds of three: a t interval of 0.67 +- 1.43 reaches past both 0 and 1;
+    # the cheese count's and the expert share's intervals likewise.
+    rows = [
+        {"policy": "p", "seed": s, "steps": 10, "cheese": c, "caught": k, "use_a": u}
+        for s, (c, k, u) in enumerate([(0, 1, 1.0), (0, 1, 1.0), (3, 0, 0.0)])
+    ]
+    from mousesim.evaluate.stats import episode_metrics
+
+    per_seed = [{"policy": "p", "seed": r["seed"], **episode_metrics([r], 5.0)} for r in rows]
+    (entry,) = summarize(per_seed)
+    for name in [m for m, _ in METRICS] + ["use_a"]:
+        assert _in_range(name, entry[f"{name}_lo"], entry[f"{name}_hi"]), name
+    assert entry["caught_rate_hi"] == 1.0 and entry["use_a_hi"] == 1.0
+    assert entry["cheese_per_episode_lo"] == 0.0 and entry["caught_rate_lo"] == 0.0
+    assert format_interval(entry, "caught_rate") == "0.67 [0.00, 1.00]"
+
+
+def test_eval_prints_and_writes_only_intervals_inside_the_range(tmp_path):
+    """Three predators catch the mouse in most episodes: rates near 1, the case that printed
+    0.98 [0.93, 1.03]. Every interval in the table, summary.csv and the notes stays in range."""
+    out = tmp_path / "ev"
+    r = cli(
+        "eval",
+        "--seeds", "4", "--episodes", "3", "--train-episodes", "2", "--workers", "1",
+        "--set", "world.predator.count=3", "--out", out,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for row in _read(out / "summary.csv"):
+        for key in row:
+            if key.endswith("_lo") and row[key]:
+                name = key[:-3]
+                lo, hi = float(row[key]), float(row[f"{name}_hi"])
+                assert _in_range(name, lo, hi, 5.0), (row["policy"], name, lo, hi)
+    for cell in re.findall(r"(-?\d+\.\d+) \[(-?\d+\.\d+), (-?\d+\.\d+)\]", r.stdout):
+        assert float(cell[1]) <= float(cell[0]) <= float(cell[2])
+    table = _printed_table(r.stdout)
+    for cells in table.values():
+        rate = cells[1]  # caught rate
+        for v in re.findall(r"-?\d+\.\d+", rate):
+            assert 0.0 <= float(v) <= 1.0, rate
+        assert not re.search(r"-\d", cells[0] + cells[2]), cells  # cheese, catches >= 0
+        for v in re.findall(r"-?\d+\.\d+", cells[4]):  # score >= -catch_weight (5)
+            assert float(v) >= -5.0, cells[4]
+    assert "clipped to the possible range" in r.stdout  # ... and says so
+    assert "clipped" in (out / "eval.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda d: (d / "metrics.csv").write_text("episode\n"), "a `mousesim run` output"),
+        (lambda d: (d / "sweep.yaml").write_text("{}\n"), "a `mousesim sweep` output"),
+        (lambda d: (d / "config.yaml").write_text("{}\n"), "config.yaml, which an evaluation"),
+    ],
+)
+def test_eval_out_says_what_the_folder_really_holds(tmp_path, make, needle):
+    out = tmp_path / "d"
+    out.mkdir()
+    make(out)
+    before = sorted(p.name for p in out.iterdir())
+    r = cli("eval", "--seeds", "1", "--episodes", "2", "--train-episodes", "1", "--out", out)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert needle in r.stderr and "already holds an evaluation" not in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == before  # nothing written
+
+
+def test_survival_and_score_intervals_stop_at_max_steps_and_minus_the_catch_weight():
+    rows = [
+        {
+            "policy": "p", "seed": i, "cheese_per_episode": 0.0, "caught_rate": c,
+            "catches_per_1000_steps": 0.0, "mean_survival_steps": v, "score": -5.0 * c,
+        }
+        for i, (v, c) in enumerate([(500, 1.0), (500, 1.0), (480, 0.9)])
+    ]  # fmt: skip
+    (e,) = summarize(rows, catch_weight=5.0, max_steps=500)
+    assert e["mean_survival_steps_hi"] == 500.0 and e["score_lo"] == -5.0
+    (raw,) = summarize(rows)  # without them, only the generic ranges apply
+    assert raw["mean_survival_steps_hi"] > 500.0 and raw["score_lo"] < -5.0

@@ -255,17 +255,36 @@ def test_s_saves_a_brain_that_loads(tmp_path):
     assert not list(tmp_path.glob(".*tmp*")), "no temp file left behind"
 
 
-def test_r_starts_a_new_episode():
+def test_r_starts_a_new_episode_under_a_new_number():
     app = make_app(**NO_CATCH)
     app.ui.steps_per_frame = 30
     app.frame()
     assert steps_in_episode(app) == 30
     app.ui.paused = True
+    texts = _stats_texts(app)
+    assert texts[texts.index("episode") + 1] == "1"
     press(app, pygame.K_r)
-    assert app.sim.in_episode and steps_in_episode(app) == 0
-    assert len(app.stats.trail) == 1 and app.sim.episode == 0  # the abandoned one is not counted
+    assert app.sim.in_episode and steps_in_episode(app) == 0 and len(app.stats.trail) == 1
+    # The abandoned episode counts as a finished one (not caught); the new one is episode 2.
+    assert app.sim.episode == 1 and app.stats.episodes == 1 and app.stats.abandoned == 1
+    assert app.stats.caught == 0
+    assert "episode 1 abandoned after 30 steps; episode 2 starts" in app.ui.message
+    texts = _stats_texts(app)
+    assert texts[texts.index("episode") + 1] == "2"
+    assert texts[texts.index("caught") + 1] == "0 of 1"
     press(app, pygame.K_n)
     assert steps_in_episode(app) == 1
+    press(app, pygame.K_r)
+    assert "episode 2 abandoned after 1 step;" in app.ui.message  # one step, not "1 steps"
+    assert app.sim.episode == 2
+
+
+def _stats_texts(app: App) -> list[str]:
+    """The texts the stats panel shows in the next frame, in drawing order."""
+    app.view.text.log = []
+    app.frame()
+    log, app.view.text.log = app.view.text.log, None
+    return [t for tag, t, _ in log if tag == "stats"]
 
 
 def test_help_lists_every_key_and_quit_keys_end_the_loop():

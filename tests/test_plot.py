@@ -104,3 +104,43 @@ def test_plot_command_on_a_bad_run_exits_2_and_keeps_the_old_png(tiny_run, tmp_p
     assert png.read_bytes() == before
     r = cli("plot", tmp_path / "nowhere")
     assert r.returncode == 2 and "no such directory" in r.stderr
+
+
+# -- issue 13: legends beside the curves, not over them; counts in the singular ---------------
+def test_legends_sit_outside_the_plotting_area(tiny_run):
+    from pathlib import Path
+
+    from mousesim.plot import learning_curves_figure
+
+    fig = learning_curves_figure(Path(tiny_run), read_run_metrics(tiny_run))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = fig.get_axes()
+    assert len(axes) == 3
+    for ax in axes:
+        legend = ax.get_legend()
+        assert legend is not None
+        box, area = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert not box.overlaps(area), (ax.get_ylabel(), box, area)
+        assert fig.bbox.contains(box.x1 - 1, box.y1 - 1)  # and it is not cut off either
+
+
+def test_a_one_episode_run_says_1_episode(tmp_path):
+    from pathlib import Path
+
+    from mousesim.plot import learning_curves_figure
+    from mousesim.words import plural
+
+    run = tmp_path / "one"
+    r = cli("run", "--episodes", "1", "--set", "world.max_steps=20", "--out", run, "--quiet")
+    assert r.returncode == 0, r.stderr
+    title = learning_curves_figure(Path(run), read_run_metrics(run))._suptitle.get_text()
+    assert ": 1 episode," in title
+    assert [plural(n, "cell") for n in (0, 1, 2)] == ["0 cells", "1 cell", "2 cells"]
+    assert plural(1.0, "cell") == "1 cell" and plural(2.5, "cell") == "2.5 cells"
+
+
+def test_run_of_one_episode_says_1_episode(tmp_path):
+    r = cli("run", "--episodes", "1", "--set", "world.max_steps=20", "--out", tmp_path / "r")
+    assert r.returncode == 0, r.stderr
+    assert "1 episode, " in r.stderr and "1 episodes" not in r.stderr

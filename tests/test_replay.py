@@ -312,3 +312,49 @@ def test_run_with_a_bad_episode_list_exits_2_and_writes_nothing(tmp_path):
         == "error: --record-episodes: episode 7 is outside this run's episodes 1..3"
     )
     assert not out.exists()
+
+
+# -- issue 13: a caught episode shows the predator and a clear mark --------------------------
+@pytest.mark.parametrize("predators", [1, 0])
+def test_gif_of_a_caught_episode_shows_the_predator_and_a_caught_mark(tmp_path, predators):
+    from PIL import Image
+
+    from mousesim.render import palette as pal
+
+    out = tmp_path / "run"
+    r = cli(
+        "run", "--episodes", "1", "--record-episodes", "1", "--out", out, "--quiet",
+        "--set", f"world.predator.count={predators}", "--set", "world.max_steps=300",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    rep = load_replay(replay_path(out, 1))
+    caught = bool(int(_read_metrics(out)[0]["caught"]))
+    assert rep.caught == caught and caught == (predators == 1)  # the default mouse is caught
+    gif = tmp_path / "ep.gif"
+    r = cli("replay", replay_path(out, 1), "--gif", gif)
+    assert r.returncode == 0, r.stderr
+    assert (", caught)" in r.stderr) == caught
+    with Image.open(gif) as im:
+        im.seek(im.n_frames - 1)
+        last = np.asarray(im.convert("RGB"))
+        held = im.info["duration"]
+
+    def like(img, colour):  # a GIF's palette moves colours by a few levels
+        return (np.abs(img.astype(int) - colour) <= 12).all(axis=2)
+
+    assert like(last, pal.CAUGHT_MARK).any() == caught
+    if caught:
+        assert held == 1500  # the end stays on screen
+        # The predator is drawn (not hidden under the mouse), near the marked mouse.
+        ys, xs = np.nonzero(like(last, pal.CAUGHT_MARK))
+        cy, cx = int(ys.mean()), int(xs.mean())
+        near = last[cy - 24 : cy + 24, cx - 24 : cx + 24]
+        assert like(near, pal.PREDATOR).sum() > 10
+        assert like(near, pal.MOUSE).sum() > 10
+
+
+def _read_metrics(out):
+    import csv
+
+    with open(out / "metrics.csv", newline="") as f:
+        return list(csv.DictReader(f))

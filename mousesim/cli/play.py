@@ -7,7 +7,10 @@ from pathlib import Path
 
 from mousesim.cli.common import add_config_arguments, load_from_args, stderr_log
 
-HELP = "open the window: watch the mouse's brain learn and steer it with the focus slider"
+HELP = (
+    "open the window: watch the mouse's brain learn and steer it with the focus slider, "
+    "or play against it (--control predator | mouse)"
+)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -49,6 +52,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--size", type=_size, default=None, metavar="WxH", help="window size (default 1280x760)"
     )
+    p.add_argument(
+        "--control",
+        default=None,
+        metavar="{predator,mouse}",
+        help="game mode: steer the predator (arrow keys) or the mouse (Left/Up/Right) yourself",
+    )
+    p.add_argument(
+        "--rate",
+        type=int,
+        default=None,
+        metavar="N",
+        help="game mode: world steps per second, 1 to 30 (default 6; +/- in the window)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -62,6 +78,13 @@ def main(args: argparse.Namespace) -> int:
         )
     if args.frames is not None and args.frames < 1:
         raise UsageError(f"--frames must be at least 1, got {args.frames}")
+    if args.control not in (None, "predator", "mouse"):
+        raise UsageError(f"--control must be predator or mouse, got {args.control!r}")
+    if args.rate is not None:
+        if args.control is None:
+            raise UsageError("--rate sets the pace of a game; give --control predator or mouse")
+        if not 1 <= args.rate <= 30:
+            raise UsageError(f"--rate must be between 1 and 30 steps per second, got {args.rate}")
     shot = Path(args.screenshot) if args.screenshot else None
     if shot is not None:
         if shot.suffix.lower() != ".png":
@@ -70,6 +93,8 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"--screenshot {shot}: directory {shot.parent} does not exist")
 
     cfg = load_from_args(args)
+    if args.control == "predator" and cfg.world.predator.count < 1:
+        raise UsageError("--control predator needs a predator to steer (world.predator.count is 0)")
     brain = None
     if args.brain is not None:
         from mousesim.io.results import load_brain
@@ -93,6 +118,7 @@ def main(args: argparse.Namespace) -> int:
         )
     if args.focus is not None:
         sim.set_focus(args.focus)
+    from mousesim.render.controls import GAME_RATE
     from mousesim.render.layout import DEFAULT_SIZE
     from mousesim.render.view import default_title
 
@@ -103,6 +129,8 @@ def main(args: argparse.Namespace) -> int:
         save_dir=Path(args.brain).parent if args.brain else Path.cwd(),
         brain_episodes=int(brain["episodes"]) if brain is not None and "episodes" in brain else 0,
         steps_per_frame=args.steps_per_frame,
+        control=args.control,
+        game_rate=args.rate or GAME_RATE,
     )
     try:
         app.run(frames=args.frames, screenshot=shot)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from mousesim.cli.common import stderr_log
+from mousesim.words import plural
 
 HELP = "re-draw a recorded episode (RUN/replays/episode-N.npz) in the window or to a GIF"
 MAX_FPS = 50  # GIF delays are whole centiseconds and viewers slow down anything faster
@@ -50,7 +51,11 @@ def main(args: argparse.Namespace) -> int:
 
     if gif is not None:
         n = replay_to_gif(replay, gif, fps=args.fps, stride=args.stride)
-        stderr_log(f"wrote {gif}: {n} frames (episode {replay.episode}, {replay.steps} steps)")
+        end = ", caught" if replay.caught else ""
+        stderr_log(
+            f"wrote {gif}: {plural(n, 'frame')} (episode {replay.episode}, "
+            f"{plural(replay.steps, 'step')}{end})"
+        )
         return 0
     _open_display(args.file)
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mousesim.cli.common import add_config_arguments, load_from_args, stderr_log
 from mousesim.config import SimConfig
+from mousesim.words import plural
 
 HELP = "train headless from a YAML config; writes config.yaml, metrics.csv, summary.json, brain.npz"
 
@@ -90,13 +91,14 @@ def main(args: argparse.Namespace) -> int:
     s = result.summary
     if result.interrupted:
         stderr_log(
-            f"interrupted after {s['episodes']} of {s['episodes_requested']} episodes; saved "
-            f"in {out} (continue with: {resume_command(args, out)})"
+            f"interrupted after {s['episodes']} of {plural(s['episodes_requested'], 'episode')};"
+            f" saved in {out} (continue with: {resume_command(args, out)})"
         )
         return 130
     if not args.quiet:
         stderr_log(
-            f"{s['episodes']} episodes, {s['total_steps']} steps at {s['steps_per_s']:.0f} steps/s; "
+            f"{plural(s['episodes'], 'episode')}, {plural(s['total_steps'], 'step')} at "
+            f"{s['steps_per_s']:.0f} steps/s; "
             f"cheese/episode {s['cheese_per_episode_first_10pct']:.2f} (first 10%) -> "
             f"{s['cheese_per_episode_last_10pct']:.2f} (last 10%); caught rate "
             f"{s['caught_rate']:.2f}; files in {out}"

@@ -21,7 +21,7 @@ import numpy as np
 from mousesim.config import SimConfig
 from mousesim.evaluate.oracle import OraclePlanner
 from mousesim.evaluate.policies import accepts_gate, with_overrides
-from mousesim.evaluate.stats import METRICS, combined_score, episode_metrics, mean_ci
+from mousesim.evaluate.stats import METRICS, combined_score, episode_metrics, mean_ci, metric_ci
 from mousesim.policies import random_policy, run_policy
 from mousesim.sim.simulation import Simulation
 from mousesim.world.world import World
@@ -366,9 +366,16 @@ def evaluate(
 # -- summaries -------------------------------------------------------------------------
 
 
-def summarize(rows: Sequence[dict], keys: Sequence[str] = ("policy",)) -> list[dict]:
+def summarize(
+    rows: Sequence[dict],
+    keys: Sequence[str] = ("policy",),
+    catch_weight: float | None = None,
+    max_steps: int | None = None,
+) -> list[dict]:
     """Mean and 95% interval over seeds of every metric, per group of `keys` (first-seen
-    order). Each entry: the keys, n_seeds, and <metric>, <metric>_lo, <metric>_hi."""
+    order). Each entry: the keys, n_seeds, and <metric>, <metric>_lo, <metric>_hi (the
+    interval clipped to the metric's range, `stats.quantity_range`; the score's and the
+    survival's need the `catch_weight` and `max_steps` of the evaluation)."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault(tuple(r[k] for k in keys), []).append(r)
@@ -379,7 +386,7 @@ def summarize(rows: Sequence[dict], keys: Sequence[str] = ("policy",)) -> list[d
         extra = sorted(k for k in group[0] if k.startswith(("use_", "gate_predator_")))
         names = [m for m, _ in METRICS] + extra
         for metric in names:
-            mean, lo, hi = mean_ci([g[metric] for g in group])
+            mean, lo, hi = metric_ci([g[metric] for g in group], metric, catch_weight, max_steps)
             entry[metric], entry[f"{metric}_lo"], entry[f"{metric}_hi"] = mean, lo, hi
         out.append(entry)
     return out
@@ -403,6 +410,7 @@ def gate_comparison(result: EvalResult) -> dict | None:
     best = fixed[best_focus]
     seeds = [s for s in result.seeds if s in by_seed and s in best]
     diff = mean_ci([by_seed[s] - best[s] for s in seeds])
+    score_range = (-result.options.catch_weight, math.inf)  # no cheese, always caught
     if math.isnan(diff[1]):
         verdict = "cannot be judged against the best fixed focus on one seed"
     elif diff[1] > 0:
@@ -415,10 +423,10 @@ def gate_comparison(result: EvalResult) -> dict | None:
         )
     return {
         "catch_weight": result.options.catch_weight,
-        "learned_gate": mean_ci(list(by_seed.values())),
+        "learned_gate": mean_ci(list(by_seed.values()), score_range),
         "best_fixed_focus": best_focus,
         "n_fixed": len(fixed),
-        "best_fixed": mean_ci(list(best.values())),
+        "best_fixed": mean_ci(list(best.values()), score_range),
         "difference": diff,
         "verdict": verdict,
     }

@@ -26,8 +26,9 @@ import numpy as np
 from mousesim import __version__
 from mousesim.errors import UsageError
 from mousesim.evaluate.evaluate import EvalResult, gate_comparison, summarize
-from mousesim.evaluate.stats import METRICS, mean_ci
+from mousesim.evaluate.stats import METRICS, RANGE_NOTE, mean_ci, metric_ci
 from mousesim.io.atomic import write_bytes, write_text
+from mousesim.words import plural
 
 OUTPUT_FILES = (
     "eval.csv",
@@ -86,10 +87,17 @@ def eval_columns(result: EvalResult) -> list[str]:
     return cols
 
 
+def _summary(
+    result: EvalResult, rows: Sequence[dict], keys: Sequence[str] = ("policy", "focus")
+) -> list[dict]:
+    """`summarize` with the score's and survival's intervals clipped too."""
+    return summarize(rows, keys, result.options.catch_weight, result.cfg.world.max_steps)
+
+
 def summary_rows(result: EvalResult) -> list[dict]:
     """The printed tables as rows: table = policies | focus-sweep."""
-    out = [{"table": "policies", **e} for e in summarize(result.rows, ("policy", "focus"))]
-    out += [{"table": "focus-sweep", **e} for e in summarize(result.sweep, ("policy", "focus"))]
+    out = [{"table": "policies", **e} for e in _summary(result, result.rows)]
+    out += [{"table": "focus-sweep", **e} for e in _summary(result, result.sweep)]
     return out
 
 
@@ -181,16 +189,18 @@ def describe_gate_probe(result: EvalResult) -> str:
     rows = [r for r in result.rows if "gate_predator_near" in r]
     if not rows:
         return ""
-    near = mean_ci([r["gate_predator_near"] for r in rows])
-    far = mean_ci([r["gate_predator_far"] for r in rows])
-    diff = mean_ci([r["gate_predator_near"] - r["gate_predator_far"] for r in rows])
+    near = metric_ci([r["gate_predator_near"] for r in rows], "gate_predator_near")
+    far = metric_ci([r["gate_predator_far"] for r in rows], "gate_predator_far")
+    # a difference of two shares lies in [-1, 1]
+    diff = mean_ci([r["gate_predator_near"] - r["gate_predator_far"] for r in rows], (-1.0, 1.0))
 
     def iv(t: tuple[float, float, float]) -> str:
         return _interval(t, 3)
 
     return (
         f"learned gate: the predator expert's gate share is {iv(near)} with the predator within "
-        f"{GateProbe.NEAR:g} cells and {iv(far)} at {GateProbe.FAR:g}+ cells (near - far: "
+        f"{plural(float(GateProbe.NEAR), 'cell')} and {iv(far)} at {GateProbe.FAR:g}+ cells "
+        "(near - far: "
         f"{iv(diff)})"
     )
 
@@ -199,21 +209,22 @@ def header(result: EvalResult) -> str:
     o = result.options
     mode = "greedy (argmax)" if o.greedy else f"sampled at beta {result.cfg.brain.beta:g}"
     return (
-        f"{len(result.seeds)} seeds ({result.seeds[0]}..{result.seeds[-1]}); learned brains "
-        f"trained {o.train_episodes} episodes; {o.episodes} evaluation episodes per seed and "
-        f"policy, learning off, actions {mode}; mean [95% t interval] over seeds; "
-        f"score = cheese/episode - {o.catch_weight:g} x caught rate"
+        f"{plural(len(result.seeds), 'seed')} ({result.seeds[0]}..{result.seeds[-1]}); "
+        f"learned brains trained {plural(o.train_episodes, 'episode')}; "
+        f"{plural(o.episodes, 'evaluation episode')} per seed and "
+        f"policy, learning off, actions {mode}; mean [95% t interval] over seeds, "
+        f"{RANGE_NOTE}; score = cheese/episode - {o.catch_weight:g} x caught rate"
     )
 
 
 def report_text(result: EvalResult) -> str:
     """What `mousesim eval` prints: the policy table, the sweep table, the gate comparison."""
-    parts = [header(result), "", format_table(summarize(result.rows, ("policy", "focus")))]
+    parts = [header(result), "", format_table(_summary(result, result.rows))]
     if result.sweep:
         parts += [
             "",
             "focus sweep:",
-            format_table(summarize(result.sweep, ("policy", "focus")), with_focus=True),
+            format_table(_summary(result, result.sweep), with_focus=True),
         ]
     comp = gate_comparison(result)
     if comp is not None:
@@ -234,9 +245,10 @@ def _running_mean(x: np.ndarray, window: int) -> np.ndarray:
     return np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="valid"), -1, x)
 
 
-def _band(per_seed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95% t band over seeds (axis 0), column by column."""
-    stats = np.array([mean_ci(per_seed[:, j]) for j in range(per_seed.shape[1])])
+def _band(per_seed: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95% t band over seeds (axis 0), column by column, clipped to the range of
+    the quantity `name`."""
+    stats = np.array([metric_ci(per_seed[:, j], name) for j in range(per_seed.shape[1])])
     return stats[:, 0], stats[:, 1], stats[:, 2]
 
 
@@ -247,7 +259,7 @@ def _png(fig) -> bytes:
 
 
 def _title(result: EvalResult, name: str) -> str:
-    return f"{name}: {len(result.seeds)} seeds"
+    return f"{name}: {plural(len(result.seeds), 'seed')}"
 
 
 def plot_learning_curve(result: EvalResult, name: str, window: int | None = None) -> bytes:
@@ -256,15 +268,15 @@ def plot_learning_curve(result: EvalResult, name: str, window: int | None = None
     the evaluated baselines as dashed lines."""
     import matplotlib.pyplot as plt
 
-    summ = {e["policy"]: e for e in summarize(result.rows)}
+    summ = {e["policy"]: e for e in _summary(result, result.rows, ("policy",))}
     if window is None:
         window = max(5, result.options.train_episodes // 8)
-    panels = [("cheese", "cheese per episode", "cheese_per_episode", np.inf)]
+    panels = [("cheese", "cheese per episode", "cheese_per_episode")]
     if result.cfg.world.predator.count > 0:  # no predator: nothing to catch the mouse
-        panels.append(("caught", "caught rate (share of episodes caught)", "caught_rate", 1.0))
+        panels.append(("caught", "caught rate (share of episodes caught)", "caught_rate"))
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
     axes = axes[0]
-    for ax, (metric, ylabel, ref, top) in zip(axes, panels, strict=True):
+    for ax, (metric, ylabel, ref) in zip(axes, panels, strict=True):
         for policy in ("learned", "learned-gate"):
             rows = [r for r in result.training if r["policy"] == policy]
             if not rows:
@@ -273,12 +285,12 @@ def plot_learning_curve(result: EvalResult, name: str, window: int | None = None
                 [[r[metric] for r in rows if r["seed"] == s] for s in result.seeds], dtype=float
             )
             smooth = _running_mean(per_seed, window)
-            mean, lo, hi = _band(smooth)
+            mean, lo, hi = _band(smooth, ref)
             x = np.arange(smooth.shape[1]) + (per_seed.shape[1] - smooth.shape[1]) + 1
             color = _COLORS[policy]
             ax.plot(x, mean, color=color, label=f"{policy} (training, learning on)")
-            if not np.isnan(lo).all():  # the t band, clipped to what the metric can be
-                ax.fill_between(x, np.maximum(lo, 0), np.minimum(hi, top), color=color, alpha=0.2)
+            if not np.isnan(lo).all():  # the t band (clipped to what the metric can be)
+                ax.fill_between(x, lo, hi, color=color, alpha=0.2)
         for policy in ("hand-wired", "random"):
             if policy in summ:
                 ax.axhline(
@@ -293,7 +305,10 @@ def plot_learning_curve(result: EvalResult, name: str, window: int | None = None
     if len(axes) > 1:
         axes[1].set_ylim(-0.02, 1.02)
     axes[0].legend(fontsize=8, loc="best")
-    fig.suptitle(f"{_title(result, name)}: learning curve\n(band: 95% interval over seeds)")
+    fig.suptitle(
+        f"{_title(result, name)}: learning curve\n"
+        "(band: 95% interval over seeds, clipped to the possible range)"
+    )
     fig.tight_layout()
     data = _png(fig)
     plt.close(fig)
@@ -304,7 +319,7 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
     """One bar per policy and metric, with the 95% interval over seeds as the error bar."""
     import matplotlib.pyplot as plt
 
-    entries = summarize(result.rows, ("policy", "focus"))
+    entries = _summary(result, result.rows)
     panels = [("cheese_per_episode", "cheese per episode (log scale)", True, np.inf)]
     if result.cfg.world.predator.count > 0:  # without a predator every episode runs out
         panels += [
@@ -320,8 +335,8 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
     x = np.arange(len(entries))
     for ax, (metric, ylabel, log, top) in zip(axes, panels, strict=True):
         mean = np.array([e[metric] for e in entries])
-        # t intervals clipped to what the metric can be (no negative cheese, no rate above 1)
-        lo = np.maximum([e[f"{metric}_lo"] for e in entries], 0.0)
+        # summarize clipped the intervals to the metric's range; survival also to max_steps
+        lo = np.array([e[f"{metric}_lo"] for e in entries], dtype=float)
         hi = np.minimum([e[f"{metric}_hi"] for e in entries], top)
         err = np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])
         if log:
@@ -345,7 +360,7 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
         ax.set_ylabel(ylabel)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(
-        f"{_title(result, name)}, {result.options.episodes} evaluation episodes each\n"
+        f"{_title(result, name)}, {plural(result.options.episodes, 'evaluation episode')} each\n"
         "mean and 95% interval over seeds (clipped to the possible range)"
     )
     fig.tight_layout()
@@ -359,8 +374,8 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
     focus value (labelled), for the hand-wired and the learned brain."""
     import matplotlib.pyplot as plt
 
-    entries = summarize(result.sweep, ("policy", "focus"))
-    gate = [e for e in summarize(result.rows) if e["policy"] == "learned-gate"]
+    entries = _summary(result, result.sweep)
+    gate = [e for e in _summary(result, result.rows, ("policy",)) if e["policy"] == "learned-gate"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     for ax, xm, xlabel in (
         (axes[0], "catches_per_1000_steps", "catches per 1000 steps"),
@@ -426,7 +441,7 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
     axes[0].legend(fontsize=8, loc="best")
     fig.suptitle(
         f"{_title(result, name)}: the focus slider's trade-off (f = focus, 1 = all cheese; "
-        "bars: 95% interval over seeds)"
+        "bars: 95% interval over seeds, clipped to the possible range)"
     )
     fig.tight_layout()
     data = _png(fig)
@@ -437,16 +452,40 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
 # -- the eval directory ----------------------------------------------------------------------
 
 
+# Files that mark another command's output folder, which an evaluation must not write into
+# (its config.yaml and summary.csv would replace theirs), with what to call that folder.
+_FOREIGN = (
+    (("metrics.csv", "checkpoint.npz", "summary.json", "brain.npz"), "a `mousesim run` output"),
+    (("sweep.yaml", "runs", "summary_by_params.csv"), "a `mousesim sweep` output"),
+)
+
+
 def check_out_dir(out: Path, overwrite: bool) -> None:
-    """Refuse an eval directory that already holds results, unless `overwrite`."""
+    """Refuse an eval directory that already holds an evaluation (unless `overwrite`), and
+    always refuse another command's output folder, saying which it is."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a directory")
-    if overwrite or not out.exists():
+    if not out.exists():
+        return
+    for marks, what in _FOREIGN:
+        found = [f for f in marks if (out / f).exists()]
+        if found:
+            raise UsageError(
+                f"{out} holds {what} ({found[0]}), not an evaluation; "
+                "give `mousesim eval` its own --out folder"
+            )
+    if overwrite:
         return
     present = [f for f in OUTPUT_FILES if (out / f).exists()]
+    ours = [f for f in ("eval.json", "eval.csv") if f in present]
+    if ours:
+        raise UsageError(
+            f"{out} already holds an evaluation ({ours[0]}); use --overwrite to replace it"
+        )
     if present:
         raise UsageError(
-            f"{out} already holds an evaluation ({present[0]}); use --overwrite to replace it"
+            f"{out} holds {', '.join(present)}, which an evaluation would replace; "
+            "use --overwrite to replace them"
         )
 
 
@@ -470,6 +509,7 @@ def eval_json(result: EvalResult, config_name: str) -> dict:
             "workers": o.workers,
         },
         "notes": result.notes,
+        "intervals": f"95% t intervals over seeds; {RANGE_NOTE}",
         "gate_comparison": comp,
         "seconds": round(result.seconds, 1),
     }

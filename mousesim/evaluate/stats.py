@@ -35,8 +35,54 @@ def t975(df: int) -> float:
     return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
-def mean_ci(values: Sequence[float]) -> tuple[float, float, float]:
-    """(mean, low, high) of a 95% t interval over the values (seeds); NaN bounds for one value."""
+# What each quantity can be. A t interval is symmetric and knows nothing of a rate's
+# ceiling or a count's floor, so near a bound it reaches past it (a caught rate of
+# 0.98 [0.93, 1.03]); every interval mousesim shows is clipped to these ranges.
+UNBOUNDED = (-math.inf, math.inf)
+RANGES: dict[str, tuple[float, float]] = {
+    "cheese_per_episode": (0.0, math.inf),
+    "caught_rate": (0.0, 1.0),
+    "catches_per_1000_steps": (0.0, 1000.0),
+    "mean_survival_steps": (0.0, math.inf),
+    "episodes": (0.0, math.inf),
+    "gate_predator_near": (0.0, 1.0),
+    "gate_predator_far": (0.0, 1.0),
+}
+RANGE_NOTE = "intervals clipped to the possible range (rates and shares 0-1, counts >= 0)"
+
+
+def quantity_range(
+    name: str, catch_weight: float | None = None, max_steps: int | None = None
+) -> tuple[float, float]:
+    """(low, high) a quantity can take: rates and shares (use_<expert>, gate shares) 0..1,
+    counts >= 0, survival steps <= max_steps and the score >= -catch_weight (no cheese,
+    always caught) when those are given; anything else (a difference) is unbounded."""
+    if name.startswith("use_"):
+        return 0.0, 1.0
+    if name == "score" and catch_weight is not None:
+        return -float(catch_weight), math.inf
+    if name == "mean_survival_steps" and max_steps is not None:
+        return 0.0, float(max_steps)
+    return RANGES.get(name, UNBOUNDED)
+
+
+def clip_interval(
+    mean: float, lo: float, hi: float, bounds: tuple[float, float] = UNBOUNDED
+) -> tuple[float, float, float]:
+    """(mean, lo, hi) with lo and hi clipped to `bounds` (NaN stays NaN)."""
+    b_lo, b_hi = bounds
+    if not math.isnan(lo):
+        lo = min(max(lo, b_lo), b_hi)
+    if not math.isnan(hi):
+        hi = min(max(hi, b_lo), b_hi)
+    return mean, lo, hi
+
+
+def mean_ci(
+    values: Sequence[float], bounds: tuple[float, float] = UNBOUNDED
+) -> tuple[float, float, float]:
+    """(mean, low, high) of a 95% t interval over the values (seeds), clipped to `bounds`
+    (see `quantity_range`); NaN bounds for one value."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         return math.nan, math.nan, math.nan
@@ -44,7 +90,17 @@ def mean_ci(values: Sequence[float]) -> tuple[float, float, float]:
     if x.size < 2:
         return m, math.nan, math.nan
     half = t975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    return m, m - half, m + half
+    return clip_interval(m, m - half, m + half, bounds)
+
+
+def metric_ci(
+    values: Sequence[float],
+    name: str,
+    catch_weight: float | None = None,
+    max_steps: int | None = None,
+) -> tuple[float, float, float]:
+    """`mean_ci` clipped to the range of the quantity `name` (an eval.csv column)."""
+    return mean_ci(values, quantity_range(name, catch_weight, max_steps))
 
 
 def episode_metrics(rows: Sequence[dict], catch_weight: float) -> dict[str, float]:

@@ -13,9 +13,12 @@ Pace: the simulation advances `steps_per_frame` steps per drawn frame (set with
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,15 +28,34 @@ import pygame
 from mousesim.errors import UsageError
 from mousesim.io.atomic import write_with
 from mousesim.io.results import save_brain
-from mousesim.render.controls import FOCUS_STEP, Slider, UiState, command_for_key, next_steps
-from mousesim.render.layout import DEFAULT_SIZE, compute_layout
+from mousesim.render.controls import (
+    FOCUS_STEP,
+    GAME_RATE,
+    GAME_STEP_LADDER,
+    Slider,
+    UiState,
+    command_for_key,
+    next_steps,
+)
+from mousesim.render.layout import DEFAULT_SIZE, MIN_SIZE, compute_layout
 from mousesim.render.session import SessionStats
 from mousesim.render.view import View
 from mousesim.sim.kernels import N_STAT_FIXED
 from mousesim.sim.simulation import Simulation
+from mousesim.words import plural
 
 FPS_CAP = 60
 MESSAGE_S = 6.0
+CAUGHT_PAUSE_S = 1.0  # game mode: the catch stays on screen this long before the next episode
+# Arrow key -> (dx, dy) on screen, y up: the predator steps along their sum's heading.
+_ARROW_DIR = {
+    pygame.K_RIGHT: (1, 0),
+    pygame.K_UP: (0, 1),
+    pygame.K_LEFT: (-1, 0),
+    pygame.K_DOWN: (0, -1),
+}
+_MOUSE_KEYS = {pygame.K_LEFT: 0, pygame.K_UP: 1, pygame.K_RIGHT: 2}  # turn left/straight/right
+PREDATOR_STAY = 8
 NO_DISPLAY_HINT = (
     "no display available for the window ({why}); use `mousesim run` for headless work, "
     "or set SDL_VIDEODRIVER=dummy to draw off-screen"
@@ -65,6 +87,20 @@ def open_display(hint: str = NO_DISPLAY_HINT) -> None:
         raise NoDisplayError(hint.format(why=str(exc).strip() or "SDL error")) from None
 
 
+def _at_least_min(size: tuple[int, int]) -> tuple[int, int]:
+    return max(MIN_SIZE[0], int(size[0])), max(MIN_SIZE[1], int(size[1]))
+
+
+def _set_minimum_size() -> None:
+    """Ask the window manager not to let the window shrink below MIN_SIZE (a resize to less
+    is laid out at MIN_SIZE anyway)."""
+    # An older pygame or a driver without windows: resize() still clamps.
+    with contextlib.suppress(AttributeError, pygame.error), warnings.catch_warnings():
+        # pygame-ce flags from_display_module for surface drawing; only the size is set here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pygame.Window.from_display_module().minimum_size = MIN_SIZE
+
+
 def save_png(surface: pygame.Surface, path: str | Path) -> None:
     """Write `surface` as PNG atomically (temp file beside it, then rename)."""
     write_with(path, lambda f: pygame.image.save(surface, f, "frame.png"))
@@ -82,6 +118,10 @@ class App:
             written into saved brain files).
         steps_per_frame: initial pace (1 to 1000).
         surface: draw into this surface instead of opening a window (benchmarks).
+        control: game mode: "predator" (the arrow keys move predator 0) or "mouse" (Left /
+            Up / Right turn the mouse); None watches the brain.
+        game_rate: game mode: world steps per second (+ / - change it).
+        clock: seconds, monotonic (tests pass a fake one to step the game deterministically).
     """
 
     def __init__(
@@ -94,6 +134,9 @@ class App:
         brain_episodes: int = 0,
         steps_per_frame: int = 1,
         surface: pygame.Surface | None = None,
+        control: str | None = None,
+        game_rate: int = GAME_RATE,
+        clock=time.monotonic,
     ) -> None:
         self.sim = sim
         self.save_dir = Path(save_dir)
@@ -102,10 +145,20 @@ class App:
             if not pygame.display.get_init():
                 open_display()
             pygame.display.set_caption(f"mousesim - {title}" if title else "mousesim")
-            surface = pygame.display.set_mode(size, pygame.RESIZABLE)
-            pygame.key.set_repeat(300, 40)
+            surface = pygame.display.set_mode(_at_least_min(size), pygame.RESIZABLE)
+            _set_minimum_size()
+            if control is None:  # a held arrow repeats; in a game the key state is read
+                pygame.key.set_repeat(300, 40)
         self.screen = surface
-        self.ui = UiState(steps_per_frame=max(1, min(1000, int(steps_per_frame))))
+        self.ui = UiState(
+            steps_per_frame=max(1, min(1000, int(steps_per_frame))),
+            control=control,
+            game_rate=max(1, min(GAME_STEP_LADDER[-1], int(game_rate))),
+        )
+        self.clock = clock
+        self._held: list[int] = []  # arrow keys down, oldest first
+        self._tapped: list[int] = []  # arrow keys pressed since the last world step
+        self._next_step = clock()
         self.stats = SessionStats(len(sim.expert_names))
         self.view = View(sim, title)
         self.layout = compute_layout(self.screen.get_size(), len(sim.expert_names))
@@ -121,9 +174,15 @@ class App:
         if event.type == pygame.QUIT:
             self.ui.quit = True
         elif event.type == pygame.KEYDOWN:
-            cmd = command_for_key(event.key)
-            if cmd is not None:
+            cmd = command_for_key(event.key, self.ui.control)
+            if cmd == "steer":
+                self._tapped.append(event.key)
+                if event.key not in self._held:
+                    self._held.append(event.key)
+            elif cmd is not None:
                 self.command(cmd)
+        elif event.type == pygame.KEYUP and event.key in self._held:
+            self._held.remove(event.key)
         elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
             value = self.slider.handle(event)
             self.ui.dragging = self.slider.dragging
@@ -140,18 +199,24 @@ class App:
         elif cmd == "step":
             ui.paused = True
             ui.pending_steps += 1
-        elif cmd == "faster":
-            ui.steps_per_frame = next_steps(ui.steps_per_frame, +1)
-        elif cmd == "slower":
-            ui.steps_per_frame = next_steps(ui.steps_per_frame, -1)
+        elif cmd in ("faster", "slower"):
+            sign = 1 if cmd == "faster" else -1
+            if ui.control:
+                ui.game_rate = next_steps(ui.game_rate, sign, GAME_STEP_LADDER)
+                self.say(f"{ui.game_rate} world steps per second")
+            else:
+                ui.steps_per_frame = next_steps(ui.steps_per_frame, sign)
+        elif cmd == "control":
+            ui.person = not ui.person
+            self.abandon_episode()
+            role = "mouse" if ui.control == "mouse" else "predator"
+            self.say(f"you steer the {role}" if ui.person else f"the computer plays the {role}")
         elif cmd == "focus_down":
             sim.set_focus(round(sim.focus - FOCUS_STEP, 6))
         elif cmd == "focus_up":
             sim.set_focus(round(sim.focus + FOCUS_STEP, 6))
         elif cmd == "reset":
-            sim.reset()
-            self.stats.start_episode(sim.world.mouse)
-            self.say("new episode")
+            self.abandon_episode()
         elif cmd == "learning":
             sim.set_learning(not sim.learning)
             self.say(f"learning {'on' if sim.learning else 'off'}")
@@ -162,11 +227,29 @@ class App:
         elif cmd == "quit":
             ui.quit = True
 
+    def abandon_episode(self) -> None:
+        """R: end the running episode where it is (counted as an abandoned episode, not
+        caught) and start the next one under the next episode number."""
+        sim = self.sim
+        if sim.in_episode:
+            row = sim.episode_row()
+            # The simulation counts finished episodes; an abandoned one is finished too, so
+            # the next episode gets a new number (the window's count, not a metrics row).
+            sim.episode += 1
+            self.stats.end_episode(row, False, abandoned=True, who=self._who())
+            ended = f"episode {sim.episode} abandoned after {plural(row['steps'], 'step')}"
+        else:
+            ended = f"episode {sim.episode} ended"
+        sim.reset()
+        self.stats.start_episode(sim.world.mouse)
+        self.say(f"{ended}; episode {sim.episode + 1} starts")
+
     def say(self, message: str) -> None:
         self.ui.message = message
         self.ui.message_until = time.monotonic() + MESSAGE_S
 
     def resize(self, size: tuple[int, int]) -> None:
+        size = _at_least_min(size)
         if self.screen.get_size() != tuple(size) and pygame.display.get_surface() is self.screen:
             self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.layout = compute_layout(self.screen.get_size(), len(self.sim.expert_names))
@@ -212,7 +295,73 @@ class App:
         res = sim.step()
         self.stats.after_step(res.action, res.rewards, sim.world.mouse)
         if not sim.in_episode:
-            self.stats.end_episode(sim.episode_row(), res.terminated)
+            self.stats.end_episode(sim.episode_row(), res.terminated, who=self._who())
+
+    # -- game mode -------------------------------------------------------------------------
+    def _who(self) -> str | None:
+        """Who plays the person's role this episode (game mode), for the stats panel."""
+        if not self.ui.control:
+            return None
+        return "person" if self.ui.person else "computer"
+
+    def predator_move(self) -> int:
+        """The predator's move from the arrow keys held or tapped since the last step:
+        their directions summed (two keys: a diagonal) as a heading 0..7, or 8 to stay."""
+        dx = dy = 0
+        for k in dict.fromkeys(self._held + self._tapped):
+            ddx, ddy = _ARROW_DIR[k]
+            dx, dy = dx + ddx, dy + ddy
+        if dx == 0 and dy == 0:
+            return PREDATOR_STAY
+        return round(math.degrees(math.atan2(dy, dx)) / 45.0) % 8
+
+    def mouse_action(self) -> int:
+        """The mouse's action from the keys: the last tapped since the last step, else the
+        one held, else straight on."""
+        for keys in (self._tapped, self._held):
+            for k in reversed(keys):
+                if k in _MOUSE_KEYS:
+                    return _MOUSE_KEYS[k]
+        return 1
+
+    def game_step(self) -> None:
+        """One world step of a game: the person's keys (if the person plays) become the
+        controlled move, then the world steps."""
+        sim, ui = self.sim, self.ui
+        if not ui.person:
+            sim.set_control()
+        elif ui.control == "predator":
+            sim.set_control(predator_move=self.predator_move())
+        else:
+            sim.set_control(mouse_action=self.mouse_action())
+        self._tapped.clear()
+        self.step()
+        if not sim.in_episode:
+            row = sim.episode_row()
+            end = "caught!" if row["caught"] else "time is up"
+            self.say(f"episode {sim.episode}: {end} ({plural(row['cheese'], 'cheese', 'cheese')})")
+            self._next_step = self.clock() + CAUGHT_PAUSE_S
+
+    def game_advance(self) -> int:
+        """Game mode: the world steps at ui.game_rate steps per second of the clock (a
+        frame that comes late catches up by at most 3 steps, so a stall never rushes
+        the player); N steps once while paused."""
+        ui = self.ui
+        if ui.paused:
+            n, ui.pending_steps = ui.pending_steps, 0
+            for _ in range(n):
+                self.game_step()
+            self._next_step = self.clock()
+            return n
+        now, done = self.clock(), 0
+        period = 1.0 / ui.game_rate
+        while now + 1e-9 >= self._next_step and done < 3:  # (float sums of periods)
+            self.game_step()
+            done += 1
+            self._next_step = max(self._next_step + period, self._next_step)
+        if now - self._next_step > 3 * period:  # fell behind: start counting afresh
+            self._next_step = now + period
+        return done
 
     def whole_episode(self) -> int:
         """A whole episode in one jitted call (`Simulation.run_episode`, the headless path);
@@ -269,7 +418,10 @@ class App:
             self.handle(ev)
         if self.ui.quit:
             return False
-        self.advance()
+        if self.ui.control:
+            self.game_advance()
+        else:
+            self.advance()
         self.stats.mark_frame()
         self.draw()
         self.frames += 1

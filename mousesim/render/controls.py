@@ -26,8 +26,18 @@ BINDINGS: tuple[Binding, ...] = (
         "faster", (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS), "+", "more steps per frame"
     ),
     Binding("slower", (pygame.K_MINUS, pygame.K_KP_MINUS), "-", "fewer steps per frame"),
-    Binding("focus_down", (pygame.K_LEFT,), "Left", "focus toward predator (-0.05)"),
-    Binding("focus_up", (pygame.K_RIGHT,), "Right", "focus toward cheese (+0.05)"),
+    Binding(
+        "focus_down",
+        (pygame.K_LEFT, pygame.K_LEFTBRACKET),
+        "Left / [",
+        "focus toward predator (-0.05)",
+    ),
+    Binding(
+        "focus_up",
+        (pygame.K_RIGHT, pygame.K_RIGHTBRACKET),
+        "Right / ]",
+        "focus toward cheese (+0.05)",
+    ),
     Binding("reset", (pygame.K_r,), "R", "new episode"),
     Binding("learning", (pygame.K_l,), "L", "learning on / off"),
     Binding("save", (pygame.K_s,), "S", "save the brain (.npz, path shown)"),
@@ -37,18 +47,57 @@ BINDINGS: tuple[Binding, ...] = (
 KEY_COMMANDS: dict[int, str] = {k: b.command for b in BINDINGS for k in b.keys}
 MOUSE_HELP = ("drag", "the focus slider (cheese right, predator left)")
 
+# Game mode (`mousesim play --control predator|mouse`): the arrow keys steer, the focus moves
+# with [ and ] (and the slider), + / - set the world's steps per second.
+ARROWS = (pygame.K_LEFT, pygame.K_UP, pygame.K_RIGHT, pygame.K_DOWN)
+GAME_STEP_LADDER = (1, 2, 3, 4, 6, 8, 10, 15, 20, 30)  # world steps per second
+GAME_RATE = 6
 
-def command_for_key(key: int) -> str | None:
-    return KEY_COMMANDS.get(key)
+
+def _game_bindings(control: str) -> tuple[Binding, ...]:
+    if control == "predator":
+        steer = Binding(
+            "steer", ARROWS, "arrows", "move the predator one cell (two keys: diagonal)"
+        )
+        toggle = "hand the predator to the computer / take it back"
+    else:
+        steer = Binding(
+            "steer", ARROWS[:3], "Left Up Right", "mouse: turn left / go straight / turn right"
+        )
+        toggle = "hand the mouse to the brain / take it back"
+    rest = []
+    for b in BINDINGS:
+        if b.command in ("focus_down", "focus_up"):
+            b = Binding(b.command, b.keys[1:], b.label.split(" / ")[1], b.help)
+        elif b.command == "faster":
+            b = Binding(b.command, b.keys, b.label, "more world steps per second")
+        elif b.command == "slower":
+            b = Binding(b.command, b.keys, b.label, "fewer world steps per second")
+        rest.append(b)
+    return (steer, Binding("control", (pygame.K_c,), "C", toggle), *rest)
 
 
-def next_steps(current: int, direction: int) -> int:
-    """The next value on the steps-per-frame ladder (1, 2, 5, 10, ... 1000), clamped."""
+GAME_BINDINGS = {c: _game_bindings(c) for c in ("predator", "mouse")}
+
+
+def bindings(control: str | None = None) -> tuple[Binding, ...]:
+    """The keys of the window: watch mode (None) or a game mode ("predator" / "mouse")."""
+    return BINDINGS if control is None else GAME_BINDINGS[control]
+
+
+def command_for_key(key: int, control: str | None = None) -> str | None:
+    if control is None:
+        return KEY_COMMANDS.get(key)
+    return next((b.command for b in GAME_BINDINGS[control] if key in b.keys), None)
+
+
+def next_steps(current: int, direction: int, ladder: tuple[int, ...] = STEP_LADDER) -> int:
+    """The next value on the ladder (steps per frame: 1, 2, 5, 10, ... 1000), clamped."""
     if direction > 0:
-        bigger = [s for s in STEP_LADDER if s > current]
-        return bigger[0] if bigger else STEP_LADDER[-1]
-    smaller = [s for s in STEP_LADDER if s < current]
-    return smaller[-1] if smaller else STEP_LADDER[0]
+        bigger = [s for s in ladder if s > current]
+        return bigger[0] if bigger else ladder[-1]
+    smaller = [s for s in ladder if s < current]
+    return smaller[-1] if smaller else ladder[0]
 
 
 @dataclass
@@ -63,6 +112,9 @@ class UiState:
     dragging: bool = False
     message: str = ""
     message_until: float = 0.0
+    control: str | None = None  # game mode: "predator" or "mouse" is the person's
+    person: bool = True  # game mode: the person steers (False: handed to the computer)
+    game_rate: int = GAME_RATE  # game mode: world steps per second
 
 
 class Slider:

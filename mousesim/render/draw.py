@@ -39,6 +39,10 @@ class TextCache:
         self._fonts: dict[int, pygame.freetype.Font] = {}
         self._surfaces: dict[tuple, pygame.Surface] = {}
         self._max = max_items
+        # When a list, every blit appends (tag, text, rect): tests check that no two
+        # pieces of text overlap and none leaves its panel. `tag` names the panel drawn.
+        self.log: list[tuple[str, str, pygame.Rect]] | None = None
+        self.tag = ""
 
     def font(self, size: int) -> pygame.freetype.Font:
         f = self._fonts.get(size)
@@ -84,6 +88,8 @@ class TextCache:
         s = self.render(text, size, color, bold)
         r = s.get_rect(**{anchor: pos})
         surface.blit(s, r)
+        if self.log is not None:
+            self.log.append((self.tag, text, r.copy()))
         return r
 
 
@@ -184,6 +190,46 @@ def _draw_mouse(surface: pygame.Surface, c: tuple[float, float], cell: int, h: i
     pygame.draw.circle(surface, (40, 40, 48), tip, max(1, int(cell * 0.06)))
 
 
+def _draw_caught_mark(surface: pygame.Surface, c: tuple[float, float], cell: int) -> None:
+    """A bright ring round the caught mouse and its cell: seen at any cell size, and in
+    another colour than the (red) predator beside it."""
+    cx, cy = int(c[0]), int(c[1])
+    r = max(6, int(cell * 1.1))
+    width = max(2, cell // 6)
+    pygame.draw.circle(surface, pal.BG, (cx, cy), r + width, width)
+    pygame.draw.circle(surface, pal.CAUGHT_MARK, (cx, cy), r, width)
+
+
+def draw_colorbar(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    lut: np.ndarray,
+    vmax: float,
+    text: TextCache,
+    size: int = pal.FONT_SMALL,
+) -> list[pygame.Rect]:
+    """A horizontal colour legend of a diverging `lut` from -vmax to +vmax in `rect`: the
+    ramp in the middle, the end values left and right of it. Returns the text rects."""
+    lo_s = text.render(f"{-vmax:+.2f}", size, pal.TEXT_DIM)
+    hi_s = text.render(f"{vmax:+.2f}", size, pal.TEXT_DIM)
+    bar = pygame.Rect(
+        rect.x + lo_s.get_width() + 4,
+        rect.centery - 4,
+        max(8, rect.w - lo_s.get_width() - hi_s.get_width() - 8),
+        8,
+    )
+    img = np.ascontiguousarray(lut[None, :, :].transpose(1, 0, 2))  # [n, 1, 3] as x, y
+    surface.blit(pygame.transform.scale(pygame.surfarray.make_surface(img), bar.size), bar)
+    pygame.draw.rect(surface, pal.PANEL_EDGE, bar, width=1)
+    r1 = text.blit(
+        surface, f"{-vmax:+.2f}", (bar.x - 4, rect.centery), size, pal.TEXT_DIM, anchor="midright"
+    )
+    r2 = text.blit(
+        surface, f"{vmax:+.2f}", (bar.right + 4, rect.centery), size, pal.TEXT_DIM, anchor="midleft"
+    )
+    return [r1, r2]
+
+
 def draw_world(
     surface: pygame.Surface,
     rect: pygame.Rect,
@@ -195,6 +241,7 @@ def draw_world(
     sense_radius: float | None = None,
     *,
     cache: dict | None = None,
+    caught: bool = False,
 ) -> pygame.Rect:
     """Draw the grid world into `rect`; returns the board's pixel rect (square cells, centred).
 
@@ -211,6 +258,8 @@ def draw_world(
         sense_radius: if given, a faint circle of this radius (in cells) around the mouse.
         cache: optional dict the caller keeps between frames; the static grid layer is
             stored in it so it is drawn once, not every frame.
+        caught: the mouse has just been caught: the predators are drawn over the mouse (not
+            hidden under it) and the mouse's cell gets a red ring and a cross.
     """
     grid = np.asarray(grid)
     board, cell = board_rect(rect, grid.shape)
@@ -247,11 +296,19 @@ def draw_world(
         if 0 <= c[0] < w_cells and 0 <= c[1] < h_cells:
             _draw_cheese(surface, _center(board, cell, int(c[0]), int(c[1])), cell)
     preds = np.asarray(pred_list)
+    if caught:  # the mouse first, so the predator that caught it shows on top
+        _draw_mouse(surface, mc, cell, mh)
     for p in preds.reshape(-1, preds.shape[-1] if preds.ndim == 2 else 2):
         if 0 <= p[0] < w_cells and 0 <= p[1] < h_cells:
             head = int(p[2]) if p.shape[0] > 2 else None
-            _draw_predator(surface, _center(board, cell, int(p[0]), int(p[1])), cell, head)
-    _draw_mouse(surface, mc, cell, mh)
+            pc = _center(board, cell, int(p[0]), int(p[1]))
+            if caught and (int(p[0]), int(p[1])) == (mx, my):
+                pc = (pc[0] + cell * 0.45, pc[1] - cell * 0.45)  # beside the mouse, not over it
+            _draw_predator(surface, pc, cell, head)
+    if caught:
+        _draw_caught_mark(surface, mc, cell)
+    else:
+        _draw_mouse(surface, mc, cell, mh)
     surface.set_clip(old_clip)
     pygame.draw.rect(surface, pal.PANEL_EDGE, board.inflate(2, 2), width=1)
     return board
@@ -391,7 +448,12 @@ def draw_motor(
             pos, col_p, anchor = (x + bw // 2, base - h - 2), pal.TEXT, "midbottom"
         else:
             pos, col_p, anchor = (x + bw // 2, base - h + 3), pal.BG, "midtop"
-        text.blit(surface, f"p {p:.2f}", pos, pal.FONT_SMALL, col_p, anchor=anchor)
+        prob = (
+            f"p {p:.2f}"
+            if text.render(f"p {p:.2f}", pal.FONT_SMALL).get_width() <= bw
+            else f"{p:.2f}"
+        )
+        text.blit(surface, prob, pos, pal.FONT_SMALL, col_p, anchor=anchor)
         name_col = pal.TEXT if chosen else pal.TEXT_DIM
         text.blit(
             surface,
@@ -402,14 +464,18 @@ def draw_motor(
             bold=chosen,
             anchor="midtop",
         )
-        text.blit(
-            surface,
-            f"drive {float(drive[a]):+.2f}",
-            (x + bw // 2, base + 19),
-            pal.FONT_SMALL,
-            pal.TEXT_FAINT,
-            anchor="midtop",
-        )
+        # The drive under the name, in as many words as the bar's share of the width allows.
+        for label in (f"drive {float(drive[a]):+.2f}", f"{float(drive[a]):+.2f}"):
+            if text.render(label, pal.FONT_SMALL, pal.TEXT_FAINT).get_width() <= bw + gap - 6:
+                text.blit(
+                    surface,
+                    label,
+                    (x + bw // 2, base + 19),
+                    pal.FONT_SMALL,
+                    pal.TEXT_FAINT,
+                    anchor="midtop",
+                )
+                break
 
 
 def egocentric_order(n: int) -> np.ndarray:

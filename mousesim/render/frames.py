@@ -25,6 +25,7 @@ TITLE_H = 28
 HUD_H = 132
 RING = 104  # side of one expert's ring panel in a replay frame
 MOTOR_NAMES = ("left", "straight", "right")
+LAST_FRAME_S = 1.5  # a GIF's last frame (how the episode ended) stays this long
 
 XY = tuple[int, int]
 
@@ -118,6 +119,7 @@ class ReplayPainter:
         self._bumps = replay.bump_angles
         self._amps = replay.bump_amplitudes
         self._rewards = replay.rewards
+        self._caught = replay.caught
 
     def draw(self, surface, row: int, *, status: str = "") -> None:
         """Paint row `row` (0 = after the reset) onto `surface` at (0, 0)."""
@@ -137,15 +139,26 @@ class ReplayPainter:
             bold=True,
             anchor="midleft",
         )
-        right = status or f"seed {rep.seed}"
-        self.text.blit(
-            surface,
-            right,
-            (width - 8, TITLE_H // 2),
-            pal.FONT_SMALL,
-            pal.TEXT_DIM,
-            anchor="midright",
-        )
+        caught = row == rep.steps and self._caught
+        if caught:  # in place of the seed: the title strip has room for one of them
+            self.text.blit(
+                surface,
+                "CAUGHT",
+                (width - 8, TITLE_H // 2),
+                pal.FONT_LARGE,
+                pal.CAUGHT,
+                bold=True,
+                anchor="midright",
+            )
+        else:
+            self.text.blit(
+                surface,
+                status or f"seed {rep.seed}",
+                (width - 8, TITLE_H // 2),
+                pal.FONT_SMALL,
+                pal.TEXT_DIM,
+                anchor="midright",
+            )
 
         bw, bh = frame_size(rep.grid.shape, cell)
         board = pg.Rect((width - bw) // 2, TITLE_H, bw, bh)
@@ -163,6 +176,7 @@ class ReplayPainter:
             trail,
             rep.sense_radius,
             cache=self.cache,
+            caught=caught,
         )
 
         top = board.bottom + 8
@@ -222,8 +236,11 @@ def replay_rows(steps: int, stride: int = 1) -> list[int]:
     return rows
 
 
-def write_gif(path: str | Path, frames: Iterable[np.ndarray], fps: float) -> int:
-    """Write RGB frames as a looping GIF, atomically; returns the number of frames.
+def write_gif(
+    path: str | Path, frames: Iterable[np.ndarray], fps: float, hold_last: float = 0.0
+) -> int:
+    """Write RGB frames as a looping GIF, atomically; returns the number of frames. The last
+    frame stays `hold_last` seconds (at least one frame's time), so the end can be read.
 
     Frames are palettised one by one, so memory holds one byte per pixel per frame.
     """
@@ -241,13 +258,16 @@ def write_gif(path: str | Path, frames: Iterable[np.ndarray], fps: float) -> int
     ]
     if not images:
         raise ValueError("no frames to write")
+    step_ms = max(20, round(1000.0 / fps))
+    durations = [step_ms] * len(images)
+    durations[-1] = max(step_ms, round(1000.0 * hold_last))
     buf = io.BytesIO()
     images[0].save(
         buf,
         format="GIF",
         save_all=True,
         append_images=images[1:],
-        duration=max(20, round(1000.0 / fps)),
+        duration=durations if len(images) > 1 else step_ms,
         loop=0,
     )
     write_bytes(path, buf.getvalue())
@@ -259,4 +279,5 @@ def replay_to_gif(
 ) -> int:
     """Render a replay to a GIF (one frame per `stride` steps, plus the last); returns frames."""
     painter = ReplayPainter(replay, cell)
-    return write_gif(path, (painter.frame(r) for r in replay_rows(replay.steps, stride)), fps)
+    frames = (painter.frame(r) for r in replay_rows(replay.steps, stride))
+    return write_gif(path, frames, fps, hold_last=LAST_FRAME_S)

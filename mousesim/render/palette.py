@@ -28,6 +28,8 @@ MOUSE: Color = (226, 230, 238)
 MOUSE_EAR: Color = (236, 160, 176)
 TRAIL: Color = (120, 180, 255)
 SENSE: Color = (52, 70, 96)
+CAUGHT: Color = (255, 64, 64)  # the word
+CAUGHT_MARK: Color = (255, 226, 90)  # the ring round a caught mouse
 
 # Targets an expert can track, and the colour its ring, gate and heat map use.
 TARGET_COLORS: dict[str, Color] = {"cheese": CHEESE, "predator": PREDATOR}

@@ -22,8 +22,12 @@ class SessionStats:
         self.mean_reward = np.zeros(n_experts)
         self._reward_sum = np.zeros(n_experts)  # since the last frame
         self._reward_n = 0
-        self.episodes = 0  # finished in this session
+        self.episodes = 0  # finished in this session (abandoned ones included)
         self.caught = 0
+        self.abandoned = 0  # ended with R
+        # Game mode: per player ("person" / "computer"), its whole (not abandoned) episodes:
+        # [episodes, cheese, caught].
+        self.players: dict[str, list[int]] = {}
         self.steps = 0  # in this session
         self.last_action: int | None = None
         self._speed_marks: deque[tuple[float, int]] = deque(maxlen=32)
@@ -60,10 +64,26 @@ class SessionStats:
         self.start_episode(mouse)  # the trail restarts at where the episode ended
         self.end_episode(row, bool(row["caught"]))
 
-    def end_episode(self, row: dict, terminated: bool) -> None:
+    def end_episode(
+        self, row: dict, terminated: bool, *, abandoned: bool = False, who: str | None = None
+    ) -> None:
         self.episodes += 1
         self.caught += int(terminated)
+        self.abandoned += int(abandoned)
         self.cheese_history.append(int(row["cheese"]))
+        if who is not None and not abandoned:
+            rec = self.players.setdefault(who, [0, 0, 0])
+            rec[0] += 1
+            rec[1] += int(row["cheese"])
+            rec[2] += int(terminated)
+
+    def player_figures(self, who: str) -> tuple[int, float, float]:
+        """(episodes, cheese per episode, caught rate) of a player's whole episodes (NaN
+        figures before its first)."""
+        n, cheese, caught = self.players.get(who, (0, 0, 0))
+        if n == 0:
+            return 0, float("nan"), float("nan")
+        return n, cheese / n, caught / n
 
     def mark_frame(self, now: float | None = None) -> None:
         """Called once per drawn frame: folds the frame's rewards into the running means

@@ -10,9 +10,10 @@ import numpy as np
 import pygame
 
 from mousesim.render import palette as pal
-from mousesim.render.controls import BINDINGS, MOUSE_HELP, UiState
+from mousesim.render.controls import MOUSE_HELP, UiState, bindings
 from mousesim.render.draw import (
     TextCache,
+    draw_colorbar,
     draw_heatmap,
     draw_motor,
     draw_ring,
@@ -20,17 +21,43 @@ from mousesim.render.draw import (
     draw_world,
     egocentric_order,
 )
-from mousesim.render.layout import RING_LINE_H, Layout, ring_area
+from mousesim.render.layout import (
+    PANEL_TITLE_H,
+    RING_LINE_H,
+    STAT_LINE_H,
+    STAT_ROWS,
+    Layout,
+    ring_area,
+)
 from mousesim.render.session import SessionStats
 from mousesim.sim.simulation import Simulation
-from mousesim.world.kernels import C_EATEN, C_STEP
+from mousesim.words import plural
+from mousesim.world.kernels import C_CAUGHT, C_EATEN, C_STEP
 
 SPARK_EPISODES = 100
+LEGEND_W = 140  # the readout panel's colour legend, in its title strip
 HINTS = (  # the longest that fits the message panel is shown
     "H help   Space pause   N step   +/- speed   R new episode   L learning   S save   Q quit",
     "H help   Space pause   N step   +/- speed   R new episode   L learning   S save",
     "H help   Space pause   N step   +/- speed",
     "H: help",
+)
+GAME_HINTS = {
+    "predator": (
+        "arrows move the predator   C computer plays   +/- pace   R new episode   H help",
+        "arrows move the predator   +/- pace   H help",
+        "arrows: predator   H: help",
+    ),
+    "mouse": (
+        "Left/Up/Right steer the mouse   C brain plays   +/- pace   R new episode   H help",
+        "Left/Up/Right steer the mouse   +/- pace   H help",
+        "arrows: mouse   H: help",
+    ),
+}
+LEGENDS = (
+    "rings: arrow = decoded bump; dot = the target's sensed bearing",
+    "arrow = decoded bump; dot = sensed target",
+    "arrow = bump; dot = target",
 )
 
 
@@ -42,8 +69,11 @@ def _deg(a: float) -> str:
     return f"{abs(d):.0f}° {'left' if d > 0 else 'right'}"
 
 
-def _per_s(speed: float) -> str:
-    return f"{speed:,.0f} steps/s" if speed < 10_000 else f"{speed / 1000:,.1f}k steps/s"
+def _per_s(speed: float) -> tuple[str, str]:
+    """The sim speed in words, and a shorter form for a narrow panel."""
+    if speed < 10_000:
+        return f"{speed:,.0f} steps/s", f"{speed:,.0f}/s"
+    return f"{speed / 1000:,.1f}k steps/s", f"{speed / 1000:,.1f}k/s"
 
 
 class View:
@@ -61,20 +91,30 @@ class View:
         self._overlay: pygame.Surface | None = None
 
     # -- helpers -----------------------------------------------------------------------
-    def _fit(self, text: str, max_w: int, size: int, bold: bool = False) -> tuple[str, int]:
-        """(text, size) that fits `max_w` pixels: a smaller size first, then an ellipsis."""
-        for s in (size, pal.FONT_SMALL):
-            if self.text.render(text, s, pal.TEXT, bold).get_width() <= max_w:
-                return text, s
+    def _fit(
+        self, text: str | tuple[str, ...], max_w: int, size: int, bold: bool = False
+    ) -> tuple[str, int]:
+        """(text, size) that fits `max_w` pixels. `text` may list shorter wordings, tried in
+        order, each at `size` then at the small size; only a text that has no wording short
+        enough (e.g. a long user-chosen name) is cut, with an ellipsis."""
+        options = (text,) if isinstance(text, str) else text
+        for t in options:
+            for s in dict.fromkeys((size, min(size, pal.FONT_SMALL))):
+                if self.text.render(t, s, pal.TEXT, bold).get_width() <= max_w:
+                    return t, s
+        text = options[-1]
         size = min(size, pal.FONT_SMALL)
         while len(text) > 1 and self.text.font(size).get_rect(text + "…").w > max_w:
             text = text[:-1]
         return text.rstrip() + "…", size
 
+    def _width(self, text: str, size: int = pal.FONT_NORMAL, bold: bool = False) -> int:
+        return self.text.render(text, size, pal.TEXT, bold).get_width()
+
     def _label(
         self,
         surface: pygame.Surface,
-        text: str,
+        text: str | tuple[str, ...],
         pos: tuple[int, int],
         max_w: int,
         size: int = pal.FONT_NORMAL,
@@ -86,11 +126,22 @@ class View:
         text, size = self._fit(text, max_w, size, bold)
         return self.text.blit(surface, text, pos, size, color, bold=bold, anchor=anchor)
 
-    def _panel(self, surface: pygame.Surface, rect: pygame.Rect, title: str, color=pal.TEXT_DIM):
+    def _panel(
+        self,
+        surface: pygame.Surface,
+        rect: pygame.Rect,
+        title: str | tuple[str, ...],
+        color=pal.TEXT_DIM,
+        room: int = 0,
+    ) -> int:
+        """A panel's frame and title (leaving `room` pixels at the right of the title
+        strip); returns the x where the title ends."""
         pygame.draw.rect(surface, pal.PANEL, rect, border_radius=6)
         pygame.draw.rect(surface, pal.PANEL_EDGE, rect, width=1, border_radius=6)
-        if title:
-            self._label(surface, title, (rect.x + 10, rect.y + 6), rect.w - 20, color=color)
+        if not title:
+            return rect.x + 10
+        r = self._label(surface, title, (rect.x + 10, rect.y + 6), rect.w - 20 - room, color=color)
+        return r.right
 
     def _badge(self, surface, right: int, y: int, label: str, fg, bg) -> int:
         s = self.text.render(label, pal.FONT_NORMAL, fg, bold=True)
@@ -101,9 +152,9 @@ class View:
         return r.x - 8
 
     # -- what does not change between frames --------------------------------------------
-    def static_layer(self, surface: pygame.Surface, layout: Layout, sim: Simulation):
+    def static_layer(self, surface: pygame.Surface, layout: Layout, sim: Simulation, ui: UiState):
         """Background, panel frames, titles and fixed labels, drawn once per window size."""
-        key = ("static", layout.size, surface.get_size())
+        key = ("static", layout.size, surface.get_size(), ui.control)
         layer = self.cache.get(key)
         if layer is not None:
             return layer
@@ -115,44 +166,41 @@ class View:
         layer.fill(pal.BG)
         pygame.draw.rect(layer, pal.PANEL, layout.world, border_radius=6)
         for e, rect in enumerate(layout.rings):
-            self._panel(layer, rect, f"{sim.expert_names[e]} ring", self.colors[e])
-        self._panel(layer, layout.motor, "motor neurons")
-        self.text.blit(
-            layer,
-            "bar = probability",
-            (layout.motor.right - 10, layout.motor.y + 7),
-            pal.FONT_SMALL,
-            pal.TEXT_FAINT,
-            anchor="topright",
-        )
-        self._panel(layer, layout.gate, "gate  ·  mean reward")
-        self._panel(layer, layout.readouts, "readout weights  (rows: left / straight / right)")
-        rows, tick_y = self._readout_rows(layout.readouts, len(sim.expert_names))
-        body = Layout.body(layout.readouts)
-        for k, row in enumerate(rows):
-            self._label(
-                layer,
-                sim.expert_names[k],
-                (body.x, row.centery),
-                row.x - body.x - 6,
-                pal.FONT_NORMAL if row.h >= 20 else pal.FONT_SMALL,
-                self.colors[k],
-                anchor="midleft",
-            )
-        ticks = ((0.0, "behind"), (0.25, "left"), (0.5, "ahead"), (0.75, "right"), (1.0, "behind"))
-        hm = rows[0]
-        for frac, label in ticks:
-            anchor = "topleft" if frac == 0 else ("topright" if frac == 1 else "midtop")
-            x = int(hm.x + frac * hm.w)
-            self.text.blit(layer, label, (x, tick_y), pal.FONT_SMALL, pal.TEXT_FAINT, anchor=anchor)
-        self._panel(layer, layout.stats, "stats")
-        self._panel(layer, layout.spark, "cheese per episode")
+            self.text.tag = f"ring{e}"
+            name = sim.expert_names[e]
+            self._panel(layer, rect, (f"{name} ring", name), self.colors[e])
+        if Layout.shown(layout.motor):
+            self.text.tag = "motor"
+            end = self._panel(layer, layout.motor, ("motor neurons", "motor"))
+            note = "bar = probability"
+            if layout.motor.right - 10 - self._width(note, pal.FONT_SMALL) > end + 12:
+                self.text.blit(
+                    layer,
+                    note,
+                    (layout.motor.right - 10, layout.motor.y + 7),
+                    pal.FONT_SMALL,
+                    pal.TEXT_FAINT,
+                    anchor="topright",
+                )
+        if Layout.shown(layout.gate):
+            self.text.tag = "gate"
+            self._panel(layer, layout.gate, ("gate  ·  mean reward", "gate · reward", "gate"))
+        if Layout.shown(layout.readouts):
+            self.text.tag = "readouts"
+            self._static_readouts(layer, layout.readouts, sim)
+        if Layout.shown(layout.stats):
+            self.text.tag = "stats"
+            self._panel(layer, layout.stats, "stats")
+        if Layout.shown(layout.spark):
+            self.text.tag = "spark"
+            self._panel(layer, layout.spark, ("cheese per episode", "cheese/episode", "cheese"))
+        self.text.tag = "slider"
         self._panel(layer, layout.slider, "")
         t = layout.slider_track
         self.text.blit(
             layer,
             "predator",
-            (t.x - 14, t.centery),
+            (t.x - 10, t.centery),
             pal.FONT_NORMAL,
             pal.PREDATOR,
             anchor="midright",
@@ -160,7 +208,7 @@ class View:
         self.text.blit(
             layer,
             "cheese",
-            (t.right + 14, t.centery),
+            (t.right + 10, t.centery),
             pal.FONT_NORMAL,
             pal.CHEESE,
             anchor="midleft",
@@ -173,20 +221,49 @@ class View:
             col = pal.mix(pal.PREDATOR, pal.CHEESE, (i + 0.5) / steps)
             pygame.draw.rect(layer, pal.mix(pal.PANEL, col, 0.75), (x0, t.y, x1 - x0, t.h))
         m = layout.message
+        self.text.tag = "message"
         self._panel(layer, m, "")
-        for hint in HINTS:
-            if self.text.render(hint, pal.FONT_SMALL, pal.TEXT_DIM).get_width() <= m.w - 24:
+        hints = GAME_HINTS[ui.control] if ui.control else HINTS
+        for hint in hints:
+            if self._width(hint, pal.FONT_SMALL) <= m.w - 24:
                 break
         self.text.blit(
-            layer,
-            hint,
-            (m.x + 12, m.bottom - 10),
-            pal.FONT_SMALL,
-            pal.TEXT_DIM,
-            anchor="bottomleft",
+            layer, hint, (m.x + 12, m.bottom - 8), pal.FONT_SMALL, pal.TEXT_DIM, anchor="bottomleft"
         )
         self.cache[key] = layer
         return layer
+
+    def _static_readouts(self, layer: pygame.Surface, rect: pygame.Rect, sim: Simulation) -> None:
+        """The readout panel's title, the expert names and the angle ticks; the colour legend
+        is drawn each frame (its scale follows the weights)."""
+        titles = (
+            "readout weights  (rows: left / straight / right)",
+            "readout weights (rows: L / S / R)",
+            "readout weights",
+            "readouts",
+        )
+        self._panel(layer, rect, titles, room=LEGEND_W)
+        rows, tick_y = self._readout_rows(rect, len(sim.expert_names))
+        body = Layout.body(rect)
+        for k, row in enumerate(rows):
+            self._label(
+                layer,
+                sim.expert_names[k],
+                (body.x, row.centery),
+                row.x - body.x - 6,
+                pal.FONT_NORMAL if row.h >= 20 else pal.FONT_SMALL,
+                self.colors[k],
+                anchor="midleft",
+            )
+        hm = rows[0]
+        if hm.w >= 300:
+            ticks = ((0, "behind"), (0.25, "left"), (0.5, "ahead"), (0.75, "right"), (1, "behind"))
+        else:
+            ticks = ((0.25, "left"), (0.5, "ahead"), (0.75, "right"))
+        for frac, label in ticks:
+            anchor = "topleft" if frac == 0 else ("topright" if frac == 1 else "midtop")
+            x = int(hm.x + frac * hm.w)
+            self.text.blit(layer, label, (x, tick_y), pal.FONT_SMALL, pal.TEXT_FAINT, anchor=anchor)
 
     # -- the frame -----------------------------------------------------------------------
     def draw(
@@ -197,38 +274,58 @@ class View:
         ui: UiState,
         stats: SessionStats,
     ) -> None:
-        """Draw every panel of one frame."""
-        surface.blit(self.static_layer(surface, layout, sim), (0, 0))
+        """Draw every shown panel of one frame."""
+        surface.blit(self.static_layer(surface, layout, sim, ui), (0, 0))
+        self.text.tag = "title"
         self.draw_title(surface, layout, sim, ui)
+        self.text.tag = "world"
         self.draw_world_panel(surface, layout, sim, stats)
         for e, rect in enumerate(layout.rings):
+            self.text.tag = f"ring{e}"
             self.draw_ring_panel(surface, rect, sim, e)
-        self.draw_motor_panel(surface, layout.motor, sim, stats)
-        self.draw_gate_panel(surface, layout.gate, sim, stats)
-        self.draw_readouts(surface, layout.readouts, sim)
-        self.draw_stats(surface, layout.stats, sim, ui, stats)
-        self.draw_spark(surface, layout.spark, stats)
+        if Layout.shown(layout.motor):
+            self.text.tag = "motor"
+            self.draw_motor_panel(surface, layout.motor, sim, stats)
+        if Layout.shown(layout.gate):
+            self.text.tag = "gate"
+            self.draw_gate_panel(surface, layout.gate, sim, stats)
+        if Layout.shown(layout.readouts):
+            self.text.tag = "readouts"
+            self.draw_readouts(surface, layout.readouts, sim)
+        if Layout.shown(layout.stats):
+            self.text.tag = "stats"
+            self.draw_stats(surface, layout.stats, sim, ui, stats)
+        if Layout.shown(layout.spark):
+            self.text.tag = "spark"
+            self.draw_spark(surface, layout.spark, stats)
+        self.text.tag = "slider"
         self.draw_slider(surface, layout, sim, ui)
+        self.text.tag = "message"
         self.draw_message(surface, layout.message, ui)
         if ui.show_help:
-            self.draw_help(surface)
+            self.text.tag = "help"
+            self.draw_help(surface, ui)
 
     def draw_title(self, surface, layout: Layout, sim: Simulation, ui: UiState) -> None:
         r = layout.title
         y = r.centery - 13
         right = r.right
-        spf = ui.steps_per_frame
-        right = self._badge(
-            surface, right, y, f"{spf} step{'s' if spf > 1 else ''}/frame", pal.TEXT, pal.PANEL_EDGE
-        )
+        if ui.control:
+            pace = f"{ui.game_rate} steps/s"
+        else:
+            pace = f"{plural(ui.steps_per_frame, 'step')}/frame"
+        right = self._badge(surface, right, y, pace, pal.TEXT, pal.PANEL_EDGE)
         if sim.learning:
             right = self._badge(surface, right, y, "learning on", pal.BG, pal.GOOD)
         else:
             right = self._badge(surface, right, y, "learning off", pal.TEXT, (110, 62, 62))
         if ui.paused:
             right = self._badge(surface, right, y, "PAUSED", pal.BG, pal.WARN)
-        else:
+        elif not ui.control:
             right = self._badge(surface, right, y, "running", pal.TEXT, (40, 70, 110))
+        if ui.control:
+            who = f"you: {ui.control}" if ui.person else "computer plays"
+            right = self._badge(surface, right, y, who, pal.BG, pal.ACCENT)
         x = self.text.blit(
             surface,
             "mousesim",
@@ -238,15 +335,14 @@ class View:
             bold=True,
             anchor="midleft",
         ).right
-        sub = f"{self.title}   seed {sim.seed}" if self.title else f"seed {sim.seed}"
-        self._label(
-            surface,
-            sub,
-            (x + 14, r.centery + 1),
-            right - x - 24,
-            color=pal.TEXT_DIM,
-            anchor="midleft",
-        )
+        seed = f"seed {sim.seed}"
+        subs = (f"{self.title}   {seed}", seed) if self.title else (seed,)
+        for sub in subs:
+            if self._width(sub) <= right - x - 24:
+                self.text.blit(
+                    surface, sub, (x + 14, r.centery + 1), color=pal.TEXT_DIM, anchor="midleft"
+                )
+                break
 
     def draw_world_panel(self, surface, layout: Layout, sim: Simulation, stats: SessionStats):
         r = layout.world
@@ -261,6 +357,7 @@ class View:
             trail=list(stats.trail),
             sense_radius=sim.wparams.sense_radius,
             cache=self.cache,
+            caught=bool(w.counters[C_CAUGHT]),
         )
 
     def draw_ring_panel(self, surface, rect: pygame.Rect, sim: Simulation, e: int) -> None:
@@ -280,14 +377,19 @@ class View:
             lut=self.luts[e],
         )
         amp = float(b.decoded[e, 1])
-        bump = f"bump {_deg(float(b.decoded[e, 0]))}" if amp > 1e-3 else "no bump (silent ring)"
+        if amp > 1e-3:
+            angle = _deg(float(b.decoded[e, 0]))
+            bump = (f"bump {angle}", angle)
+        else:
+            bump = ("no bump (silent ring)", "no bump", "silent")
         target = sim.expert_targets[e]
         if visible:
-            line, col = f"{target} {_deg(float(bearing))}, {dist:.0f} cells", color
+            where = f"{_deg(float(bearing))}, {plural(round(float(dist)), 'cell')}"
+            line, col = (f"{target} {where}", where, _deg(float(bearing))), color
         elif dist < 1e8:
-            line, col = f"{target} out of range: remembering", pal.TEXT_DIM
+            line, col = (f"{target} out of range: remembering", "remembering"), pal.TEXT_DIM
         else:
-            line, col = f"no {target} on the map", pal.TEXT_FAINT
+            line, col = (f"no {target} on the map", f"no {target}", "none"), pal.TEXT_FAINT
         cx, w = rect.centerx, rect.w - 16
         self._label(
             surface,
@@ -311,11 +413,12 @@ class View:
         body = Layout.body(rect)
         b = sim.brain
         n = len(sim.expert_names)
-        row_h = min(30, max(16, (body.h - 20) // max(n, 1)))
+        row_h = min(30, max(18, (body.h - 20) // max(n, 1)))
         label_w = min(92, body.w // 3)
-        reward_w = 58
+        value_w = self._width("0.00") + 8
+        reward_w = self._width("+0.000") + 8
         for k in range(n):
-            y = body.y + 4 + k * row_h
+            y = body.y + 2 + k * row_h
             self._label(
                 surface,
                 sim.expert_names[k],
@@ -324,7 +427,7 @@ class View:
                 pal.FONT_NORMAL,
                 self.colors[k],
             )
-            bar = pygame.Rect(body.x + label_w, y + 2, body.w - label_w - reward_w - 44, 12)
+            bar = pygame.Rect(body.x + label_w, y + 3, body.w - label_w - value_w - reward_w, 12)
             pygame.draw.rect(surface, pal.FLOOR, bar, border_radius=4)
             g = float(b.gate[k])
             fill = pygame.Rect(bar.x, bar.y, int(bar.w * min(1.0, max(0.0, g))), bar.h)
@@ -333,7 +436,7 @@ class View:
             self.text.blit(
                 surface,
                 f"{g:.2f}",
-                (bar.right + 38, y),
+                (bar.right + value_w, y),
                 pal.FONT_NORMAL,
                 pal.TEXT,
                 anchor="topright",
@@ -348,10 +451,11 @@ class View:
                 anchor="topright",
             )
         driver = int(b.driver[0])
-        if 0 <= driver < n:
+        if 0 <= driver < n and body.bottom - (body.y + 2 + n * row_h) >= 16:
+            name = sim.expert_names[driver]
             self._label(
                 surface,
-                f"last action driven by: {sim.expert_names[driver]}",
+                (f"last action driven by: {name}", f"driven by: {name}", name),
                 (body.x, body.bottom),
                 body.w,
                 pal.FONT_SMALL,
@@ -377,29 +481,38 @@ class View:
         vmax = float(np.max(np.abs(readout))) or 1.0
         for k, row in enumerate(rows):
             draw_heatmap(surface, row, readout[k], vmax, lut=self.div_lut, order=self.order)
+        # The colour legend: blue negative, dark zero, warm positive, on the current scale.
+        legend = pygame.Rect(rect.right - 10 - LEGEND_W, rect.y + 4, LEGEND_W, PANEL_TITLE_H - 6)
+        draw_colorbar(surface, legend, self.div_lut, vmax, self.text)
 
     def draw_stats(
         self, surface, rect: pygame.Rect, sim: Simulation, ui: UiState, stats: SessionStats
     ) -> None:
         body = Layout.body(rect)
         c = sim.world.counters
+        if ui.control:
+            self._draw_game_stats(surface, body, sim, ui, stats)
+            return
         speed = stats.steps_per_s()
-        items = [
+        caught = f"{stats.caught} of {stats.episodes}"
+        items = [  # two to a line, most wanted first: a short panel shows the first lines
             ("episode", f"{sim.episode + 1}"),
-            ("sim speed", "paused" if ui.paused else _per_s(speed)),
             ("step", f"{int(c[C_STEP])} / {sim.wparams.max_steps}"),
-            ("steps/frame", f"{ui.steps_per_frame}"),
+            ("caught", caught),
             ("cheese", f"{int(c[C_EATEN])}"),
+            ("sim speed", ("paused",) if ui.paused else _per_s(speed)),
+            ("steps/frame", f"{ui.steps_per_frame}"),
             ("learning", "on" if sim.learning else "off"),
-            ("caught", f"{stats.caught} of {stats.episodes}"),
         ]
+        if stats.abandoned:
+            items.append(("abandoned", f"{stats.abandoned}"))
         rows = (len(items) + 1) // 2
-        line_h = max(14, min(22, (body.h + 4) // rows))
+        line_h = max(STAT_LINE_H, min(22, (body.h + 4) // rows))
         col_w = (body.w - 16) // 2
         for i, (k, v) in enumerate(items):
             x = body.x + (i % 2) * (col_w + 16)
             y = body.y + (i // 2) * line_h
-            if y + line_h > rect.bottom:
+            if y + line_h > rect.bottom - 4:
                 break
             key_w = self.text.blit(surface, k, (x, y), pal.FONT_SMALL, pal.TEXT_DIM).w
             self._label(
@@ -412,24 +525,69 @@ class View:
                 anchor="topright",
             )
 
+    def _draw_game_stats(
+        self, surface, body: pygame.Rect, sim: Simulation, ui: UiState, stats: SessionStats
+    ) -> None:
+        """Game mode: this episode, then the person's figures beside the computer's."""
+        c = sim.world.counters
+        line_h = max(STAT_LINE_H, min(22, (body.h + 4) // STAT_ROWS))
+        now = (
+            f"episode {sim.episode + 1}   step {int(c[C_STEP])}/{sim.wparams.max_steps}   "
+            f"cheese {int(c[C_EATEN])}",
+            f"ep {sim.episode + 1}  step {int(c[C_STEP])}  cheese {int(c[C_EATEN])}",
+        )
+        self._label(surface, now, (body.x, body.y), body.w, pal.FONT_SMALL, pal.TEXT)
+        if ui.control == "predator":
+            heads = ("mouse vs", "you", "computer")
+        else:
+            heads = ("the mouse", "you", "brain")
+        rows = [heads]
+        figs = [stats.player_figures(w) for w in ("person", "computer")]
+        rows.append((("cheese/episode", "cheese/ep"), *(_num(f[1], 1) for f in figs)))
+        rows.append((("caught rate", "caught"), *(_num(f[2], 2) for f in figs)))
+        rows.append((("episodes", "eps"), *(str(f[0]) for f in figs)))
+        col_w = min(84, (body.w - 8) // 3)
+        key_w = body.w - 2 * col_w
+        for i, row in enumerate(rows):
+            y = body.y + (i + 1) * line_h
+            col = pal.TEXT_DIM if i == 0 else pal.TEXT
+            self._label(surface, row[0], (body.x, y), key_w - 6, pal.FONT_SMALL, pal.TEXT_DIM)
+            for j, v in enumerate(row[1:]):
+                x = body.x + key_w + (j + 1) * col_w
+                self._label(
+                    surface,
+                    v,
+                    (x, y),
+                    col_w - 6,
+                    pal.FONT_SMALL,
+                    col,
+                    bold=i == 0 and j == 0,
+                    anchor="topright",
+                )
+
     def draw_spark(self, surface, rect: pygame.Rect, stats: SessionStats) -> None:
         body = Layout.body(rect)
         hist = list(stats.cheese_history)[-SPARK_EPISODES:]
-        chart = pygame.Rect(body.x, body.y + 4, body.w, body.h - 24)
+        chart = pygame.Rect(body.x, body.y + 18, body.w, body.h - 38)
         if hist:
             draw_sparkline(surface, chart, hist, pal.CHEESE)
             last10 = hist[-10:]
-            note = f"last {hist[-1]}   mean of last {len(last10)}: {np.mean(last10):.1f}"
+            mean = f"{np.mean(last10):.1f}"
+            note = (
+                f"last {hist[-1]}   mean of last {len(last10)}: {mean}",
+                f"last {hist[-1]}, mean {mean}",
+                f"mean {mean}",
+            )
             self.text.blit(
                 surface,
                 f"max {max(hist)}",
-                (rect.right - 10, rect.y + 7),
+                (body.right, body.y),
                 pal.FONT_SMALL,
                 pal.TEXT_FAINT,
                 anchor="topright",
             )
         else:
-            note = "no finished episode yet"
+            note = ("no finished episode yet", "none finished yet", "none yet")
         self._label(
             surface,
             note,
@@ -444,11 +602,12 @@ class View:
         r = layout.slider
         t = layout.slider_track
         f = sim.focus
+        label_y = min(r.y + 6, t.y - 30)
         self.text.blit(
             surface,
             f"focus {f:.2f}",
-            (r.centerx, r.y + 6),
-            pal.FONT_LARGE,
+            (r.centerx, max(r.y + 3, label_y)),
+            pal.FONT_LARGE if r.h >= 62 else pal.FONT_NORMAL,
             pal.TEXT,
             bold=True,
             anchor="midtop",
@@ -463,44 +622,54 @@ class View:
         w = rect.w - 24
         if ui.message and time.monotonic() < ui.message_until:
             self._label(
-                surface, ui.message, (rect.x + 12, rect.y + 10), w, pal.FONT_NORMAL, pal.ACCENT
+                surface, ui.message, (rect.x + 12, rect.y + 8), w, pal.FONT_NORMAL, pal.ACCENT
             )
         else:
-            legend = "rings: arrow = decoded bump; dot = the target's sensed bearing"
             self._label(
-                surface, legend, (rect.x + 12, rect.y + 12), w, pal.FONT_SMALL, pal.TEXT_FAINT
+                surface, LEGENDS, (rect.x + 12, rect.y + 9), w, pal.FONT_SMALL, pal.TEXT_FAINT
             )
 
-    def draw_help(self, surface) -> None:
+    def draw_help(self, surface, ui: UiState | None = None) -> None:
         w, h = surface.get_size()
         if self._overlay is None or self._overlay.get_size() != (w, h):
             self._overlay = pygame.Surface((w, h), pygame.SRCALPHA)
             self._overlay.fill((8, 9, 12, 200))
         surface.blit(self._overlay, (0, 0))
-        rows = [(b.label, b.help) for b in BINDINGS] + [MOUSE_HELP]
-        line_h = max(20, min(30, (h - 120) // len(rows)))
-        size = pal.FONT_LARGE if line_h >= 26 else pal.FONT_NORMAL
+        control = ui.control if ui is not None else None
+        rows = [(b.label, b.help) for b in bindings(control)] + [MOUSE_HELP]
+        line_h = max(18, min(30, (h - 100) // len(rows)))
+        size = (
+            pal.FONT_LARGE
+            if line_h >= 26
+            else (pal.FONT_NORMAL if line_h >= 20 else pal.FONT_SMALL)
+        )
         key_w = max(self.text.render(k, size, pal.ACCENT, True).get_width() for k, _ in rows)
         text_w = max(self.text.render(t, size, pal.TEXT).get_width() for _, t in rows)
-        box = pygame.Rect(0, 0, key_w + text_w + 100, 84 + line_h * len(rows))
+        box = pygame.Rect(
+            0, 0, min(w - 8, key_w + text_w + 100), min(h - 8, 76 + line_h * len(rows))
+        )
         box.center = (w // 2, h // 2)
         pygame.draw.rect(surface, pal.PANEL, box, border_radius=10)
         pygame.draw.rect(surface, pal.ACCENT, box, width=2, border_radius=10)
         self.text.blit(
-            surface, "keys", (box.x + 24, box.y + 18), pal.FONT_TITLE, pal.TEXT, bold=True
+            surface, "keys", (box.x + 24, box.y + 14), pal.FONT_TITLE, pal.TEXT, bold=True
         )
         self.text.blit(
             surface,
             "H closes",
-            (box.right - 24, box.y + 22),
+            (box.right - 24, box.y + 18),
             pal.FONT_NORMAL,
             pal.TEXT_FAINT,
             anchor="topright",
         )
         for i, (key, what) in enumerate(rows):
-            y = box.y + 62 + i * line_h
+            y = box.y + 56 + i * line_h
             self.text.blit(surface, key, (box.x + 36, y), size, pal.ACCENT, bold=True)
             self.text.blit(surface, what, (box.x + 60 + key_w, y), size, pal.TEXT)
+
+
+def _num(v: float, decimals: int) -> str:
+    return "–" if math.isnan(v) else f"{v:.{decimals}f}"
 
 
 def default_title(config_path: str | None) -> str:

@@ -1,0 +1,120 @@
+"""Issue 13: the window lays out at any size from its minimum up, nothing cut or overlapping.
+
+Each size is drawn once under SDL's dummy driver with the text cache logging every piece of
+text it blits (with the panel being drawn); the checks are what a user would see: no two
+texts overlap, none leaves its panel or the window, none is cut ("…"), the panels do not
+overlap, the focus slider is on screen, and the world gets a fair share of the window.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before pygame is imported
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import itertools
+
+import pytest
+
+pygame = pytest.importorskip("pygame")
+
+from mousesim.render.app import App  # noqa: E402
+from mousesim.render.layout import MIN_SIZE  # noqa: E402
+from mousesim.sim.simulation import Simulation  # noqa: E402
+
+from .conftest import make_config  # noqa: E402
+
+SIZES = [(640, 400), (760, 460), (1024, 640), (1400, 500), (760, 900), (1920, 1080), (900, 560)]
+THREE = {
+    "brain.experts": [
+        {"name": "cheese", "target": "cheese"},
+        {"name": "predator", "target": "predator"},
+        {"name": "cheese2", "target": "cheese", "rank": 1},
+    ]
+}
+
+
+@pytest.fixture(autouse=True)
+def _display():
+    pygame.display.init()
+    yield
+    pygame.display.quit()
+
+
+@pytest.fixture(scope="module")
+def sims():
+    return {2: Simulation(make_config()), 3: Simulation(make_config(**THREE))}
+
+
+def drawn_texts(app: App) -> list[tuple[str, str, pygame.Rect]]:
+    """One frame, redrawn from scratch, with every text blit logged."""
+    app.view.cache.clear()  # the static layer is drawn again, so its texts are logged too
+    app.view.text.log = []
+    app.frame()
+    log, app.view.text.log = app.view.text.log, None
+    return log
+
+
+def check_window(app: App) -> None:
+    w, h = app.screen.get_size()
+    screen = pygame.Rect(0, 0, w, h)
+    lay = app.layout
+    panels = lay.panels()
+    for a, b in itertools.combinations(panels, 2):
+        assert not panels[a].colliderect(panels[b]), (w, h, a, b, panels[a], panels[b])
+    for name, r in panels.items():
+        assert screen.contains(r), (w, h, name, r)
+    # The slider is always there, on screen, with room to drag.
+    assert screen.contains(lay.slider) and lay.slider.contains(lay.slider_track)
+    assert lay.slider_track.w >= 100
+    # The world gets a fair share: at least 60% of the shorter free side.
+    free = min(w - 20, h - 40 - 66)
+    assert lay.world.w >= 0.6 * free, (w, h, lay.world)
+
+    texts = drawn_texts(app)
+    assert len(texts) > 20
+    for tag, text, r in texts:
+        assert "…" not in text, (w, h, tag, text)
+        assert screen.contains(r), (w, h, tag, text, r)
+        assert tag in panels, (tag, text)
+        assert panels[tag].contains(r), (w, h, tag, text, r, panels[tag])
+    for (t1, s1, r1), (t2, s2, r2) in itertools.combinations(texts, 2):
+        assert not r1.colliderect(r2), (w, h, (t1, s1, r1), (t2, s2, r2))
+
+
+@pytest.mark.parametrize("n_experts", [2, 3])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_size_lays_out_without_overlap_or_cut_text(sims, size, n_experts):
+    app = App(sims[n_experts], size=size)
+    app.ui.steps_per_frame = 20
+    for _ in range(3):
+        app.frame()
+    assert app.screen.get_size() == size
+    check_window(app)
+
+
+@pytest.mark.parametrize("size", [(640, 400), (1400, 500), (760, 900)], ids=str)
+def test_game_mode_panels_fit_too(sims, size):
+    app = App(sims[2], size=size, control="predator")
+    for _ in range(2):
+        app.frame()
+    check_window(app)
+
+
+def test_a_resize_below_the_minimum_is_held_at_the_minimum(sims):
+    app = App(sims[2], size=(1024, 640))
+    app.frame([pygame.event.Event(pygame.VIDEORESIZE, size=(500, 300), w=500, h=300)])
+    assert app.screen.get_size() == MIN_SIZE
+    check_window(app)
+
+
+def test_help_overlay_fits_the_smallest_window(sims):
+    app = App(sims[2], size=MIN_SIZE, control="mouse")
+    app.ui.show_help = True
+    texts = drawn_texts(app)
+    screen = app.screen.get_rect()
+    helps = [(t, r) for tag, t, r in texts if tag == "help"]
+    assert any("turn left" in t for t, _ in helps)
+    for t, r in helps:
+        assert screen.contains(r), (t, r)
