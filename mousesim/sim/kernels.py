@@ -26,7 +26,7 @@ from mousesim.brain.kernels import (
     learned_gate,
     mix_and_choose,
     reset_brain_episode,
-    ring_update,
+    rings_update,
     set_beta,
     update_traces,
 )
@@ -101,7 +101,7 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
     feel_walls(ws, wp, bp.whisker_reach, bs.whiskers)
     for e in range(bs.rates.shape[0]):
         cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
-        ring_update(bs, bp, e, ws.rng)
+    rings_update(bs, bp, ws.rng)
 
 
 @njit(cache=True)
