@@ -228,13 +228,16 @@ def report_text(result: EvalResult) -> str:
             "focus sweep:",
             format_table(_summary(result, result.sweep), with_focus=True),
         ]
+    tail = []  # after a blank line, so the table ends where a reader (or a parser) expects
     comp = gate_comparison(result)
     if comp is not None:
-        parts += ["", describe_comparison(comp)]
+        tail.append(describe_comparison(comp))
     probe = describe_gate_probe(result)
     if probe:
-        parts += [probe]
-    parts += [f"note: {n}" for n in result.notes]
+        tail.append(probe)
+    tail += [f"note: {n}" for n in result.notes]
+    if tail:
+        parts += ["", *tail]
     return "\n".join(parts)
 
 
