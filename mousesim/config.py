@@ -230,8 +230,11 @@ class MixtureConfig(_Model):
     features: Literal["looming", "proximity"] = "looming"
     """Learned gate's context per expert: looming = 1 when the target is sensed within
     loom_radius cells (else 0); proximity = 1 / (1 + d / cue_scale) when sensed."""
-    loom_radius: PosFloat = 8.0
-    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.2
+    loom_radius: PosFloat = 6.0
+    loom_memory: Annotated[float, Field(ge=0, lt=1)] = 0.95
+    """Looming features decay by this factor per step once the target is out of loom_radius
+    (0: the feature follows the distance alone)."""
+    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
     """Every expert keeps at least this share of the learned gate (before the slider), so the
     gate's learning signal never vanishes."""
     gate_learning_rate: NonNegFloat = 0.02

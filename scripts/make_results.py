@@ -1,7 +1,7 @@
 """Generate docs/RESULTS.md and its plots: `python scripts/make_results.py` from the repo root.
 
 Runs the same evaluation as `mousesim eval CONFIG --focus-sweep 0,0.25,0.5,0.75,1` (default
-options: 5 seeds, 150 training episodes, 200 evaluation episodes per seed and policy) on the
+options: 5 seeds, 200 training episodes, 200 evaluation episodes per seed and policy) on the
 default and maze configs, plus the no-predator sanity case, writes each eval directory under
 docs/results/<config>/ and the tables into docs/RESULTS.md. Takes about three minutes on
 2 cores. Same code + same seeds = the same numbers.
@@ -31,6 +31,55 @@ CONFIGS = (
     ),
 )
 COMMAND = "python scripts/make_results.py"
+
+# The previous model's figures (docs/RESULTS.md at commit b205894: beta 0.2, no reflexes, the
+# proximity gate, predator move 0.7 / vision 6, 150 training episodes), for the "before" column.
+BEFORE = {
+    "default": {
+        "learned": (1.47, 0.70),
+        "learned-gate": (1.87, 0.88),
+        "hand-wired": (1.22, 0.79),
+        "random": (0.11, 1.00),
+        "oracle": (20.12, 0.64),
+    },
+    "maze": {
+        "learned": (0.45, 0.39),
+        "learned-gate": (0.42, 0.34),
+        "hand-wired": (0.46, 0.41),
+        "random": (0.37, 0.54),
+        "oracle": (19.12, 0.05),
+    },
+    "no_predator": {
+        "learned": (6.87, 0.0),
+        "hand-wired": (5.59, 0.0),
+        "random": (0.64, 0.0),
+        "oracle": (40.25, 0.0),
+    },
+}
+# Hand-written sections kept across regenerations (e.g. the PPO comparison, which needs the rl
+# extra and about 25 minutes of training): appended verbatim.
+APPENDICES = ("results/ppo.md",)
+
+
+def before_table(name: str, summ: dict) -> list[str]:
+    """Cheese per episode and caught rate, previous model beside this one."""
+    old = BEFORE.get(name)
+    if not old:
+        return []
+    lines = [
+        "Before and now (previous model: docs/RESULTS.md at commit b205894):",
+        "",
+        "| policy | cheese/episode before | now | caught rate before | now |",
+        "|---|---|---|---|---|",
+    ]
+    for policy, (c0, k0) in old.items():
+        if policy in summ:
+            e = summ[policy]
+            lines.append(
+                f"| {policy} | {c0:.2f} | {e['cheese_per_episode']:.2f} | {k0:.2f} | "
+                f"{e['caught_rate']:.2f} |"
+            )
+    return [*lines, ""]
 
 
 def _log(msg: str) -> None:
@@ -63,6 +112,7 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
         f"oracle / learned cheese per episode: {_ratio(summ, 'oracle', 'learned')}",
     ]
     lines += [f"- {f}" for f in facts] + [f"- note: {n}" for n in result.notes] + [""]
+    lines += before_table(name, summ)
     if result.training:
         lines += [f"![learning curve, {name}]({rel}/learning_curve.png)", ""]
     lines += [f"![policies, {name}]({rel}/policies.png)", ""]
@@ -92,6 +142,8 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
     probe = describe_gate_probe(result)
     if probe:
         lines += [probe[0].upper() + probe[1:] + ".", ""]
+    if result.gate_profile:
+        lines += [f"![learned gate vs predator distance, {name}]({rel}/gate_profile.png)", ""]
     lines += [f"All files of this evaluation (CSV, JSON, config): `{rel}/`.", ""]
     return "\n".join(lines)
 
@@ -99,7 +151,7 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--train-episodes", type=int, default=150)
+    p.add_argument("--train-episodes", type=int, default=200)
     p.add_argument("--episodes", type=int, default=200)
     p.add_argument("--out", default=str(ROOT / "docs"), help="docs directory (default: docs/)")
     args = p.parse_args(argv)
@@ -143,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(result, docs / rel, name)
         parts.append(section(name, path, blurb, result, rel))
         _log(f"{name}: done in {result.seconds:.0f} s")
+    for extra in APPENDICES:
+        if (docs / extra).exists():
+            parts.append((docs / extra).read_text(encoding="utf-8").rstrip() + "\n")
     write_text(docs / "RESULTS.md", "\n".join(parts).rstrip() + "\n")
     _log(f"wrote {docs / 'RESULTS.md'}")
     return 0

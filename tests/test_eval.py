@@ -1,6 +1,6 @@
 """Issue 6: `mousesim eval` proves the brain learns (baselines, oracle ceiling, focus trade-off).
 
-The default-config evaluation runs once through the real CLI (3 seeds pooled, 150 training
+The default-config evaluation runs once through the real CLI (3 seeds pooled, 200 training
 episodes, 200 sampled evaluation episodes per seed and policy, focus sweep 0 and 1) and the
 threshold tests read its files. Three seeds instead of five keep the module near a minute on
 2 cores; every margin below is wide at 5 seeds (docs/RESULTS.md) and at 3.
@@ -148,7 +148,7 @@ def test_learned_gate_is_compared_when_the_config_has_it(default_eval):
 def test_no_predator_learned_reaches_hand_wired():
     """Learned from nearly flat random rows, the cheese expert reaches the hand-wired reference
     (which now has turn rows at 45 deg, whiskers, startle and adaptive gain too): learned >= 0.9x
-    hand-wired, 5 seeds x 200 episodes after 150 training episodes."""
+    hand-wired, 5 seeds x 200 episodes after 200 training episodes."""
     cfg = load_config(CONFIGS / "no_predator.yaml")
     opts = EvalOptions(seeds=5, policies=("hand-wired", "learned"), workers=2)
     result = evaluate(cfg, opts)

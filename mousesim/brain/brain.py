@@ -60,6 +60,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         gate_mode={"fixed": GATE_FIXED, "top1": GATE_TOP1, "learned": GATE_LEARNED}[mixture.gate],
         gate_features=_FEATURES[mixture.features],
         loom_radius=float(mixture.loom_radius),
+        loom_memory=float(mixture.loom_memory),
         gate_floor=float(mixture.gate_floor),
         gate_learning_rate=float(mixture.gate_learning_rate),
         gate_trace_decay=float(mixture.gate_trace_decay),

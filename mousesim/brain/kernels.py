@@ -95,6 +95,7 @@ class BrainParams(NamedTuple):
     gate_mode: int
     gate_features: int
     loom_radius: float
+    loom_memory: float
     gate_floor: float
     gate_learning_rate: float
     gate_trace_decay: float
@@ -604,6 +605,7 @@ def reset_brain_episode(bs: BrainState) -> None:
     bs.cue[:] = 0.0
     bs.elig[:] = 0.0
     bs.gate_elig[:] = 0.0
+    bs.gate_x[:] = 0.0
     bs.votes[:] = 0.0
     bs.drive[:] = 0.0
     bs.probs[:] = 1.0 / N_MOTOR
@@ -618,8 +620,8 @@ def reset_brain_episode(bs: BrainState) -> None:
 @njit(**KERNEL)
 def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
     """Context x = (1, one feature per expert). Looming (default): x_k = 1 if expert k senses
-    its target within loom_radius cells, else 0 (a looming detector: mice flee looming stimuli,
-    Yilmaz & Meister 2013). Proximity: x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0."""
+    its target within loom_radius cells, else loom_memory x_k (a looming detector with a short
+    memory: mice flee looming stimuli and stay wary, Yilmaz & Meister 2013). Proximity: x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0."""
     n_exp = bs.gate.shape[0]
     x = bs.gate_x
     x[0] = 1.0
@@ -627,7 +629,9 @@ def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
         vis = percept[k, 2] > 0.0
         d = percept[k, 1]
         if bp.gate_features == FEATURES_LOOMING:
-            x[1 + k] = 1.0 if vis and d <= bp.loom_radius else 0.0
+            # A looming target keeps its feature up for a while (decaying by loom_memory per
+            # step): an escape is not called off the moment the threat steps out of range.
+            x[1 + k] = 1.0 if vis and d <= bp.loom_radius else bp.loom_memory * x[1 + k]
         else:
             x[1 + k] = 1.0 / (1.0 + d / bp.cue_scale) if vis else 0.0
 

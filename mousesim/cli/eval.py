@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_config_arguments(p, episodes=False)
     # Numbers are read as text and checked in main, so a bad value is one line and exit 2.
     p.add_argument(
-        "--train-episodes", default="150", metavar="N", help="training episodes per seed (150)"
+        "--train-episodes", default="200", metavar="N", help="training episodes per seed (200)"
     )
     p.add_argument(
         "--episodes",

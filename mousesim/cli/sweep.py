@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from mousesim.cli.common import stderr_log
+from mousesim.words import plural
 
 HELP = (
     "run a grid of config values x seeds in parallel (local processes or Dask); writes one "
@@ -124,7 +125,7 @@ def _main(args: argparse.Namespace) -> int:
     except ExecutorError as exc:
         raise SweepError(str(exc)) from None
 
-    done = f"{outcome.complete} of {outcome.total} runs complete"
+    done = f"{outcome.complete} of {plural(outcome.total, 'run')} complete"
     if outcome.interrupted or (outcome.complete < outcome.total and not outcome.failed):
         stderr_log(
             f"interrupted: {done}; summaries of those in {out}. "
@@ -133,7 +134,7 @@ def _main(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     if outcome.failed:
         stderr_log(
-            f"{len(outcome.failed)} runs failed ({done}); summaries of the others in {out}. "
+            f"{plural(len(outcome.failed), 'run')} failed ({done}); summaries of the others in {out}. "
             f"Run the same command again to retry: {resume_command(args, out)}"
         )
         return EXIT_RUN_FAILED
@@ -142,7 +143,7 @@ def _main(args: argparse.Namespace) -> int:
         how = f" on {outcome.executor}" if outcome.executor else ""
         now = f"{ran} run now{how}, {outcome.skipped} already done" if ran else "all already done"
         stderr_log(
-            f"{outcome.total} runs complete ({now}) in {outcome.wall_s:.0f} s; "
+            f"{plural(outcome.total, 'run')} complete ({now}) in {outcome.wall_s:.0f} s; "
             f"{out}/summary.csv, summary_by_params.csv, sweep.png"
         )
         if len(outcome.groups) <= MAX_TABLE_POINTS:

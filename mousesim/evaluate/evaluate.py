@@ -47,7 +47,7 @@ DEFAULT_CATCH_WEIGHT = 5.0
 class EvalOptions:
     """What an evaluation runs. Defaults: a full `mousesim eval` in a few minutes on 2 cores."""
 
-    train_episodes: int = 150
+    train_episodes: int = 200
     episodes: int = 200
     seeds: int = 5
     greedy: bool = False
@@ -68,6 +68,7 @@ class EvalResult:
     rows: list[dict] = field(default_factory=list)  # one per (policy, seed)
     sweep: list[dict] = field(default_factory=list)  # one per (policy, focus, seed)
     training: list[dict] = field(default_factory=list)  # one per (policy, seed, episode)
+    gate_profile: list[dict] = field(default_factory=list)  # one per (seed, distance bin)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -148,10 +149,13 @@ class GateProbe:
 
     NEAR = 3.0
     FAR = 8.0
+    BINS = 16  # whole-cell distance bins 0..15; the last holds 15 cells and more
 
     def __init__(self) -> None:
         self.sums = {"near": 0.0, "far": 0.0}
         self.counts = {"near": 0, "far": 0}
+        self.bin_sums = np.zeros(self.BINS)
+        self.bin_counts = np.zeros(self.BINS, dtype=np.int64)
 
     def add(self, sim: Simulation, steps: int) -> None:
         from mousesim.sim.kernels import (
@@ -176,6 +180,17 @@ class GateProbe:
         for name, mask in (("near", d <= self.NEAR), ("far", d >= self.FAR)):
             self.sums[name] += float(share[mask].sum())
             self.counts[name] += int(mask.sum())
+        bins = np.minimum(np.round(d).astype(np.int64), self.BINS - 1)
+        np.add.at(self.bin_sums, bins, share)
+        np.add.at(self.bin_counts, bins, 1)
+
+    def profile(self) -> list[dict]:
+        """Mean predator share per whole-cell distance (rows: distance, share, steps)."""
+        return [
+            {"distance": b, "share": self.bin_sums[b] / n, "steps": int(n)}
+            for b, n in enumerate(self.bin_counts)
+            if n > 0
+        ]
 
     def metrics(self) -> dict[str, float]:
         return {
@@ -255,6 +270,7 @@ def evaluate_seed(
         return played[key]
 
     gate = cfg.mixture.gate
+    profile: list[dict] = []
     for name in policies:
         if name == "random":
             rand = random_policy(np.random.default_rng(seed))
@@ -275,6 +291,7 @@ def evaluate_seed(
         elif name == "learned-gate" and own_gate:
             add(rows, name, brain_at("gate", None), None, "learned")
             rows[-1].update(probe.metrics())
+            profile = [{"seed": seed, **p} for p in probe.profile()]
         elif name == "learned-gate":
             gate_cfg = with_overrides(cfg, {"mixture.gate": "learned"})
             trained, curve = _train(gate_cfg, seed, opts.train_episodes)
@@ -282,6 +299,7 @@ def evaluate_seed(
             ep = _eval_brain(gate_cfg, seed, m, opts.greedy, None, trained, probe)
             add(rows, name, ep, None, "learned")
             rows[-1].update(probe.metrics())
+            profile = [{"seed": seed, **p} for p in probe.profile()]
 
     sweep_rows: list[dict] = []
     if sweep:
@@ -293,6 +311,7 @@ def evaluate_seed(
         "rows": rows,
         "sweep": sweep_rows,
         "training": training,
+        "gate_profile": profile,
         "seconds": time.perf_counter() - t0,
     }
 
@@ -359,6 +378,7 @@ def evaluate(
         result.rows.extend(done[s]["rows"])
         result.sweep.extend(done[s]["sweep"])
         result.training.extend(done[s]["training"])
+        result.gate_profile.extend(done[s]["gate_profile"])
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -40,6 +40,8 @@ OUTPUT_FILES = (
     "learning_curve.png",
     "policies.png",
     "focus_tradeoff.png",
+    "gate_profile.csv",
+    "gate_profile.png",
 )
 
 # Decimals each metric shows in a table.
@@ -226,13 +228,16 @@ def report_text(result: EvalResult) -> str:
             "focus sweep:",
             format_table(_summary(result, result.sweep), with_focus=True),
         ]
+    tail = []  # after a blank line, so the table ends where a reader (or a parser) expects
     comp = gate_comparison(result)
     if comp is not None:
-        parts += ["", describe_comparison(comp)]
+        tail.append(describe_comparison(comp))
     probe = describe_gate_probe(result)
     if probe:
-        parts += [probe]
-    parts += [f"note: {n}" for n in result.notes]
+        tail.append(probe)
+    tail += [f"note: {n}" for n in result.notes]
+    if tail:
+        parts += ["", *tail]
     return "\n".join(parts)
 
 
@@ -367,6 +372,36 @@ def plot_policies(result: EvalResult, name: str) -> bytes:
     data = _png(fig)
     plt.close(fig)
     return data
+
+
+def plot_gate_profile(result: EvalResult, name: str) -> bytes:
+    """The learned gate's predator share against the distance to the predator (mean and 95%
+    interval over seeds, clipped to [0, 1]): does the gate turn to the predator as it nears?"""
+    import matplotlib.pyplot as plt
+
+    by_d: dict[int, list[float]] = {}
+    for r in result.gate_profile:
+        by_d.setdefault(int(r["distance"]), []).append(float(r["share"]))
+    ds = sorted(by_d)
+    stats = [mean_ci(by_d[d], (0.0, 1.0)) for d in ds]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=100)
+    mean = [m for m, _, _ in stats]
+    lo = [lo if math.isfinite(lo) else m for m, lo, _ in stats]
+    hi = [hi if math.isfinite(hi) else m for m, _, hi in stats]
+    ax.fill_between(ds, lo, hi, alpha=0.25, color="tab:red", lw=0)
+    ax.plot(ds, mean, "o-", color="tab:red", label="predator share of the learned gate")
+    loom = result.cfg.mixture.loom_radius
+    ax.axvline(loom, color="0.5", ls="--", lw=1, label=f"loom radius {loom:g}")
+    ax.set_xlabel("distance to the predator (cells; the last point: 15 or more)")
+    ax.set_ylabel("predator share")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{name}: where the learned gate looks (95% intervals over seeds, clipped)")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
@@ -535,6 +570,10 @@ def write_outputs(result: EvalResult, out: Path, config_name: str) -> list[Path]
         cols = ["policy", "seed", "episode", "steps", "cheese", "caught"]
         files["training.csv"] = to_csv(result.training, cols)
         files["learning_curve.png"] = plot_learning_curve(result, config_name)
+    if result.gate_profile:
+        cols = ["seed", "distance", "share", "steps"]
+        files["gate_profile.csv"] = to_csv(result.gate_profile, cols)
+        files["gate_profile.png"] = plot_gate_profile(result, config_name)
     if result.sweep:
         files["focus_sweep.csv"] = to_csv(result.sweep, eval_columns(result))
         files["focus_tradeoff.png"] = plot_focus_tradeoff(result, config_name)

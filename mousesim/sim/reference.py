@@ -27,6 +27,7 @@ from mousesim.world.kernels import (
     NO_CONTROL,
     TERMINATED,
     TRUNCATED,
+    feel_walls,
     reset_world,
     sense,
     world_step,
@@ -70,6 +71,8 @@ class ReferenceSimulation:
         self.rewards = np.zeros(e)
         self.progress = 0.0
         self.startle = 0
+        self.loom = np.zeros(e)
+        self.whiskers = np.zeros(3)
         self.beta = self.bp.beta
         self.learning = base.learning
         self.greedy = base.greedy
@@ -91,12 +94,14 @@ class ReferenceSimulation:
         self.last_turn = 0
         self.progress = 0.0
         self.startle = 0
+        self.loom = np.zeros(self.rates.shape[0])
         self._set_beta()
         self._perceive()
         self.in_episode = True
 
     def _perceive(self) -> None:
         sense(self.world, self.wparams, self.kinds, self.ranks, self.percept)
+        feel_walls(self.world, self.wparams, self.bp.whisker_reach, self.whiskers)
         for e in range(self.rates.shape[0]):
             self._ring(e)
 
@@ -121,7 +126,8 @@ class ReferenceSimulation:
         bp = self.bp
         vis, d = self.percept[:, 2] > 0, self.percept[:, 1]
         if bp.gate_features == FEATURES_LOOMING:
-            feat = np.where(vis & (d <= bp.loom_radius), 1.0, 0.0)
+            feat = np.where(vis & (d <= bp.loom_radius), 1.0, bp.loom_memory * self.loom)
+            self.loom = feat
         else:
             feat = np.where(vis, 1.0 / (1.0 + d / bp.cue_scale), 0.0)
         return np.concatenate([[1.0], feat])
@@ -153,6 +159,7 @@ class ReferenceSimulation:
             drive = votes[winner]
         else:
             drive = (np.where(self.gate > 0, self.gate, 0.0)[:, None] * votes).sum(axis=0)
+        drive = drive - bp.whisker_gain * self.whiskers
         probs = _softmax(drive, self.beta)
         expert_p = np.array([_softmax(v, self.beta) for v in votes])
         u = uniform(self.world.rng, ACTION)

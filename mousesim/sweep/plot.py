@@ -79,7 +79,7 @@ def sweep_png(sweep: Sweep, rows: list[dict[str, Any]]) -> bytes:
                     ]
                     if not vals:
                         continue
-                    m, lo, hi = mean_interval(vals)
+                    m, lo, hi = mean_interval(vals, metric)
                     pts.append(x)
                     means.append(m)
                     los.append(m if lo is None else lo)

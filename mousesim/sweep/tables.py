@@ -53,8 +53,20 @@ def t_quantile(df: int, q: float = 0.975) -> float:
     return (lo + hi) / 2
 
 
-def mean_interval(values: Sequence[float]) -> tuple[float, float | None, float | None]:
-    """Mean and t-based 95% interval of the mean (None, None for fewer than 2 values)."""
+# What each metric can be: intervals are clipped to it (a caught rate's interval stops at 1).
+BOUNDS = {
+    "cheese_per_episode_last_10pct": (0.0, math.inf),
+    "cheese_per_episode": (0.0, math.inf),
+    "caught_rate": (0.0, 1.0),
+    "mean_steps": (0.0, math.inf),
+}
+
+
+def mean_interval(
+    values: Sequence[float], metric: str | None = None
+) -> tuple[float, float | None, float | None]:
+    """Mean and t-based 95% interval of the mean (None, None for fewer than 2 values), clipped
+    to the metric's possible range when `metric` is one of METRICS."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         return math.nan, None, None
@@ -62,7 +74,8 @@ def mean_interval(values: Sequence[float]) -> tuple[float, float | None, float |
     if x.size < 2:
         return m, None, None
     half = t_quantile(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    return m, m - half, m + half
+    lo, hi = BOUNDS.get(metric or "", (-math.inf, math.inf))
+    return m, max(m - half, lo), min(m + half, hi)
 
 
 def run_row(run: RunSpec, summary: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +139,7 @@ def by_params(sweep: Sweep, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         agg["n_seeds"] = len(members)
         for m in METRICS:
             vals = [float(r[m]) for r in members if r[m] is not None]
-            mean, lo, hi = mean_interval(vals)
+            mean, lo, hi = mean_interval(vals, m)
             agg[f"{m}_mean"], agg[f"{m}_ci_low"], agg[f"{m}_ci_high"] = mean, lo, hi
         out.append(agg)
     return out
