@@ -242,7 +242,7 @@ class Ring32(NamedTuple):
     dt: float
 
 
-@njit(**RING)
+@njit(inline="always", **RING)
 def ring32_constants(bp: BrainParams, n: int, rot: float) -> Ring32:
     f = np.float32
     return Ring32(
@@ -282,7 +282,7 @@ def ring_substep_fast(
             r[i] += k.dt * (k.r_max * tanh32_pos(h * k.inv_r_max) - r[i])
 
 
-@njit(**RING)
+@njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **RING)
 def ring_steps32(w: np.ndarray, n_exp: int, e0: int, e1: int, steps: int, k: Ring32) -> None:
     """`steps` noise-free substeps of rings e0..e1-1 held in the work rows w (see BrainState.
     ring32), the rings interleaved substep by substep: one ring's sums overlap the other's
@@ -337,7 +337,7 @@ def ring32_rows(n_exp: int, theta: np.ndarray) -> np.ndarray:
     return w
 
 
-@njit(**RING)
+@njit(inline="always", **RING)
 def _load32(bs: BrainState, e: int) -> None:
     """Copy ring e's rates and cue into its float32 work rows (rates always hold float32
     values, so the round trip through float64 is exact)."""
@@ -350,7 +350,7 @@ def _load32(bs: BrainState, e: int) -> None:
         c32[i] = np.float32(c[i])
 
 
-@njit(**RING)
+@njit(inline="always", **RING)
 def _store32(bs: BrainState, e: int) -> None:
     """Rates back from the work row, and the decoded bump from its float32 sums."""
     r, r32 = bs.rates[e], bs.ring32[e]
@@ -362,7 +362,7 @@ def _store32(bs: BrainState, e: int) -> None:
     bs.decoded[e, 1] = np.sqrt(np.float64(c) * c + np.float64(s) * s) / r.shape[0]
 
 
-@njit(**RING)
+@njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **RING)
 def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
     """euler_steps substeps of ring e alone (noise is drawn per substep, ring by ring)."""
     r = bs.rates[e]
@@ -399,7 +399,7 @@ def ring_update(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> Non
         decode(bs.rates[e], bs.cos_t, bs.sin_t, bs.decoded[e])
 
 
-@njit(**RING)
+@njit(inline="always", **RING)
 def rings_update(bs: BrainState, bp: BrainParams, rng: np.ndarray) -> None:
     """ring_update for every expert. On the fast path without noise the rings advance together,
     substep by substep, so one ring's sums overlap the other's neuron loop (the same numbers
