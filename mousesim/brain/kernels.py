@@ -413,7 +413,8 @@ def rings_update(bs: BrainState, bp: BrainParams, rng: np.ndarray) -> None:
     for e in range(n_exp):
         _load32(bs, e)
     k = ring32_constants(bp, bs.rates.shape[1], bp.rot_turn * bs.last_turn[0])
-    ring_steps32(bs.ring32, n_exp, 0, n_exp, bp.euler_steps, k)
+    # np.int64(0), not 0: a literal 0 would compile ring_steps32 a second time.
+    ring_steps32(bs.ring32, n_exp, np.int64(0), n_exp, bp.euler_steps, k)
     for e in range(n_exp):
         _store32(bs, e)
 
