@@ -350,9 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     f["sweep"] = guarded("sweep", sweep_figures, quick)
     f.update(guarded("gym", gym_figures, quick, reps) or {})
 
-    print(format_table(f))
-    if args.json:
+    if args.json:  # first: a table that fails to format must not lose the figures
         args.json.write_text(json.dumps(f, indent=2) + "\n")
+    print(format_table(f))
     return 0
 
 
@@ -417,6 +417,7 @@ def format_table(f: dict) -> str:
         lines.append("")
         for k, v in sweep.items():
             val = num(v) if isinstance(v, float | int) else v
+            goal = ""
             if k == "scaling_2_over_1":
                 goal = f"  {'met' if v >= SWEEP_SCALING else 'NOT met'} (target >= {SWEEP_SCALING})"
             lines.append(f"sweep {k:<{w - 6}}  {val:>12}{goal}")
