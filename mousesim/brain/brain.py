@@ -60,7 +60,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         gate_features=_FEATURES[mixture.features],
         loom_radius=float(mixture.loom_radius),
         loom_memory=float(mixture.loom_memory),
-        gate_floor=float(mixture.gate_floor),
+        gate_floor=min(float(mixture.gate_floor), 0.5 / len(brain.experts)),
         gate_learning_rate=float(mixture.gate_learning_rate),
         gate_trace_decay=float(mixture.gate_trace_decay),
         gate_critic=int(mixture.gate_critic),

@@ -392,15 +392,11 @@ def build_sweep(
     """
     spec = _check_spec(data, source, node)
     total = count_runs(spec)
-    if log is not None:
-        n_points, n_seeds = total // _seed_count(spec), _seed_count(spec)
-        log(
-            f"{source}: {_plural(n_points, 'grid point')} x {_plural(n_seeds, 'seed')} = "
-            f"{_plural(total, 'run')}"
-        )
     if total > max_runs:
+        n_points, n_seeds = total // _seed_count(spec), _seed_count(spec)
         raise SweepError(
-            f"{source}: {total:,} runs is more than the limit of {max_runs:,}; "
+            f"{source}: {_plural(n_points, 'grid point')} x {_plural(n_seeds, 'seed')} = "
+            f"{_plural(total, 'run')}: {total:,} runs is more than the limit of {max_runs:,}; "
             f"shrink the grid or seeds, or raise the limit with --max-runs {total}"
         )
     _check_keys(spec, source, node)
@@ -459,6 +455,12 @@ def build_sweep(
                 )
             )
     _check_layouts(runs, source, node)
+    if log is not None:  # said once every check has passed, so a refusal stays one line
+        n_points, n_seeds = total // _seed_count(spec), _seed_count(spec)
+        log(
+            f"{source}: {_plural(n_points, 'grid point')} x {_plural(n_seeds, 'seed')} = "
+            f"{_plural(total, 'run')}"
+        )
     return Sweep(
         source=source,
         name=name or Path(source).stem,
