@@ -470,7 +470,14 @@ def test_replay_file_with_wrong_dtypes_is_one_line(tmp_path, capsys):
     )
     assert r.returncode == 0, r.stderr
     good = src / "replays" / "episode-1.npz"
-    for key, value in (("episode", np.array([1, 2, 3])), ("sense_radius", np.array("far"))):
+    with np.load(good) as z:
+        huge = z["record"].copy()
+    huge[:, -1] = 1e308
+    for key, value in (
+        ("episode", np.array([1, 2, 3])),
+        ("sense_radius", np.array("far")),
+        ("record", huge),
+    ):
         bad = _rewrite(good, tmp_path / f"bad-{key}.npz", **{key: value})
         r = main_in_process(capsys, "replay", bad, "--gif", tmp_path / "x.gif")
         refused(r, str(bad), "damaged replay file")
