@@ -303,7 +303,7 @@ def test_unwritable_out_is_refused_before_any_work(tmp_path, command):
     if command == "sweep":
         spec = tmp_path / "s.yaml"
         spec.write_text("grid:\n  mixture.focus: [0.5]\nepisodes: 2\n")
-        args = ["sweep", spec, "--out", out, "--quiet"]
+        args = ["sweep", spec, "--out", out]
     elif command == "eval":
         args = ["eval", "--train-episodes", "5000", "--seeds", "1", "--out", out]
     else:

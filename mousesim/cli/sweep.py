@@ -90,6 +90,7 @@ def main(args: argparse.Namespace) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     from mousesim.executors import ExecutorError
+    from mousesim.io.atomic import check_writable
     from mousesim.sweep.engine import check_out, run_sweep
     from mousesim.sweep.spec import (
         MAX_RUNS,
@@ -116,10 +117,11 @@ def _main(args: argparse.Namespace) -> int:
     quiet = args.quiet
     log = (lambda msg: None) if quiet else stderr_log
     sweep = load_sweep(args.sweep, max_runs=args.max_runs or MAX_RUNS, log=log)
-    if len(sweep.runs) < SAY_COUNT_FIRST:  # larger counts were said before building
-        log(describe_count(args.sweep, len(sweep.points), len(sweep.seeds)))
     out = Path(args.out) if args.out else default_out(args.sweep)
     check_out(out)
+    check_writable(out)  # before the count line, so a refusal stays one line
+    if len(sweep.runs) < SAY_COUNT_FIRST:  # larger counts were said before building
+        log(describe_count(args.sweep, len(sweep.points), len(sweep.seeds)))
     try:
         outcome = run_sweep(
             sweep,
