@@ -126,7 +126,7 @@ def test_draw_world_from_plain_arrays_needs_no_simulation():
 
 # -- the focus slider -------------------------------------------------------------------------
 def test_dragging_the_slider_sets_the_gate_the_simulation_uses():
-    app = make_app()
+    app = make_app(**{"mixture.gate": "fixed"})  # the slider alone sets a fixed gate
     t = app.layout.slider_track
     y = t.centery
 
