@@ -54,6 +54,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         progress_ref=float(ex.progress_ref),
         startle_steps=int(ex.startle_steps),
         startle_beta=float(ex.startle_beta),
+        threat_arousal=int(ex.threat_arousal),
         whisker_gain=float(brain.whisker_gain),
         whisker_reach=int(brain.whisker_reach),
         gate_mode={"fixed": GATE_FIXED, "top1": GATE_TOP1, "learned": GATE_LEARNED}[mixture.gate],
@@ -223,7 +224,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
         decoded=np.zeros((e, 2)),
         last_turn=np.zeros(1, dtype=np.int64),
         driver=np.zeros(1, dtype=np.int64),
-        explore=np.array([brain.beta, 0.0, 0.0]),
+        explore=np.array([brain.beta, 0.0, 0.0, 0.0]),
         whiskers=np.zeros(N_MOTOR),
     )
 
