@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mousesim.config import SimConfig
 from mousesim.errors import RunError
-from mousesim.io.atomic import check_writable, write_text
+from mousesim.io.atomic import check_writable, one_dir_sync, write_text
 from mousesim.io.lock import folder_lock
 from mousesim.io.results import (
     BrainFileError,
@@ -180,10 +180,11 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
         write_text(out / "config.yaml", dump_config(cfg))
         log(f"resuming {out} at episode {start_rows} of {cfg.run.episodes}")
     else:
-        write_text(out / "config.yaml", dump_config(cfg))
-        metrics.start()
-        # Episode 0 checkpoint: a kill before the first periodic one still resumes exactly.
-        save_checkpoint(out / "checkpoint.npz", sim.state_dict(), 0, cfg_hash, cfg.run.seed)
+        with one_dir_sync():  # fewer fsyncs: the per-run cost of a sweep of short runs
+            write_text(out / "config.yaml", dump_config(cfg))
+            metrics.start()
+            # Episode 0 checkpoint: a kill before the first periodic one still resumes exactly.
+            save_checkpoint(out / "checkpoint.npz", sim.state_dict(), 0, cfg_hash, cfg.run.seed)
 
     total = cfg.run.episodes
     steps_done = 0
@@ -207,6 +208,10 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
                 f"{out}: learning diverged by episode {sim.episode} ({exc}); nothing saved "
                 "since the last checkpoint; lower brain.learning_rate or gate_learning_rate"
             ) from None
+        with one_dir_sync():
+            _save(state)
+
+    def _save(state: dict) -> None:
         save_brain(
             out / "brain.npz",
             cfg,
@@ -235,11 +240,12 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
         interrupted = stop.requested
         wall = time.perf_counter() - t0
         # Still under the handler: a Ctrl-C now must not leave a finished run without its
-        # brain or summary.
-        _checkpoint()
-        rows = read_metrics(out / "metrics.csv")
-        summary = summarize(rows, cfg, cfg.run.seed, wall, steps_done, interrupted)
-        write_summary(out / "summary.json", summary)
+        # brain or summary. One folder sync for the final files.
+        with one_dir_sync():
+            _checkpoint()
+            rows = read_metrics(out / "metrics.csv")
+            summary = summarize(rows, cfg, cfg.run.seed, wall, steps_done, interrupted)
+            write_summary(out / "summary.json", summary)
     return RunResult(out=out, summary=summary, interrupted=interrupted)
 
 

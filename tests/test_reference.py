@@ -1,4 +1,9 @@
-"""Jitted fast path, jitted dense path and the NumPy reference are the same brain."""
+"""Jitted fast path, jitted dense path and the NumPy reference are the same brain.
+
+The dense path and the reference run in float64; the fast path runs its rings in float32
+(README: Performance), so it matches them to float32 precision: the same actions, rates
+within RATE_TOL (measured <= 1e-6 over 10,000 steps) and learned weights within WEIGHT_TOL
+(measured <= 5e-6: learning integrates the rates)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from mousesim.sim.simulation import Simulation
 from .conftest import make_config
 
 STEPS = 10_000
+RATE_TOL = 5e-6
+WEIGHT_TOL = 2e-5
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -32,9 +39,9 @@ def test_fast_dense_and_numpy_reference_agree(seed):
             np.abs(fast.brain.rates - ref.rates).max(),
         )
         episodes += bool(flags & 3)
-    assert worst <= 1e-9, worst
-    np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=1e-9, rtol=0)
-    np.testing.assert_allclose(fast.brain.readout, dense.brain.readout, atol=1e-9, rtol=0)
+    assert worst <= RATE_TOL, worst
+    np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=WEIGHT_TOL, rtol=0)
+    np.testing.assert_allclose(fast.brain.readout, dense.brain.readout, atol=WEIGHT_TOL, rtol=0)
     assert episodes >= 3, "the comparison should span several episodes"
     assert not np.array_equal(fast.brain.readout, Simulation(cfg, seed=seed).brain.readout)
 
@@ -50,7 +57,7 @@ def test_reference_agrees_in_top1_and_expert_post_modes():
     fast, ref = Simulation(cfg, seed=5), ReferenceSimulation(cfg, seed=5)
     for _ in range(2000):
         assert fast.step().action == ref.step()[0]
-    np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=WEIGHT_TOL, rtol=0)
 
 
 def test_reference_agrees_with_the_learned_gate():
@@ -59,6 +66,6 @@ def test_reference_agrees_with_the_learned_gate():
     fast, ref = Simulation(cfg, seed=8), ReferenceSimulation(cfg, seed=8)
     for _ in range(3000):
         assert fast.step().action == ref.step()[0]
-        np.testing.assert_allclose(fast.brain.gate, ref.gate, atol=1e-9, rtol=0)
-    np.testing.assert_allclose(fast.brain.gate_w, ref.gate_w, atol=1e-9, rtol=0)
+        np.testing.assert_allclose(fast.brain.gate, ref.gate, atol=WEIGHT_TOL, rtol=0)
+    np.testing.assert_allclose(fast.brain.gate_w, ref.gate_w, atol=WEIGHT_TOL, rtol=0)
     assert np.abs(fast.brain.gate_w).max() > 0, "the gate should have learned something"

@@ -95,7 +95,8 @@ def test_dense_and_fast_paths_agree():
         probe.step(cue=np.radians(50), distance=4.0, n=20)
         probe.step(turn=1, n=3)
         probe.step(n=10)
-    np.testing.assert_allclose(fast.rates, dense.rates, atol=1e-9, rtol=0)
+    # The fast path runs in float32 (README: Performance); measured 2e-7 apart.
+    np.testing.assert_allclose(fast.rates, dense.rates, atol=1e-6, rtol=0)
 
 
 @settings(max_examples=40, deadline=None)

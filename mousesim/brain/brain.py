@@ -17,6 +17,7 @@ from mousesim.brain.kernels import (
     POST_EXPERT,
     BrainParams,
     BrainState,
+    ring32_rows,
 )
 from mousesim.config import BrainConfig, MixtureConfig, RingConfig
 from mousesim.world.kernels import KIND_CHEESE, KIND_PREDATOR
@@ -226,6 +227,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
         driver=np.zeros(1, dtype=np.int64),
         explore=np.array([brain.beta, 0.0, 0.0, 0.0]),
         whiskers=np.zeros(N_MOTOR),
+        ring32=ring32_rows(e, theta),
     )
 
 

@@ -146,6 +146,7 @@ class BrainState(NamedTuple):
         np.ndarray
     )  # f8[4] beta_eff, progress (running gated reward), startle steps left, threat
     whiskers: np.ndarray  # f8[3] 1 where the action's step is blocked by a wall (felt now)
+    ring32: np.ndarray  # f4[2E + 2, N] fast path's float32 work rows: rates, cues, cos, sin
 
 
 @njit(inline="always", error_model="numpy")
@@ -177,65 +178,124 @@ def cue_input(bs: BrainState, bp: BrainParams, e: int, bearing: float, d: float,
         cue[i] = amp / exp_0_40(z)
 
 
-@njit(inline="always", error_model="numpy")
-def ring_moments(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray) -> tuple[float, float, float]:
-    """(sum r, sum r cos, sum r sin) in four interleaved partial sums: a single running sum is
-    one long dependency chain that no CPU can overlap, four let the adds pipeline."""
-    n = r.shape[0]
-    t0 = t1 = t2 = t3 = 0.0
-    c0 = c1 = c2 = c3 = 0.0
-    s0 = s1 = s2 = s3 = 0.0
-    m = n - n % 4
-    for j in range(0, m, 4):
-        t0 += r[j]
-        t1 += r[j + 1]
-        t2 += r[j + 2]
-        t3 += r[j + 3]
-        c0 += r[j] * cos_t[j]
-        c1 += r[j + 1] * cos_t[j + 1]
-        c2 += r[j + 2] * cos_t[j + 2]
-        c3 += r[j + 3] * cos_t[j + 3]
-        s0 += r[j] * sin_t[j]
-        s1 += r[j + 1] * sin_t[j + 1]
-        s2 += r[j + 2] * sin_t[j + 2]
-        s3 += r[j + 3] * sin_t[j + 3]
-    for j in range(m, n):
-        t0 += r[j]
-        c0 += r[j] * cos_t[j]
-        s0 += r[j] * sin_t[j]
-    return (t0 + t1) + (t2 + t3), (c0 + c1) + (c2 + c3), (s0 + s1) + (s2 + s3)
+# The fast ring runs in float32 with fused multiply-add (fastmath "contract" only: no other
+# reordering, so a run repeats bit for bit). tanh is Eigen's rational approximation for float32
+# (generic_fast_tanh_float: odd degree-13 over even degree-6, exact to 3e-7 absolute; tested),
+# which vectorises 16 lanes wide where the float64 exp polynomial ran 8 wide with 6 squarings.
+RING = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
+_Z32 = np.float32(0.0)
+_TANH_CLAMP = np.float32(7.90531110763549805)  # the rational is 1 to float32 precision here
+_A13 = np.float32(-2.76076847742355e-16)
+_A11 = np.float32(2.00018790482477e-13)
+_A9 = np.float32(-8.60467152213735e-11)
+_A7 = np.float32(5.12229709037114e-08)
+_A5 = np.float32(1.48572235717979e-05)
+_A3 = np.float32(6.37261928875436e-04)
+_A1 = np.float32(4.89352455891786e-03)
+_B6 = np.float32(1.19825839466702e-06)
+_B4 = np.float32(1.18534705686654e-04)
+_B2 = np.float32(2.26843463243900e-03)
+_B0 = np.float32(4.89352518554385e-03)
 
 
-@njit(**KERNEL)
+@njit(inline="always", **RING)
+def tanh32_pos(x: float) -> float:
+    """tanh(max(x, 0)) in float32 (every constant is float32, or numba promotes to float64)."""
+    x = min(max(x, _Z32), _TANH_CLAMP)
+    x2 = x * x
+    p = _A13 * x2 + _A11
+    p = p * x2 + _A9
+    p = p * x2 + _A7
+    p = p * x2 + _A5
+    p = p * x2 + _A3
+    p = p * x2 + _A1
+    q = _B6 * x2 + _B4
+    q = q * x2 + _B2
+    q = q * x2 + _B0
+    return x * p / q
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract", "reassoc"})
+def ring_moments32(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray) -> tuple:
+    """(sum r, sum r cos, sum r sin) in float32. "reassoc" lets LLVM split the sums into vector
+    lanes (a single running sum is one long dependency chain, 3x slower); the lane order is fixed
+    by the compiled code, so a run still repeats bit for bit on one machine (on a CPU with
+    another vector width the last bits may differ). Not inlined by numba, so the flag stays
+    on these instructions only."""
+    t = _Z32
+    c = _Z32
+    s = _Z32
+    for j in range(r.shape[0]):
+        x = r[j]
+        t += x
+        c += x * cos_t[j]
+        s += x * sin_t[j]
+    return t, c, s
+
+
+class Ring32(NamedTuple):
+    """The float32 constants of one fast-path substep, folded once per world step."""
+
+    j0n: float  # J0 / N
+    k1: float  # J1 / N
+    kr: float  # rot * J1 / N
+    i0: float
+    r_max: float
+    inv_r_max: float
+    dt: float
+
+
+@njit(inline="always", **RING)
+def ring32_constants(bp: BrainParams, n: int, rot: float) -> Ring32:
+    f = np.float32
+    return Ring32(
+        f(bp.J0 / n), f(bp.J1 / n), f(rot * bp.J1 / n), f(bp.I0), f(bp.r_max),
+        f(1.0 / bp.r_max), f(bp.dt),
+    )  # fmt: skip
+
+
+@njit(inline="always", **RING)
 def ring_substep_fast(
     r: np.ndarray,
     cue: np.ndarray,
     cos_t: np.ndarray,
     sin_t: np.ndarray,
     noise: np.ndarray,
-    j0: float,
-    j1: float,
-    i0: float,
-    r_max: float,
-    dt: float,
-    rot: float,
+    k: Ring32,
 ) -> None:
-    """One Euler substep of tau dr/dt = -r + f(W r + rot * Wa r + I + I0), in place.
+    """One Euler substep of tau dr/dt = -r + f(W r + rot * Wa r + I + I0), in place, float32
+    (r, cue, cos_t, sin_t are float32 rows).
 
     The cosine kernel is rank 3, so W r needs three sums (T, C, S), not an N x N
     product: (W r)_i = (J0 T + J1 (cos_i C + sin_i S)) / N and
-    (Wa r)_i = -J1 (sin_i C - cos_i S) / N. `noise` is added to the input (zeros when off)."""
-    n = r.shape[0]
-    t_sum, c_sum, s_sum = ring_moments(r, cos_t, sin_t)
-    a0 = j0 * t_sum / n + i0
+    (Wa r)_i = -J1 (sin_i C - cos_i S) / N. `noise` (float64, length 0 when off) is added
+    to the input."""
+    t_sum, c_sum, s_sum = ring_moments32(r, cos_t, sin_t)
+    a0 = k.j0n * t_sum + k.i0
     # Per-neuron input is a0 + cos_i * p + sin_i * q: fold the sums once per substep.
-    k1 = j1 / n
-    kr = rot * j1 / n
-    p = k1 * c_sum + kr * s_sum
-    q = k1 * s_sum - kr * c_sum
-    for i in range(n):
-        h = a0 + cos_t[i] * p + sin_t[i] * q + cue[i] + noise[i]
-        r[i] += dt * (transfer(h, r_max) - r[i])
+    p = k.k1 * c_sum + k.kr * s_sum
+    q = k.k1 * s_sum - k.kr * c_sum
+    if noise.shape[0] == 0:
+        for i in range(r.shape[0]):
+            h = a0 + cos_t[i] * p + sin_t[i] * q + cue[i]
+            r[i] += k.dt * (k.r_max * tanh32_pos(h * k.inv_r_max) - r[i])
+    else:
+        for i in range(r.shape[0]):
+            h = a0 + cos_t[i] * p + sin_t[i] * q + cue[i] + np.float32(noise[i])
+            r[i] += k.dt * (k.r_max * tanh32_pos(h * k.inv_r_max) - r[i])
+
+
+@njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **RING)
+def ring_steps32(w: np.ndarray, n_exp: int, e0: int, e1: int, steps: int, k: Ring32) -> None:
+    """`steps` noise-free substeps of rings e0..e1-1 held in the work rows w (see BrainState.
+    ring32), the rings interleaved substep by substep: one ring's sums overlap the other's
+    neuron loop (the same numbers as ring by ring: the rings do not interact)."""
+    cos32 = w[2 * n_exp]
+    sin32 = w[2 * n_exp + 1]
+    none = np.zeros(0)
+    for _ in range(steps):
+        for e in range(e0, e1):
+            ring_substep_fast(w[e], w[n_exp + e], cos32, sin32, none, k)
 
 
 @njit(**KERNEL)
@@ -272,27 +332,94 @@ def decode(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray, out: np.ndarray)
     out[1] = np.sqrt(c * c + s * s) / r.shape[0]
 
 
-@njit(**KERNEL)
+def ring32_rows(n_exp: int, theta: np.ndarray) -> np.ndarray:
+    """BrainState.ring32 for a new brain: zero rates and cues, then float32 cos and sin."""
+    w = np.zeros((2 * n_exp + 2, theta.shape[0]), dtype=np.float32)
+    w[2 * n_exp] = np.cos(theta)
+    w[2 * n_exp + 1] = np.sin(theta)
+    return w
+
+
+@njit(inline="always", **RING)
+def _load32(bs: BrainState, e: int) -> None:
+    """Copy ring e's rates and cue into its float32 work rows (rates always hold float32
+    values, so the round trip through float64 is exact)."""
+    n_exp = bs.rates.shape[0]
+    r, r32 = bs.rates[e], bs.ring32[e]
+    c, c32 = bs.cue[e], bs.ring32[n_exp + e]
+    for i in range(r.shape[0]):
+        r32[i] = np.float32(r[i])
+    for i in range(r.shape[0]):
+        c32[i] = np.float32(c[i])
+
+
+@njit(inline="always", **RING)
+def _store32(bs: BrainState, e: int) -> None:
+    """Rates back from the work row, and the decoded bump from its float32 sums."""
+    r, r32 = bs.rates[e], bs.ring32[e]
+    for i in range(r.shape[0]):
+        r[i] = r32[i]
+    n_exp = bs.rates.shape[0]
+    _, c, s = ring_moments32(r32, bs.ring32[2 * n_exp], bs.ring32[2 * n_exp + 1])
+    bs.decoded[e, 0] = np.arctan2(np.float64(s), np.float64(c))
+    bs.decoded[e, 1] = np.sqrt(np.float64(c) * c + np.float64(s) * s) / r.shape[0]
+
+
+@njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **RING)
+def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
+    """euler_steps substeps of ring e alone (noise is drawn per substep, ring by ring)."""
+    r = bs.rates[e]
+    n = r.shape[0]
+    n_exp = bs.rates.shape[0]
+    rot = bp.rot_turn * bs.last_turn[0]
+    if bp.dense:
+        for _ in range(bp.euler_steps):
+            if bp.noise > 0.0:
+                for i in range(n):
+                    bs.noise[i] = bp.noise * normal(rng, NOISE)
+            ring_substep_dense(r, bs.cue[e], bs.w_sym, bs.w_rot, bs.h, bp, rot, bs.noise)
+        return
+    _load32(bs, e)
+    k = ring32_constants(bp, n, rot)
+    w = bs.ring32
+    if bp.noise > 0.0:
+        for _ in range(bp.euler_steps):
+            for i in range(n):
+                bs.noise[i] = bp.noise * normal(rng, NOISE)
+            ring_substep_fast(w[e], w[n_exp + e], w[2 * n_exp], w[2 * n_exp + 1], bs.noise, k)
+    else:
+        ring_steps32(w, n_exp, e, e + 1, bp.euler_steps, k)
+    _store32(bs, e)
+
+
+@njit(**RING)
 def ring_update(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
     """One world step (euler_steps Euler steps of dt) of expert e's ring, with its current cue
     and, as an angular-velocity drive spread over the whole step, the turn just made:
     rot = rot_turn * turn, where rot_turn was calibrated so the bump moves by the turn."""
-    r = bs.rates[e]
-    cue = bs.cue[e]
-    n = r.shape[0]
-    rot = bp.rot_turn * bs.last_turn[0]
-    noise = bs.noise
-    for _ in range(bp.euler_steps):
-        if bp.noise > 0.0:
-            for i in range(n):
-                noise[i] = bp.noise * normal(rng, NOISE)
-        if bp.dense:
-            ring_substep_dense(r, cue, bs.w_sym, bs.w_rot, bs.h, bp, rot, noise)
-        else:
-            ring_substep_fast(
-                r, cue, bs.cos_t, bs.sin_t, noise, bp.J0, bp.J1, bp.I0, bp.r_max, bp.dt, rot
-            )
-    decode(r, bs.cos_t, bs.sin_t, bs.decoded[e])
+    _ring_steps(bs, bp, e, rng)
+    if bp.dense:
+        decode(bs.rates[e], bs.cos_t, bs.sin_t, bs.decoded[e])
+
+
+@njit(inline="always", **RING)
+def rings_update(bs: BrainState, bp: BrainParams, rng: np.ndarray) -> None:
+    """ring_update for every expert. On the fast path without noise the rings advance together,
+    substep by substep, so one ring's sums overlap the other's neuron loop (the same numbers
+    as ring by ring: the rings do not interact). With noise, ring by ring: the noise draws
+    keep the reference's order."""
+    n_exp = bs.rates.shape[0]
+    if bp.dense or bp.noise > 0.0:
+        for e in range(n_exp):
+            ring_update(bs, bp, e, rng)
+        return
+    for e in range(n_exp):
+        _load32(bs, e)
+    k = ring32_constants(bp, bs.rates.shape[1], bp.rot_turn * bs.last_turn[0])
+    # np.int64(0), not 0: a literal 0 would compile ring_steps32 a second time.
+    ring_steps32(bs.ring32, n_exp, np.int64(0), n_exp, bp.euler_steps, k)
+    for e in range(n_exp):
+        _store32(bs, e)
 
 
 @njit(cache=True)

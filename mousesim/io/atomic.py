@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -19,6 +20,30 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+_batch = threading.local()  # .dirs: folders whose fsync is deferred to the end of a batch
+
+
+@contextlib.contextmanager
+def one_dir_sync() -> Iterator[None]:
+    """Several atomic writes, one folder fsync each at the end instead of one per file.
+
+    Each file is still fsynced before it is renamed into place, so a crash leaves every name
+    on its old or its complete new content (never half); only the renames' durability waits
+    for the end of the block. A run writes 5-6 files at its start and end, so this halves
+    its fsyncs (each costs a disk flush; the per-run cost of a sweep of short runs)."""
+    outer = getattr(_batch, "dirs", None)
+    if outer is not None:  # nested: the outermost block syncs
+        yield
+        return
+    _batch.dirs = dirs = set()
+    try:
+        yield
+    finally:
+        _batch.dirs = None
+        for d in dirs:
+            _fsync_dir(d)
 
 
 def output_error(path: str | os.PathLike, exc: OSError) -> OutputError:
@@ -65,7 +90,11 @@ def atomic_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
         os.fsync(f.fileno())
         f.close()
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        dirs = getattr(_batch, "dirs", None)
+        if dirs is None:
+            _fsync_dir(path.parent)
+        else:
+            dirs.add(path.parent)
     except BaseException as exc:
         f.close()
         with contextlib.suppress(OSError):

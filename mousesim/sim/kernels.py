@@ -1,6 +1,10 @@
 """The step loop, jitted: one `sim_step` serves the window, the whole-episode
 loop serves headless runs, and both call the same world and brain kernels.
 
+Compile time: the step's parts are inlined (numba IR) into the whole-episode loop, so a
+headless run compiles and optimises that tree once; a Python caller of `sim_step` or
+`reset_episode` (the window) compiles its own copy only when it needs it.
+
 Order inside a step (fixed, written out): gate/mix -> motor choice -> eligibility
 traces -> act in the world -> sense and update the rings (the bump and the percept
 then describe the same moment) -> exploration drive -> learn.
@@ -26,7 +30,7 @@ from mousesim.brain.kernels import (
     learned_gate,
     mix_and_choose,
     reset_brain_episode,
-    ring_update,
+    rings_update,
     set_beta,
     update_traces,
 )
@@ -77,7 +81,7 @@ def record_width(n_experts: int) -> int:
     return N_RECORD_FIXED + N_RECORD_PER_EXPERT * n_experts
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, action: int) -> None:
     rec = buf.record[row]
     rec[R_X], rec[R_Y], rec[R_HEAD] = ws.mouse[0], ws.mouse[1], ws.mouse[2]
@@ -94,7 +98,7 @@ def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, acti
         rec[base + 3] = buf.rewards[k]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers):
     """Sense the world as it is now and run every ring for one world step with that cue (and
     the rotation of the turn just made), so percept and bump describe the same moment."""
@@ -102,10 +106,10 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
     feel_walls(ws, wp, bp.whisker_reach, bs.whiskers)
     for e in range(bs.rates.shape[0]):
         cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
-        ring_update(bs, bp, e, ws.rng)
+    rings_update(bs, bp, ws.rng)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def threatened(buf: StepBuffers, radius: float) -> int:
     """1 if an expert of predator kind senses its target within `radius` cells."""
     for e in range(buf.kinds.shape[0]):
@@ -115,7 +119,7 @@ def threatened(buf: StepBuffers, radius: float) -> int:
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def reset_episode(
     ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers
 ) -> None:
@@ -129,7 +133,7 @@ def reset_episode(
         _record_row(ws, bs, buf, 0, -1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sim_step(
     ws: WorldState,
     wp: WorldParams,

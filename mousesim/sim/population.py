@@ -61,6 +61,7 @@ class PopBrain(NamedTuple):
     driver: np.ndarray
     explore: np.ndarray
     whiskers: np.ndarray
+    ring32: np.ndarray
 
 
 class PopBuffers(NamedTuple):
@@ -103,7 +104,7 @@ def _one_mouse(
         pb.gate_bias[b], pb.gate_w[b], pb.gate_x[b], pb.gate_elig[b], pb.gate_baseline[b],
         pb.votes[b], pb.drive[b], pb.probs[b], pb.expert_probs[b], pb.decoded[b],
         pb.last_turn[b], pb.driver[b], pb.explore[b],
-        pb.whiskers[b],
+        pb.whiskers[b], pb.ring32[b],
     )  # fmt: skip
     buf = StepBuffers(
         pbuf.kinds, pbuf.ranks, pbuf.percept[b], pbuf.rewards[b], pbuf.stats[b], pbuf.record[b]
