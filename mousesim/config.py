@@ -177,6 +177,11 @@ class ExploreConfig(_Model):
     startle_steps: int = Field(2, ge=0, le=100)
     """After a step into a wall, beta is capped at startle_beta for this many decisions."""
     startle_beta: NonNegFloat = 0.0
+    threat_arousal: bool = False
+    """A predator sensed within mixture.loom_radius sets beta to its ceiling (decaying by
+    mixture.loom_memory per step after): a mouse fleeing a threat acts decisively. Off by
+    default: it did not help (default config, seeds 0-9: 10.5 cheese per episode and caught
+    0.45 with it, 11.4 and 0.32 without)."""
 
 
 class BrainConfig(_Model):
@@ -206,9 +211,10 @@ class BrainConfig(_Model):
     """Silence the cheese rings when the mouse eats: the remembered bearing is of a goal that
     is gone."""
     explore: ExploreConfig = ExploreConfig()
-    whisker_gain: NonNegFloat = 2.0
-    """Whisker reflex: a wall felt where an action would step lowers that motor neuron's drive
-    by this much (0: the mouse cannot feel walls)."""
+    whisker_gain: NonNegFloat = 8.0
+    """Whisker reflex: a wall felt where an action would step lowers that motor neuron's
+    log-odds by this much, outside the exploration temperature (0: the mouse cannot feel
+    walls)."""
     whisker_reach: int = Field(3, ge=1, le=4)
     """Whiskers feel a wall up to this many steps along each action's heading (a wall k steps
     away inhibits by whisker_gain / k)."""
@@ -236,7 +242,8 @@ class MixtureConfig(_Model):
     (0: the feature follows the distance alone)."""
     gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
     """Every expert keeps at least this share of the learned gate (before the slider), so the
-    gate's learning signal never vanishes."""
+    gate's learning signal never vanishes; with many experts it shrinks to 0.5 / experts, so
+    the learned part always keeps half the gate."""
     gate_learning_rate: NonNegFloat = 0.02
     """eta of the learned gate's reward-modulated rule."""
     gate_trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.8
@@ -266,12 +273,3 @@ class SimConfig(_Model):
     brain: BrainConfig = BrainConfig()
     mixture: MixtureConfig = MixtureConfig()
     run: RunConfig = RunConfig()
-
-    @model_validator(mode="after")
-    def _floor_fits(self) -> SimConfig:
-        n = len(self.brain.experts)
-        if self.mixture.gate == "learned" and n * self.mixture.gate_floor >= 1.0:
-            raise ValueError(
-                f"mixture.gate_floor {self.mixture.gate_floor} x {n} experts must be below 1"
-            )
-        return self

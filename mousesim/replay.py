@@ -380,6 +380,8 @@ def _validated(p: Path, d: dict, bad) -> Replay:
         )
     if record.dtype.kind != "f" or not np.isfinite(record).all():
         raise bad("damaged replay file (record has non-numeric values)")
+    if record.size and float(np.abs(record).max()) > 1e12:  # would overflow when drawn
+        raise bad("damaged replay file (record has values beyond +-1e12)")
     h, w = grid.shape
     xs, ys = record[:, R_X], record[:, R_Y]
     if (xs < 0).any() or (xs >= w).any() or (ys < 0).any() or (ys >= h).any():

@@ -236,14 +236,16 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
                 bar.set_postfix(cheese=f"{sum(recent) / len(recent):.2f}", refresh=False)
             if sim.episode % cfg.run.checkpoint_every == 0:
                 _checkpoint()
-    bar.close()
-    interrupted = stop.requested
-    wall = time.perf_counter() - t0
-    with one_dir_sync():
-        _checkpoint()
-        rows = read_metrics(out / "metrics.csv")
-        summary = summarize(rows, cfg, cfg.run.seed, wall, steps_done, interrupted)
-        write_summary(out / "summary.json", summary)
+        bar.close()
+        interrupted = stop.requested
+        wall = time.perf_counter() - t0
+        # Still under the handler: a Ctrl-C now must not leave a finished run without its
+        # brain or summary. One folder sync for the final files.
+        with one_dir_sync():
+            _checkpoint()
+            rows = read_metrics(out / "metrics.csv")
+            summary = summarize(rows, cfg, cfg.run.seed, wall, steps_done, interrupted)
+            write_summary(out / "summary.json", summary)
     return RunResult(out=out, summary=summary, interrupted=interrupted)
 
 

@@ -61,6 +61,21 @@ BEFORE = {
 APPENDICES = ("results/ppo.md",)
 
 
+def fill_figures(text: str, summaries: dict[str, dict]) -> str:
+    """Replace {policy:config:metric} in a hand-written appendix by this run's figure,
+    'mean [lo, hi]' (or 'n/a' when that config or policy did not run)."""
+    import re
+
+    def one(m: re.Match) -> str:
+        policy, config, metric = m.group(1), m.group(2), m.group(3)
+        e = summaries.get(config, {}).get(policy)
+        if not e or metric not in e:
+            return "n/a"
+        return f"{e[metric]:.2f} [{e[metric + '_lo']:.2f}, {e[metric + '_hi']:.2f}]"
+
+    return re.sub(r"\{([\w-]+):(\w+):(\w+)\}", one, text)
+
+
 def before_table(name: str, summ: dict) -> list[str]:
     """Cheese per episode and caught rate, previous model beside this one."""
     old = BEFORE.get(name)
@@ -157,12 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from mousesim import __version__
-    from mousesim.evaluate.evaluate import EvalOptions, evaluate
+    from mousesim.evaluate.evaluate import EvalOptions, evaluate, summarize
     from mousesim.evaluate.report import write_outputs
     from mousesim.io.atomic import write_text
     from mousesim.io.yaml_config import load_config
 
     docs = Path(args.out)
+    summaries: dict[str, dict] = {}
     parts = [
         "# mousesim results",
         "",
@@ -194,10 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         rel = f"results/{name}"
         write_outputs(result, docs / rel, name)
         parts.append(section(name, path, blurb, result, rel))
+        summaries[name] = {e["policy"]: e for e in summarize(result.rows)}
         _log(f"{name}: done in {result.seconds:.0f} s")
     for extra in APPENDICES:
         if (docs / extra).exists():
-            parts.append((docs / extra).read_text(encoding="utf-8").rstrip() + "\n")
+            text = (docs / extra).read_text(encoding="utf-8")
+            parts.append(fill_figures(text, summaries).rstrip() + "\n")
     write_text(docs / "RESULTS.md", "\n".join(parts).rstrip() + "\n")
     _log(f"wrote {docs / 'RESULTS.md'}")
     return 0

@@ -77,7 +77,7 @@ def test_cheese_ring_is_cleared_when_the_cheese_is_eaten(clear):
     assert silent == clear
 
 
-def _wall_run(seed: int, **over) -> tuple[int, bool]:
+def _wall_run(seed: int, steps: int = 60, **over) -> tuple[int, bool]:
     cfg = make_config(
         **{
             "world.layout": WALL_LAYOUT,
@@ -92,7 +92,7 @@ def _wall_run(seed: int, **over) -> tuple[int, bool]:
     sim = Simulation(cfg, seed=seed)
     place(sim, (3, 3), 0, (5, 3))  # facing the wall, the cheese right behind it
     blocked = 0
-    for _ in range(60):
+    for _ in range(steps):
         before = tuple(sim.world.mouse[:2])
         r = sim.step()
         blocked += tuple(sim.world.mouse[:2]) == before
@@ -103,12 +103,14 @@ def _wall_run(seed: int, **over) -> tuple[int, bool]:
 
 def test_a_wall_ahead_does_not_hold_the_mouse():
     """Deadlock 3 (walls): a mouse at beta 10 facing a wall with the cheese right behind it.
-    With the whisker reflex, the startle and the adaptive gain it goes round and eats within 60
-    steps in at least 7 of 10 seeds (it may orbit the cheese a while: a mouse that turns 45 deg
-    per step cannot reach the cell beside it at once); with all three off it repeats the
-    blocked step (at least 50 of 60 steps blocked, no cheese) in at least 9 of 10."""
-    runs = [_wall_run(s) for s in range(10)]
-    assert sum(ate for _, ate in runs) >= 7, runs
+    With the whisker reflex, the startle and the adaptive gain it is never held at the wall (at
+    most 3 blocked steps) and eats within 200 steps in at least 9 of 10 seeds (measured: 0-2
+    blocked steps, eaten after 40-152 steps: it circles the cheese a while, as a mouse that
+    turns 45 deg per step cannot reach the cell beside it at once); with all three off it
+    repeats the blocked step (at least 50 of 60 steps blocked, no cheese) in at least 9 of 10."""
+    runs = [_wall_run(s, steps=200) for s in range(10)]
+    assert all(b <= 3 for b, _ in runs), runs
+    assert sum(ate for _, ate in runs) >= 9, runs
     off = {"brain.whisker_gain": 0.0, "brain.explore.startle_steps": 0,
            "brain.explore.adaptive": False}  # fmt: skip
     runs = [_wall_run(s, **off) for s in range(10)]

@@ -86,8 +86,12 @@ def test_screenshot_shows_world_and_rings_where_the_layout_puts_them(tmp_path):
     mx, my = int(w.mouse[0]), int(w.mouse[1])
     centre = (x0 + int((mx + 0.5) * cell), y0 + int((my + 0.5) * cell))
     assert tuple(px[centre]) == pal.MOUSE
-    # A wall cell of the border is wall-coloured.
-    assert tuple(px[x0 + cell // 2, y0 + cell - 1]) == pal.WALL
+    # The border's wall cells are wall-coloured (the faint sense circle or the trail may cross
+    # a few of them, so most, not all).
+    border = [(x0 + (i + 0.5) * cell, y0 + cell // 2) for i in range(w_cells)]
+    border += [(x0 + cell // 2, y0 + (j + 0.5) * cell) for j in range(h_cells)]
+    walls = sum(tuple(px[int(x), int(y)]) == pal.WALL for x, y in border)
+    assert walls >= 0.8 * len(border), (walls, len(border))
 
     # Each expert's ring: every neuron is a dot on the ring's circle, coloured by its rate.
     for e, rect in enumerate(layout.rings):
@@ -122,7 +126,7 @@ def test_draw_world_from_plain_arrays_needs_no_simulation():
 
 # -- the focus slider -------------------------------------------------------------------------
 def test_dragging_the_slider_sets_the_gate_the_simulation_uses():
-    app = make_app()
+    app = make_app(**{"mixture.gate": "fixed"})  # the slider alone sets a fixed gate
     t = app.layout.slider_track
     y = t.centery
 

@@ -90,6 +90,7 @@ class BrainParams(NamedTuple):
     progress_ref: float
     startle_steps: int
     startle_beta: float
+    threat_arousal: int
     whisker_gain: float
     whisker_reach: int
     gate_mode: int
@@ -106,7 +107,7 @@ class BrainParams(NamedTuple):
 
 
 # Slots of BrainState.explore.
-X_BETA, X_PROGRESS, X_STARTLE = 0, 1, 2
+X_BETA, X_PROGRESS, X_STARTLE, X_THREAT = 0, 1, 2, 3
 
 FEATURES_PROXIMITY = 0
 FEATURES_LOOMING = 1
@@ -141,7 +142,9 @@ class BrainState(NamedTuple):
     decoded: np.ndarray  # f8[E, 2] bump angle, bump amplitude (population vector)
     last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
     driver: np.ndarray  # i8[1] index of the expert most responsible for the last action
-    explore: np.ndarray  # f8[3] beta_eff, progress (running gated reward), startle steps left
+    explore: (
+        np.ndarray
+    )  # f8[4] beta_eff, progress (running gated reward), startle steps left, threat
     whiskers: np.ndarray  # f8[3] 1 where the action's step is blocked by a wall (felt now)
     ring32: np.ndarray  # f4[2E + 2, N] fast path's float32 work rows: rates, cues, cos, sin
 
@@ -431,16 +434,15 @@ def softmax3(u: np.ndarray, beta: float, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def greedy_choice(u_drive: np.ndarray, u: float) -> int:
-    """argmax of the drive; exact ties (a silent brain votes 0 for everything) are broken by
-    the step's uniform draw u, so a mouse with no opinion does not always turn left."""
-    best = max(u_drive[0], u_drive[1], u_drive[2])
-    n_tied = 0
-    for a in range(N_MOTOR):
-        n_tied += u_drive[a] == best
+def greedy_choice(z0: float, z1: float, z2: float, u: float) -> int:
+    """argmax of the three logits; exact ties (a silent brain votes 0 for everything) are
+    broken by the step's uniform draw u, so a mouse with no opinion does not always turn left."""
+    best = max(z0, z1, z2)
+    tied = (z0 == best, z1 == best, z2 == best)
+    n_tied = tied[0] + tied[1] + tied[2]
     pick = min(int(u * n_tied), n_tied - 1)
     for a in range(N_MOTOR):
-        if u_drive[a] == best:
+        if tied[a]:
             if pick == 0:
                 return a
             pick -= 1
@@ -448,13 +450,27 @@ def greedy_choice(u_drive: np.ndarray, u: float) -> int:
 
 
 @njit(cache=True)
+def reflex_softmax(u: np.ndarray, beta: float, gain: float, w: np.ndarray, out: np.ndarray):
+    """out = softmax(beta u - gain w): the whisker reflex inhibits a motor neuron whatever the
+    exploration temperature (a startle at beta 0 still avoids the felt wall)."""
+    z0 = beta * u[0] - gain * w[0]
+    z1 = beta * u[1] - gain * w[1]
+    z2 = beta * u[2] - gain * w[2]
+    m = max(z0, z1, z2)
+    e0, e1, e2 = np.exp(z0 - m), np.exp(z1 - m), np.exp(z2 - m)
+    total = e0 + e1 + e2
+    out[0], out[1], out[2] = e0 / total, e1 / total, e2 / total
+
+
+@njit(cache=True)
 def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray) -> int:
-    """Votes v_k = M_k r_k; drive u = sum_k g_k v_k - whisker_gain w (top-1: the larger gate
-    only; w_a = 1 where a wall blocks action a);
-    action ~ softmax(beta_eff u), or argmax u when greedy (except during a startle, when the
-    reflex samples at beta_eff). One ACTION draw per step whatever the mode."""
+    """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only); action ~
+    softmax(beta_eff u - whisker_gain w), w_a = how near a wall blocks action a (the reflex is
+    not scaled by the exploration temperature). Greedy: argmax(beta u - whisker_gain w), exact
+    ties broken by the draw (a startle still samples). One ACTION draw per step."""
     n_exp = bs.rates.shape[0]
     beta = bs.explore[X_BETA]
+    gain = bp.whisker_gain
     winner = 0
     for k in range(1, n_exp):
         if bs.gate[k] > bs.gate[winner]:
@@ -474,13 +490,15 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
             bs.votes[k, a] = v
             if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
                 bs.drive[a] += g * v
-        softmax3(bs.votes[k], beta, bs.expert_probs[k])
-    for a in range(N_MOTOR):  # whisker reflex: a felt wall inhibits the motor neuron
-        bs.drive[a] -= bp.whisker_gain * bs.whiskers[a]
-    softmax3(bs.drive, beta, bs.probs)
+        reflex_softmax(bs.votes[k], beta, gain, bs.whiskers, bs.expert_probs[k])
+    reflex_softmax(bs.drive, beta, gain, bs.whiskers, bs.probs)
     u = uniform(rng, ACTION)
     if greedy and bs.explore[X_STARTLE] <= 0.0:
-        action = greedy_choice(bs.drive, u)
+        d, w = bs.drive, bs.whiskers
+        z0 = bp.beta * d[0] - gain * w[0]
+        z1 = bp.beta * d[1] - gain * w[1]
+        z2 = bp.beta * d[2] - gain * w[2]
+        action = greedy_choice(z0, z1, z2, u)
     else:
         action = N_MOTOR - 1
         acc = 0.0
@@ -510,17 +528,22 @@ def set_driver(bs: BrainState, bp: BrainParams, action: int, winner: int) -> Non
 
 
 @njit(cache=True)
-def explore_update(bs: BrainState, bp: BrainParams, rewards: np.ndarray, blocked: int) -> None:
+def explore_update(
+    bs: BrainState, bp: BrainParams, rewards: np.ndarray, blocked: int, threat: int
+) -> None:
     """Adaptive gain (Aston-Jones & Cohen 2005): progress P <- P + rho (sum_k g_k R_k - P), the
-    running reward of what the mouse attends to; beta_eff = beta_min + (beta - beta_min)
-    clip(P / P_ref, 0, 1), so a mouse that gets nowhere explores and one that progresses
-    exploits. Startle: a blocked step (whiskers on a wall) caps beta_eff at startle_beta for
-    the next startle_steps decisions."""
+    running reward of what the mouse attends to; level = clip(P / P_ref, 0, 1), so a mouse that
+    gets nowhere explores and one that progresses exploits. Threat arousal: a looming predator
+    sets T = 1, which then decays by loom_memory per step; level = max(level, T), so a mouse
+    fleeing a predator that gains on it is decisive, not random. beta_eff = beta_min + (beta -
+    beta_min) level. Startle: a blocked step caps beta_eff at startle_beta for the next
+    startle_steps decisions."""
     x = bs.explore
     total = 0.0
     for k in range(rewards.shape[0]):
         total += bs.gate[k] * rewards[k]
     x[X_PROGRESS] += bp.progress_rate * (total - x[X_PROGRESS])
+    x[X_THREAT] = 1.0 if threat and bp.threat_arousal else bp.loom_memory * x[X_THREAT]
     if blocked:
         x[X_STARTLE] = bp.startle_steps
     elif x[X_STARTLE] > 0.0:
@@ -535,6 +558,7 @@ def set_beta(bs: BrainState, bp: BrainParams) -> None:
     beta = bp.beta
     if bp.explore_adaptive:
         level = min(max(x[X_PROGRESS] / bp.progress_ref, 0.0), 1.0)
+        level = max(level, x[X_THREAT])
         beta = bp.beta_min + (bp.beta - bp.beta_min) * level
     if x[X_STARTLE] > 0.0:
         beta = min(beta, bp.startle_beta)
@@ -616,6 +640,7 @@ def reset_brain_episode(bs: BrainState) -> None:
     bs.driver[0] = 0
     bs.explore[X_PROGRESS] = 0.0
     bs.explore[X_STARTLE] = 0.0
+    bs.explore[X_THREAT] = 0.0
 
 
 @njit(**KERNEL)

@@ -91,8 +91,16 @@ def main(args: argparse.Namespace) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     from mousesim.executors import ExecutorError
+    from mousesim.io.atomic import check_writable
     from mousesim.sweep.engine import check_out, run_sweep
-    from mousesim.sweep.spec import MAX_RUNS, SweepError, format_value, load_sweep
+    from mousesim.sweep.spec import (
+        MAX_RUNS,
+        SAY_COUNT_FIRST,
+        SweepError,
+        describe_count,
+        format_value,
+        load_sweep,
+    )
 
     if args.workers is not None and args.workers < 1:
         raise SweepError(f"--workers must be at least 1 (got {args.workers})")
@@ -112,6 +120,9 @@ def _main(args: argparse.Namespace) -> int:
     sweep = load_sweep(args.sweep, max_runs=args.max_runs or MAX_RUNS, log=log)
     out = Path(args.out) if args.out else default_out(args.sweep)
     check_out(out)
+    check_writable(out)  # before the count line, so a refusal stays one line
+    if len(sweep.runs) < SAY_COUNT_FIRST:  # larger counts were said before building
+        log(describe_count(args.sweep, len(sweep.points), len(sweep.seeds)))
     try:
         outcome = run_sweep(
             sweep,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,3 +89,21 @@ def seeded_world(cfg: SimConfig, seed: int) -> tuple[WorldState, np.ndarray]:
 
     streams = make_streams(seed)
     return build_world(cfg.world, streams.layout, streams.kernel.copy()), map_stream(seed)
+
+
+class ConfigSpec:
+    """`spec` for an env whose episode length is the config's: gymnasium sets the spec after
+    construction with max_episode_steps=None (the ids are registered without a TimeLimit, the
+    world truncates itself), so report world.max_steps there. Needs `self.cfg`."""
+
+    _spec: Any = None
+
+    @property
+    def spec(self) -> Any:
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        if value is not None and value.max_episode_steps is None:
+            value = dataclasses.replace(value, max_episode_steps=self.cfg.world.max_steps)
+        self._spec = value

@@ -8,7 +8,6 @@ seeding and map rules.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import deque
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from mousesim.gym.common import (
     KINDS,
     RANKS,
     ConfigLike,
+    ConfigSpec,
     check_seed,
     draw_seed,
     resolve_config,
@@ -38,7 +38,7 @@ HUMAN_HINT = (
 )
 
 
-class MouseSimEnv(gymnasium.Env[np.ndarray, np.int64]):
+class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
     """The mousesim grid world as a Gymnasium environment (see `mousesim.gym`).
 
     Args:
@@ -86,19 +86,6 @@ class MouseSimEnv(gymnasium.Env[np.ndarray, np.int64]):
         self._draw_cache: dict = {}  # the static grid layer, drawn once per map
         self._window = None
         self._clock = None
-        self._spec: gymnasium.envs.registration.EnvSpec | None = None
-
-    # gymnasium.make sets the spec after construction with max_episode_steps=None (the id is
-    # registered without a TimeLimit: the world truncates itself); report the config's.
-    @property
-    def spec(self) -> gymnasium.envs.registration.EnvSpec | None:  # type: ignore[override]
-        return self._spec
-
-    @spec.setter
-    def spec(self, value: gymnasium.envs.registration.EnvSpec | None) -> None:
-        if value is not None and value.max_episode_steps is None:
-            value = dataclasses.replace(value, max_episode_steps=self.cfg.world.max_steps)
-        self._spec = value
 
     @property
     def frame_shape(self) -> tuple[int, int, int]:

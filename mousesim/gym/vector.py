@@ -24,7 +24,6 @@ Info: a dict of arrays, one entry per world, with the keys of `mousesim.gym.comm
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import gymnasium
@@ -38,6 +37,7 @@ from mousesim.gym.common import (
     KINDS,
     RANKS,
     ConfigLike,
+    ConfigSpec,
     check_seed,
     draw_seed,
     resolve_config,
@@ -78,7 +78,7 @@ def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:
     raise ValueError(f"autoreset_mode must be one of {names} (or AutoresetMode), got {mode!r}")
 
 
-class MouseSimVectorEnv(gymnasium.vector.VectorEnv):
+class MouseSimVectorEnv(ConfigSpec, gymnasium.vector.VectorEnv):
     """B mousesim worlds in batched arrays (see the module docstring).
 
     Args:
@@ -144,18 +144,7 @@ class MouseSimVectorEnv(gymnasium.vector.VectorEnv):
         self._true = np.ones(b, dtype=np.bool_)
         self._zeros_f = np.zeros(b)
         self._zeros_i = np.zeros(b, dtype=np.int64)
-        self._spec: gymnasium.envs.registration.EnvSpec | None = None
         self._draw_caches: list[dict] = [{} for _ in range(b)]
-
-    @property
-    def spec(self) -> gymnasium.envs.registration.EnvSpec | None:  # type: ignore[override]
-        return self._spec
-
-    @spec.setter
-    def spec(self, value: gymnasium.envs.registration.EnvSpec | None) -> None:
-        if value is not None and value.max_episode_steps is None:
-            value = dataclasses.replace(value, max_episode_steps=self.cfg.world.max_steps)
-        self._spec = value
 
     # -- Gymnasium API -----------------------------------------------------------------------
     def reset(

@@ -19,9 +19,10 @@ from mousesim.errors import BrainFileError
 READ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
 """What numpy, zipfile and zlib raise on a missing, truncated or corrupt .npz."""
 
-WEIGHT_LIMIT = 1e6
-"""Largest |weight| a brain may hold: learned weights stay within a few hundred, and far
-larger ones (1e308) overflow to inf and NaN as soon as they are used."""
+WEIGHT_LIMIT = 1e12
+"""Largest |weight| a brain may hold. Learned weights stay near the size of the rewards
+(at most 1e9, the config's bound); far larger ones (1e308) overflow to inf and NaN as soon
+as they are multiplied or summed."""
 
 
 def read_npz(path: Path, what: str) -> dict[str, np.ndarray]:

@@ -88,7 +88,8 @@ def load_brain(path: str | Path, cfg: SimConfig) -> dict[str, np.ndarray]:
 
 def _check_weights(p: Path, data: dict[str, np.ndarray]) -> None:
     """The weight arrays of a brain file or checkpoint: numbers, finite, not overflowing."""
-    for key, ndim in (("readout", 3), ("baseline", 1), ("gate_w", 2), ("gate_baseline", 1)):
+    # The gate arrays' shapes belong to the brain model (load_readout checks them).
+    for key, ndim in (("readout", 3), ("baseline", 1), ("gate_w", None), ("gate_baseline", None)):
         if key in data:
             data[key] = check_array(p, data, key, ndim=ndim)
 

@@ -69,22 +69,22 @@ def _deg(a: float) -> str:
     return f"{abs(d):.0f}° {'left' if d > 0 else 'right'}"
 
 
-def _mechanism_items(sim: Simulation) -> list[tuple[str, str]]:
+def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     """What the brain's reflexes and drives are doing now: the exploration gauge (beta_eff of
     its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), and which
-    targets loom (within the learned gate's loom_radius)."""
+    targets loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
     b, bp = sim.brain, sim.bparams
     beta, _progress, startle = (float(v) for v in b.explore)
     felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.whiskers, strict=True))
     pct = beta / bp.beta if bp.beta > 0 else 1.0
-    items = [
-        ("explore", f"beta {beta:.1f} ({pct:.0%})"),
-        ("startle", "BLOCKED" if startle > 0 else "-"),
-        ("whiskers", felt),
+    items: list[tuple[str, tuple[str, ...]]] = [
+        ("explore", (f"beta {beta:.1f} ({pct:.0%})", f"beta {beta:.1f}", f"{beta:.0f}")),
+        ("startle", ("BLOCKED", "!") if startle > 0 else ("-",)),
+        ("whiskers", (felt,)),
     ]
     p = sim.buffers.percept
     near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= bp.loom_radius]
-    items.append(("looming", ", ".join(near) if near else "-"))
+    items.append(("looming", (", ".join(near), f"{len(near)} near") if near else ("-",)))
     return items
 
 

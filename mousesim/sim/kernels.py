@@ -40,6 +40,7 @@ from mousesim.world.kernels import (
     C_STEP,
     CTRL_MOUSE,
     KIND_CHEESE,
+    KIND_PREDATOR,
     NO_CONTROL,
     TERMINATED,
     WorldParams,
@@ -109,6 +110,16 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
 
 
 @njit(cache=True, inline="always")
+def threatened(buf: StepBuffers, radius: float) -> int:
+    """1 if an expert of predator kind senses its target within `radius` cells."""
+    for e in range(buf.kinds.shape[0]):
+        p = buf.percept[e]
+        if buf.kinds[e] == KIND_PREDATOR and p[2] > 0.0 and p[1] <= radius:
+            return 1
+    return 0
+
+
+@njit(cache=True, inline="always")
 def reset_episode(
     ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers
 ) -> None:
@@ -154,7 +165,7 @@ def sim_step(
     if flags & ATE and bp.clear_on_eat:
         clear_rings(bs, buf.kinds, KIND_CHEESE)
     perceive(ws, wp, bs, bp, buf)
-    explore_update(bs, bp, buf.rewards, flags & BLOCKED)
+    explore_update(bs, bp, buf.rewards, flags & BLOCKED, threatened(buf, bp.loom_radius))
     if learning:
         learn(bs, bp, buf.rewards)
         if gated:

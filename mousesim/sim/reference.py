@@ -24,6 +24,7 @@ from mousesim.world.kernels import (
     BLOCKED,
     CTRL_MOUSE,
     KIND_CHEESE,
+    KIND_PREDATOR,
     NO_CONTROL,
     TERMINATED,
     TRUNCATED,
@@ -71,6 +72,7 @@ class ReferenceSimulation:
         self.rewards = np.zeros(e)
         self.progress = 0.0
         self.startle = 0
+        self.threat = 0.0
         self.loom = np.zeros(e)
         self.whiskers = np.zeros(3)
         self.beta = self.bp.beta
@@ -83,6 +85,7 @@ class ReferenceSimulation:
         beta = bp.beta
         if bp.explore_adaptive:
             level = min(max(self.progress / bp.progress_ref, 0.0), 1.0)
+            level = max(level, self.threat)
             beta = bp.beta_min + (bp.beta - bp.beta_min) * level
         self.beta = min(beta, bp.startle_beta) if self.startle > 0 else beta
 
@@ -94,6 +97,7 @@ class ReferenceSimulation:
         self.last_turn = 0
         self.progress = 0.0
         self.startle = 0
+        self.threat = 0.0
         self.loom = np.zeros(self.rates.shape[0])
         self._set_beta()
         self._perceive()
@@ -159,12 +163,13 @@ class ReferenceSimulation:
             drive = votes[winner]
         else:
             drive = (np.where(self.gate > 0, self.gate, 0.0)[:, None] * votes).sum(axis=0)
-        drive = drive - bp.whisker_gain * self.whiskers
-        probs = _softmax(drive, self.beta)
-        expert_p = np.array([_softmax(v, self.beta) for v in votes])
+        reflex = bp.whisker_gain * self.whiskers
+        probs = _softmax(self.beta * drive - reflex, 1.0)
+        expert_p = np.array([_softmax(self.beta * v - reflex, 1.0) for v in votes])
         u = uniform(self.world.rng, ACTION)
         if self.greedy and self.startle <= 0:
-            tied = np.flatnonzero(drive == drive.max())
+            z = bp.beta * drive - reflex
+            tied = np.flatnonzero(z == z.max())
             action = int(tied[min(int(u * len(tied)), len(tied) - 1)])
         else:
             action = int(min(np.searchsorted(np.cumsum(probs), u, side="right"), 2))
@@ -192,6 +197,9 @@ class ReferenceSimulation:
             self.rates[self.kinds == KIND_CHEESE] = 0.0
         self._perceive()
         self.progress += bp.progress_rate * (float(self.gate @ self.rewards) - self.progress)
+        vis, d = self.percept[:, 2] > 0, self.percept[:, 1]
+        near = np.any((self.kinds == KIND_PREDATOR) & vis & (d <= bp.loom_radius))
+        self.threat = 1.0 if near and bp.threat_arousal else bp.loom_memory * self.threat
         if flags & BLOCKED:
             self.startle = bp.startle_steps
         elif self.startle > 0:

@@ -360,8 +360,20 @@ def _seed_count(spec: SweepFile) -> int:
     return spec.seeds if isinstance(spec.seeds, int) else len(spec.seeds)
 
 
+SAY_COUNT_FIRST = 1_000
+"""From this many runs on, the count is said before the runs are built (a few seconds)."""
+
+
 def _plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def describe_count(source: str, points: int, seeds: int) -> str:
+    """'sweep.yaml: 5 grid points x 10 seeds = 50 runs'."""
+    return (
+        f"{source}: {_plural(points, 'grid point')} x {_plural(seeds, 'seed')} = "
+        f"{_plural(points * seeds, 'run')}"
+    )
 
 
 def count_runs(spec: SweepFile) -> int:
@@ -392,17 +404,14 @@ def build_sweep(
     """
     spec = _check_spec(data, source, node)
     total = count_runs(spec)
-    if log is not None:
-        n_points, n_seeds = total // _seed_count(spec), _seed_count(spec)
-        log(
-            f"{source}: {_plural(n_points, 'grid point')} x {_plural(n_seeds, 'seed')} = "
-            f"{_plural(total, 'run')}"
-        )
+    n_points, n_seeds = total // _seed_count(spec), _seed_count(spec)
     if total > max_runs:
         raise SweepError(
-            f"{source}: {total:,} runs is more than the limit of {max_runs:,}; "
-            f"shrink the grid or seeds, or raise the limit with --max-runs {total}"
+            f"{describe_count(source, n_points, n_seeds)}, more than the limit of "
+            f"{max_runs:,}; shrink the grid or seeds, or raise the limit with --max-runs {total}"
         )
+    if log is not None and total >= SAY_COUNT_FIRST:  # building takes a while: say why
+        log(f"{describe_count(source, n_points, n_seeds)}; checking each run's config")
     _check_keys(spec, source, node)
     base_cfg = _load_base(spec, Path(base_dir), source, node)
     base = base_cfg.model_dump(mode="json")
@@ -523,6 +532,7 @@ __all__ = [
     "build_sweep",
     "count_runs",
     "derive_seeds",
+    "describe_count",
     "format_value",
     "load_sweep",
     "run_ids",

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,19 @@ def run_lock(out: Path) -> contextlib.AbstractContextManager[None]:
     return folder_lock(out, wait=True)
 
 
+@contextlib.contextmanager
+def _quiet_notes() -> Iterator[None]:
+    """The sweep said its world notes (relaxed distances) once when it checked every run;
+    each worker would repeat them."""
+    logger = logging.getLogger("mousesim")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def run_one(config: dict[str, Any], out_dir: str) -> dict[str, Any]:
     """Run (or finish, or skip) one sweep run; returns its summary.json content.
 
@@ -96,7 +111,7 @@ def run_one(config: dict[str, Any], out_dir: str) -> dict[str, Any]:
     """
     cfg = validate(config)
     out = Path(out_dir)
-    with run_lock(out):
+    with run_lock(out), _quiet_notes():
         state = run_state(out, cfg)
         if state == DONE:
             return read_summary(out) or {}
