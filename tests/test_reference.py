@@ -20,30 +20,49 @@ RATE_TOL = 5e-6
 WEIGHT_TOL = 2e-5
 
 
+TIE = 1e-4  # a float32 difference may only flip a draw this close to a decision boundary
+
+
+def near_tie(ref: ReferenceSimulation) -> bool:
+    """The reference's last draw fell within TIE of a boundary between two actions."""
+    u, probs = ref.last_draw
+    return bool(np.min(np.abs(np.cumsum(probs)[:2] - u)) < TIE)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_fast_dense_and_numpy_reference_agree(seed):
+    """Dense (float64) and the NumPy reference take the same action at every step for 10,000
+    steps, rates within 1e-9. The float32 fast path takes the same actions with rates within
+    RATE_TOL until, if ever, a draw lands within TIE of a decision boundary (seed 0: step
+    9087), where float32 may flip it; from there its trajectory is its own."""
     cfg = make_config(**{"world.max_steps": 400})
     fast = Simulation(cfg, seed=seed)
     dense = Simulation(make_config(**{"world.max_steps": 400, "brain.ring.path": "dense"}), seed)
     ref = ReferenceSimulation(cfg, seed=seed)
-    worst = 0.0
+    worst = worst64 = 0.0
     episodes = 0
+    fast_on = True
     for t in range(STEPS):
-        a_fast = fast.step()
         a_dense = dense.step()
         a_ref, flags = ref.step()
-        assert a_fast.action == a_dense.action == a_ref, f"actions differ at step {t}"
-        worst = max(
-            worst,
-            np.abs(fast.brain.rates - dense.brain.rates).max(),
-            np.abs(fast.brain.rates - ref.rates).max(),
-        )
+        assert a_dense.action == a_ref, f"dense and reference differ at step {t}"
+        worst64 = max(worst64, np.abs(dense.brain.rates - ref.rates).max())
+        if fast_on:
+            a_fast = fast.step()
+            if a_fast.action != a_ref:
+                assert near_tie(ref), f"fast path differs at step {t}, not at a near tie"
+                assert t >= 1000, f"fast path diverged early, at step {t}"
+                fast_on = False
+            else:
+                worst = max(worst, np.abs(fast.brain.rates - ref.rates).max())
         episodes += bool(flags & 3)
+    assert worst64 <= 1e-9, worst64
     assert worst <= RATE_TOL, worst
-    np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=WEIGHT_TOL, rtol=0)
-    np.testing.assert_allclose(fast.brain.readout, dense.brain.readout, atol=WEIGHT_TOL, rtol=0)
+    if fast_on:
+        np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=WEIGHT_TOL, rtol=0)
+    np.testing.assert_allclose(dense.brain.readout, ref.readout, atol=1e-9, rtol=0)
     assert episodes >= 3, "the comparison should span several episodes"
-    assert not np.array_equal(fast.brain.readout, Simulation(cfg, seed=seed).brain.readout)
+    assert not np.array_equal(dense.brain.readout, Simulation(cfg, seed=seed).brain.readout)
 
 
 def test_reference_agrees_in_top1_and_expert_post_modes():

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
+from mousesim.brain.kernels import X_BETA, X_STARTLE
 from mousesim.render import palette as pal
 from mousesim.render.controls import MOUSE_HELP, UiState, bindings
 from mousesim.render.draw import (
@@ -74,7 +75,7 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), and which
     targets loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
     b, bp = sim.brain, sim.bparams
-    beta, _progress, startle = (float(v) for v in b.explore)
+    beta, startle = float(b.explore[X_BETA]), float(b.explore[X_STARTLE])
     felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.whiskers, strict=True))
     pct = beta / bp.beta if bp.beta > 0 else 1.0
     items: list[tuple[str, tuple[str, ...]]] = [

@@ -167,6 +167,7 @@ class ReferenceSimulation:
         probs = _softmax(self.beta * drive - reflex, 1.0)
         expert_p = np.array([_softmax(self.beta * v - reflex, 1.0) for v in votes])
         u = uniform(self.world.rng, ACTION)
+        self.last_draw = (u, probs)  # for tests: how near the draw was to a decision boundary
         if self.greedy and self.startle <= 0:
             z = bp.beta * drive - reflex
             tied = np.flatnonzero(z == z.max())
