@@ -331,3 +331,11 @@ def test_survival_and_score_intervals_stop_at_max_steps_and_minus_the_catch_weig
     assert e["mean_survival_steps_hi"] == 500.0 and e["score_lo"] == -5.0
     (raw,) = summarize(rows)  # without them, only the generic ranges apply
     assert raw["mean_survival_steps_hi"] > 500.0 and raw["score_lo"] < -5.0
+
+
+def test_csv_cells_are_plain_numbers_whatever_the_float_type():
+    """numpy 2 writes repr(np.float64(0.5)) as 'np.float64(0.5)': CSV cells must stay numbers."""
+    from mousesim.evaluate.report import to_csv
+
+    text = to_csv([{"a": np.float64(0.25), "b": np.float32(0.5), "c": 3}], ["a", "b", "c"])
+    assert text.splitlines()[1] == "0.25,0.5,3"

@@ -187,7 +187,7 @@ class GateProbe:
     def profile(self) -> list[dict]:
         """Mean predator share per whole-cell distance (rows: distance, share, steps)."""
         return [
-            {"distance": b, "share": self.bin_sums[b] / n, "steps": int(n)}
+            {"distance": b, "share": float(self.bin_sums[b] / n), "steps": int(n)}
             for b, n in enumerate(self.bin_counts)
             if n > 0
         ]

@@ -70,8 +70,9 @@ def _cell(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        # repr round-trips exactly, so a table printed from these values matches the CSV
-        return "nan" if math.isnan(v) else repr(v)
+        # repr round-trips exactly, so a table printed from these values matches the CSV;
+        # float() first: numpy 2's repr of np.float64 is "np.float64(...)"
+        return "nan" if math.isnan(v) else repr(float(v))
     return str(v)
 
 
@@ -395,7 +396,10 @@ def plot_gate_profile(result: EvalResult, name: str) -> bytes:
     ax.set_xlabel("distance to the predator (cells; the last point: 15 or more)")
     ax.set_ylabel("predator share")
     ax.set_ylim(0, 1)
-    ax.set_title(f"{name}: where the learned gate looks (95% intervals over seeds, clipped)")
+    ax.set_title(
+        f"{name}: where the learned gate looks\n(mean and 95% interval over seeds, clipped to 0-1)",
+        fontsize=10,
+    )
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     buf = io.BytesIO()
