@@ -33,7 +33,7 @@ def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = Tr
     if all(d.signatures for d in needed):
         return
     if not kernels_cached() and log is not None:
-        log("compiling kernels (first run only, about 30 s)...")
+        log("compiling kernels (first run only, about 40 s)...")
     from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
     from mousesim.sim.simulation import Simulation
 
