@@ -29,7 +29,7 @@ LONGER = {
     "base": {"world": {"max_steps": 150}, "run": {"checkpoint_every": 4}},
     "grid": {"mixture.focus": [0.0, 0.5, 1.0], "brain.learning_rate": [0.002, 0.01]},
     "seeds": 1,
-    "episodes": 40,
+    "episodes": 400,  # long enough that a kill lands mid-sweep at 200k+ steps/s
 }
 
 
