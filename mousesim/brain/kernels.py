@@ -423,17 +423,6 @@ def rings_update(bs: BrainState, bp: BrainParams, rng: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def softmax3(u: np.ndarray, beta: float, out: np.ndarray) -> None:
-    m = max(u[0], u[1], u[2])
-    z = 0.0
-    for a in range(N_MOTOR):
-        out[a] = np.exp(beta * (u[a] - m))
-        z += out[a]
-    for a in range(N_MOTOR):
-        out[a] /= z
-
-
-@njit(cache=True)
 def greedy_choice(z0: float, z1: float, z2: float, u: float) -> int:
     """argmax of the three logits; exact ties (a silent brain votes 0 for everything) are
     broken by the step's uniform draw u, so a mouse with no opinion does not always turn left."""
