@@ -41,6 +41,7 @@ from mousesim.io.yaml_config import (
     read_yaml,
     validate,
 )
+from mousesim.words import plural
 
 
 class SweepError(UsageError):
@@ -364,15 +365,11 @@ SAY_COUNT_FIRST = 1_000
 """From this many runs on, the count is said before the runs are built (a few seconds)."""
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
 def describe_count(source: str, points: int, seeds: int) -> str:
     """'sweep.yaml: 5 grid points x 10 seeds = 50 runs'."""
     return (
-        f"{source}: {_plural(points, 'grid point')} x {_plural(seeds, 'seed')} = "
-        f"{_plural(points * seeds, 'run')}"
+        f"{source}: {plural(points, 'grid point')} x {plural(seeds, 'seed')} = "
+        f"{plural(points * seeds, 'run')}"
     )
 
 
