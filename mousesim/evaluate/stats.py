@@ -41,6 +41,8 @@ def t975(df: int) -> float:
 UNBOUNDED = (-math.inf, math.inf)
 RANGES: dict[str, tuple[float, float]] = {
     "cheese_per_episode": (0.0, math.inf),
+    "cheese_per_episode_last_10pct": (0.0, math.inf),  # a run's summary (sweep tables)
+    "mean_steps": (0.0, math.inf),
     "caught_rate": (0.0, 1.0),
     "catches_per_1000_steps": (0.0, 1000.0),
     "mean_survival_steps": (0.0, math.inf),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from mousesim.evaluate.stats import quantity_range
 from mousesim.sweep.spec import RunSpec, Sweep, format_value
 
 METRICS = ("cheese_per_episode_last_10pct", "cheese_per_episode", "caught_rate", "mean_steps")
@@ -53,15 +54,6 @@ def t_quantile(df: int, q: float = 0.975) -> float:
     return (lo + hi) / 2
 
 
-# What each metric can be: intervals are clipped to it (a caught rate's interval stops at 1).
-BOUNDS = {
-    "cheese_per_episode_last_10pct": (0.0, math.inf),
-    "cheese_per_episode": (0.0, math.inf),
-    "caught_rate": (0.0, 1.0),
-    "mean_steps": (0.0, math.inf),
-}
-
-
 def mean_interval(
     values: Sequence[float], metric: str | None = None
 ) -> tuple[float, float | None, float | None]:
@@ -74,7 +66,7 @@ def mean_interval(
     if x.size < 2:
         return m, None, None
     half = t_quantile(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    lo, hi = BOUNDS.get(metric or "", (-math.inf, math.inf))
+    lo, hi = quantity_range(metric or "")  # the same ranges `mousesim eval` clips to
     return m, max(m - half, lo), min(m + half, hi)
 
 
