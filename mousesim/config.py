@@ -44,7 +44,7 @@ class PredatorConfig(_Model):
     vision_radius: NonNegFloat = 4.0
     give_up: int = Field(4, ge=0)
     catch_radius: int = Field(0, ge=0, le=3)
-    caught_penalty: NonNegFloat = 50.0
+    caught_penalty: NonNegFloat = 25.0
     min_start_dist: NonNegFloat = 8.0
 
 
@@ -194,8 +194,10 @@ class BrainConfig(_Model):
     learn: bool = True
     post: Literal["blended", "expert"] = "blended"
     """Which motor proposal an expert's Hebbian 'post' term uses (SCIENCE.md 2.2)."""
-    gate_scaled: bool = False
-    """Scale each expert's eligibility by its gate weight."""
+    gate_scaled: bool = True
+    """Scale each expert's eligibility by its gate weight: an expert learns from the steps
+    it had a say in (unscaled, an expert the gate left out learned from another expert's
+    actions, and its readout decayed)."""
     init: Literal["random", "hand_wired"] = "random"
     init_spread: Annotated[float, Field(ge=0, le=2)] = 0.5
     """Random rows are 1 + init_spread (U(0, 1) - 1/2), rescaled to the hand-wired row norm:
@@ -257,6 +259,11 @@ class MixtureConfig(_Model):
     focus 0.5 is neutral, 0 or 1 forces one kind of expert."""
     gate_clip: PosFloat = 10.0
     """Learned gate weights are clipped to [-gate_clip, gate_clip]."""
+    gate_reward: Literal["events", "total"] = "events"
+    """What the learned gate learns from. events: the task's outcomes alone (eat_bonus for
+    each cheese eaten, -caught_penalty for a catch); total: every expert's reward summed,
+    distance shaping included (its noise drowned the rare catch: seeds ended flee-only or
+    cheese-only)."""
 
 
 class RunConfig(_Model):

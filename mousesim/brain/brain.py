@@ -69,6 +69,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         gate_baseline_rate=float(mixture.gate_baseline_rate),
         gate_override=float(mixture.override),
         gate_clip=float(mixture.gate_clip),
+        gate_events=int(mixture.gate_reward == "events"),
     )
 
 

@@ -104,6 +104,7 @@ class BrainParams(NamedTuple):
     gate_baseline_rate: float
     gate_override: float
     gate_clip: float
+    gate_events: int
 
 
 # Slots of BrainState.explore.
@@ -703,14 +704,19 @@ def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
 
 
 @njit(**KERNEL)
-def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
-    """V += eta_g (R - Rbar(x)) e_g with R the total reward (all experts) and Rbar(x) = c . x a
-    baseline that depends on the gate's context (a linear critic, c += rate (R - c.x) x;
+def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray, events: float) -> None:
+    """V += eta_g (R - Rbar(x)) e_g with R the task's outcome `events` (eat_bonus per cheese
+    eaten, -caught_penalty per catch; gate_reward events) or the total reward of all experts
+    (gate_reward total: distance shaping included, whose noise drowns the rare catch), and
+    Rbar(x) = c . x a baseline that depends on the gate's context (a linear critic,
+    c += rate (R - c.x) x;
     Fremaux et al. 2010: the expectation must be per context), or, with gate_critic off, a
     single running mean (c_0 alone, x = 1). Weights clipped to [-gate_clip, gate_clip]."""
-    total = 0.0
-    for k in range(rewards.shape[0]):
-        total += rewards[k]
+    total = events
+    if not bp.gate_events:
+        total = 0.0
+        for k in range(rewards.shape[0]):
+            total += rewards[k]
     x = bs.gate_x
     c = bs.gate_baseline
     expect = c[0]

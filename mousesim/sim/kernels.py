@@ -169,7 +169,8 @@ def sim_step(
     if learning:
         learn(bs, bp, buf.rewards)
         if gated:
-            gate_learn(bs, bp, buf.rewards)
+            events = wp.eat_bonus * (flags & ATE != 0) - wp.caught_penalty * (flags & TERMINATED)
+            gate_learn(bs, bp, buf.rewards, events)
 
     st = buf.stats
     st[S_STEPS] += 1.0

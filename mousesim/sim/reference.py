@@ -215,7 +215,13 @@ class ReferenceSimulation:
             if learned:
                 c = self.gate_baseline
                 cx = x if bp.gate_critic else np.eye(len(x))[0]
-                delta_total = self.rewards.sum() - c @ cx
+                if bp.gate_events:
+                    outcome = self.wparams.eat_bonus * bool(flags & ATE) - (
+                        self.wparams.caught_penalty * bool(flags & TERMINATED)
+                    )
+                else:
+                    outcome = self.rewards.sum()
+                delta_total = outcome - c @ cx
                 c += bp.gate_baseline_rate * delta_total * cx
                 self.gate_w = np.clip(
                     self.gate_w + bp.gate_learning_rate * delta_total * self.gate_elig,
