@@ -1,0 +1,107 @@
+"""The default mouse learns readouts and gate together from random weights: no seed collapses
+into flee-only or cheese-only, the learned gate beats every fixed focus of the same readouts,
+and it turns from a looming predator. One evaluation (the same code as `mousesim eval`) serves
+the slow tests; the gate's reward has a fast unit test of its own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mousesim.evaluate.evaluate import EvalOptions, evaluate, gate_comparison
+from mousesim.io.yaml_config import load_config
+from mousesim.sim.simulation import Simulation
+
+from .conftest import CONFIGS
+
+SWEEP = tuple(round(0.1 * i, 1) for i in range(11))  # 0, 0.1, ..., 1 (the issue's fixed foci)
+
+
+@pytest.fixture(scope="module")
+def default_eval():
+    """5 seeds (0..4) x 200 training episodes, then 100 evaluation episodes per player and
+    focus, learning off, sampled at beta 10: what `mousesim eval configs/default.yaml
+    --focus-sweep 0,0.1,...,1 --episodes 100` runs for the learned brain."""
+    opts = EvalOptions(
+        train_episodes=200,
+        episodes=100,
+        seeds=5,
+        focus_sweep=SWEEP,
+        policies=("learned", "learned-gate"),
+    )
+    return evaluate(load_config(CONFIGS / "default.yaml"), opts)
+
+
+def _per_seed(result, policy: str, focus=None) -> dict[int, dict]:
+    rows = [*result.rows, *result.sweep]
+    return {
+        r["seed"]: r
+        for r in rows
+        if r["policy"] == policy and (focus is None or r["focus"] == pytest.approx(focus))
+    }
+
+
+@pytest.mark.slow
+def test_joint_learning_does_not_collapse(default_eval):
+    """Every seed learns both jobs: at least 4 of 5 seeds reach 70% of the best seed's score
+    (cheese - 5 x caught) and none is a flee-only mouse (< 3 cheese per episode) or a mouse
+    that ignores the predator (caught in > 60% of episodes). Measured (seeds 0-4): scores
+    6.8-8.8, cheese 8.7-10.5, caught 0.24-0.40; 20 seeds (0-19) all between 8.7 and 12.2 cheese
+    and 0.20-0.42 caught. Before this model 2 of 5 seeds ended caught in 94%."""
+    seeds = _per_seed(default_eval, "learned-gate")
+    scores = np.array([r["score"] for r in seeds.values()])
+    assert np.sum(scores >= 0.7 * scores.max()) >= 4, scores
+    for seed, r in seeds.items():
+        assert r["cheese_per_episode"] >= 3.0, (seed, r["cheese_per_episode"])
+        assert r["caught_rate"] <= 0.6, (seed, r["caught_rate"])
+
+
+@pytest.mark.slow
+def test_learned_gate_beats_every_fixed_focus(default_eval):
+    """Score = cheese - 5 x caught rate: the learned gate beats the same readouts behind each
+    fixed focus 0, 0.1, ..., 1, paired over 5 seeds with the 95% interval of the difference
+    above 0 (measured: learned gate about 8.6, best fixed focus 1 about 3.1)."""
+    comp = gate_comparison(default_eval)
+    assert comp is not None and comp["n_fixed"] == len(SWEEP), comp
+    assert comp["verdict"] == "beats the best fixed focus", comp
+    assert comp["difference"][1] > 0, comp
+
+
+@pytest.mark.slow
+def test_learned_mouse_turns_from_a_looming_predator(default_eval):
+    """The gate hands control to the predator expert when it looms: the learned mouse is caught
+    in at most half as many episodes as the same readouts chasing cheese alone (focus 1), and
+    at most 40% (measured 0.31 against 0.98; the product target is 20%, not met: 81% of the
+    remaining catches happen at a wall, after about 4 steps of chase with the gate at 0.9 on the
+    predator, see the README)."""
+    gated = np.mean([r["caught_rate"] for r in _per_seed(default_eval, "learned-gate").values()])
+    cheese_only = np.mean(
+        [r["caught_rate"] for r in _per_seed(default_eval, "learned", 1.0).values()]
+    )
+    assert gated <= 0.5 * cheese_only, (gated, cheese_only)
+    assert gated <= 0.40, gated
+
+
+def _quiet_episode(gate_reward: str) -> Simulation:
+    """20 steps on an open map whose predator starts far and moves slowly: nothing is eaten
+    and nobody is caught, but the distance-shaping rewards are never 0."""
+    over = {
+        "mixture.gate_reward": gate_reward,
+        "world.max_steps": 20,
+        "world.cheese.count": 0,
+        "world.predator.move_prob": 0.0,
+    }
+    sim = Simulation(load_config(None, over), seed=1)
+    sim.run_episode()
+    return sim
+
+
+def test_gate_learns_from_outcomes_not_from_shaping():
+    """gate_reward events: an episode without a cheese eaten or a catch leaves the gate's
+    weights where they were (its reward is the task's outcome, 0 here); gate_reward total
+    moves them with the experts' distance-shaping rewards."""
+    events = _quiet_episode("events")
+    assert events.world.counters[1] == 0 and events.buffers.stats[2] == 0.0
+    assert np.all(events.brain.gate_w == 0.0), events.brain.gate_w
+    total = _quiet_episode("total")
+    assert np.abs(total.brain.gate_w).max() > 0.0
