@@ -470,15 +470,20 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
             bs.votes[k, :] = 0.0
             continue
         g = 1.0 if bp.gate_mode == GATE_TOP1 else bs.gate[k]
-        for a in range(N_MOTOR):
-            v = 0.0
-            row = bs.readout[k, a]
-            r = bs.rates[k]
-            for i in range(r.shape[0]):
-                v += row[i] * r[i]
-            bs.votes[k, a] = v
-            if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
-                bs.drive[a] += g * v
+        # The three votes in one loop: each sum keeps its order (same bits), but three
+        # independent add chains overlap instead of waiting on one another.
+        m0, m1, m2 = bs.readout[k, 0], bs.readout[k, 1], bs.readout[k, 2]
+        r = bs.rates[k]
+        v0 = v1 = v2 = 0.0
+        for i in range(r.shape[0]):
+            v0 += m0[i] * r[i]
+            v1 += m1[i] * r[i]
+            v2 += m2[i] * r[i]
+        bs.votes[k, 0], bs.votes[k, 1], bs.votes[k, 2] = v0, v1, v2
+        if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
+            bs.drive[0] += g * v0
+            bs.drive[1] += g * v1
+            bs.drive[2] += g * v2
         reflex_softmax(bs.votes[k], beta, gain, bs.whiskers, bs.expert_probs[k])
     reflex_softmax(bs.drive, beta, gain, bs.whiskers, bs.probs)
     u = uniform(rng, ACTION)
@@ -599,14 +604,23 @@ def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
         delta = rewards[k] - bs.baseline[k]
         bs.baseline[k] += bp.baseline_alpha * delta
         step = bp.learning_rate * delta
+        # The three rows in one loop: each norm's sum keeps its order (same bits), but three
+        # independent add chains overlap instead of waiting on one another.
+        m0, m1, m2 = bs.readout[k, 0], bs.readout[k, 1], bs.readout[k, 2]
+        e0, e1, e2 = bs.elig[k, 0], bs.elig[k, 1], bs.elig[k, 2]
+        s0 = s1 = s2 = 0.0
+        for i in range(m0.shape[0]):
+            x0 = m0[i] + step * e0[i]
+            x1 = m1[i] + step * e1[i]
+            x2 = m2[i] + step * e2[i]
+            m0[i], m1[i], m2[i] = x0, x1, x2
+            s0 += x0 * x0
+            s1 += x1 * x1
+            s2 += x2 * x2
         for a in range(N_MOTOR):
-            row = bs.readout[k, a]
-            erow = bs.elig[k, a]
-            ss = 0.0
-            for i in range(row.shape[0]):
-                row[i] += step * erow[i]
-                ss += row[i] * row[i]
+            ss = s0 if a == 0 else (s1 if a == 1 else s2)
             if ss > 0.0:
+                row = bs.readout[k, a]
                 scale = bs.row_norm[k, a] / np.sqrt(ss)
                 for i in range(row.shape[0]):
                     row[i] *= scale
