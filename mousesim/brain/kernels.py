@@ -23,6 +23,13 @@ GATE_FIXED = 0
 GATE_TOP1 = 1
 GATE_LEARNED = 2
 
+# INLINED: the step's small brain kernels are inlined into the step at numba's IR level. A
+# call of a jitted function that takes a BrainState (29 arrays) increments and decrements the
+# reference count of every array, ~100 ns a call even on borrowed arrays (see
+# sim.kernels.borrowed); inlined, the step is 20% faster and compiles no slower (the same
+# operations in the same order: the same bits). Kernels with a division in a neuron loop stay
+# calls: inlined, they would take the caller's error model (below).
+
 # Kernels with divisions use numpy's error model: Python's inserts a zero-division check
 # that stops LLVM from vectorising the neuron loops (4-8x slower).
 KERNEL = {"cache": True, "error_model": "numpy"}
@@ -451,7 +458,7 @@ def reflex_softmax(u: np.ndarray, beta: float, gain: float, w: np.ndarray, out: 
     out[0], out[1], out[2] = e0 / total, e1 / total, e2 / total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray) -> int:
     """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only); action ~
     softmax(beta_eff u - whisker_gain w), w_a = how near a wall blocks action a (the reflex is
@@ -505,7 +512,7 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
     return action
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def set_driver(bs: BrainState, bp: BrainParams, action: int, winner: int) -> None:
     """The driver of an action is the expert most responsible for it: argmax_k g_k p_k(a)
     (the responsibility of Jacobs et al. 1991). An expert whose gate is 0 is never the driver;
@@ -521,7 +528,7 @@ def set_driver(bs: BrainState, bp: BrainParams, action: int, winner: int) -> Non
             bs.driver[0] = k
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def explore_update(
     bs: BrainState, bp: BrainParams, rewards: np.ndarray, blocked: int, threat: int
 ) -> None:
@@ -545,7 +552,7 @@ def explore_update(
     set_beta(bs, bp)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def set_beta(bs: BrainState, bp: BrainParams) -> None:
     """beta_eff from the exploration state (see explore_update)."""
     x = bs.explore
@@ -577,7 +584,7 @@ def decay_rows(e: np.ndarray, lam: float) -> None:
             e[a, i] *= lam
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def update_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
     """e_k <- lambda e_k + post_k (x) r_k, post_k = onehot(action) - p (blended or expert's own)."""
     n_exp = bs.rates.shape[0]
@@ -595,7 +602,7 @@ def update_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
                 row[i] = bp.trace_decay * row[i] + post * r[i]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
     """M_k += eta (R_k - Rbar_k) e_k, then Rbar_k += alpha (R_k - Rbar_k), then each row
     of M_k is rescaled to its fixed L2 norm (keeps weights bounded; the baseline keeps the
