@@ -418,9 +418,10 @@ def world_step(
     predator reward = d_new - d_prev (- caught_penalty when caught). A target
     that does not exist gives 0."""
     n_exp = kinds.shape[0]
-    d_prev = np.empty(n_exp)
+    # rewards[e] holds the distance before the move until its reward replaces it (an array
+    # of its own was a heap allocation every step).
     for e in range(n_exp):
-        d_prev[e] = nth_target(ws, kinds[e], ranks[e])[2]
+        rewards[e] = nth_target(ws, kinds[e], ranks[e])[2]
 
     h = turn_heading(ws.mouse[2], action)
     ws.mouse[2] = h
@@ -438,16 +439,17 @@ def world_step(
         caught = _caught(ws, wp)
 
     for e in range(n_exp):
+        d_prev = rewards[e]
         d_new = nth_target(ws, kinds[e], ranks[e])[2]
-        if d_prev[e] >= FAR or d_new >= FAR:
+        if d_prev >= FAR or d_new >= FAR:
             rewards[e] = 0.0
         elif kinds[e] == KIND_CHEESE:
             if ate > 0:
-                rewards[e] = d_prev[e] + wp.eat_bonus * ate
+                rewards[e] = d_prev + wp.eat_bonus * ate
             else:
-                rewards[e] = d_prev[e] - d_new
+                rewards[e] = d_prev - d_new
         else:
-            rewards[e] = d_new - d_prev[e]
+            rewards[e] = d_new - d_prev
             if caught:
                 rewards[e] -= wp.caught_penalty
 
