@@ -23,6 +23,11 @@ DY = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
 WALL = 1
 FLOOR = 0
 
+# Stream slots as plain int64 arguments: a literal constant argument (`_pick_cell(ws, SPAWN,
+# ...)`, `f(..., 0)`) makes numba compile the callee once more per distinct value.
+_SPAWN = np.int64(SPAWN)
+_PREDATOR = np.int64(PREDATOR)
+
 # Target kinds an expert can sense.
 KIND_CHEESE = 0
 KIND_PREDATOR = 1
@@ -218,13 +223,15 @@ def reset_world(ws: WorldState, wp: WorldParams) -> None:
         if ws.starts[s, 0] >= 0:
             ws.cheese[k, 0], ws.cheese[k, 1] = ws.starts[s, 0], ws.starts[s, 1]
         else:
-            ws.cheese[k, 0], ws.cheese[k, 1] = _pick_cell(ws, SPAWN, wp.respawn_min_dist, k)
+            ws.cheese[k, 0], ws.cheese[k, 1] = _pick_cell(ws, _SPAWN, wp.respawn_min_dist, k)
     for p in range(ws.preds.shape[0]):
         s = 1 + k_count + p
         if ws.starts[s, 0] >= 0:
             ws.preds[p, PX], ws.preds[p, PY] = ws.starts[s, 0], ws.starts[s, 1]
         else:
-            ws.preds[p, PX], ws.preds[p, PY] = _pick_cell(ws, PREDATOR, wp.min_start_dist, 0)
+            ws.preds[p, PX], ws.preds[p, PY] = _pick_cell(
+                ws, _PREDATOR, wp.min_start_dist, np.int64(0)
+            )
         ws.preds[p, PHEAD] = min(int(uniform(ws.rng, PREDATOR) * 8), 7)
         ws.preds[p, PTIMER] = 0
         ws.preds[p, PLASTX] = ws.preds[p, PX]
@@ -480,4 +487,4 @@ def world_step(
 @njit(cache=True)
 def _pick_cell_respawn(ws: WorldState, wp: WorldParams) -> tuple[int, int]:
     """A respawn cell away from the mouse and every other piece of cheese."""
-    return _pick_cell(ws, SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])
+    return _pick_cell(ws, _SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])
