@@ -26,7 +26,7 @@ GATE_LEARNED = 2
 # INLINED: the step's small brain kernels are inlined into the step at numba's IR level. A
 # call of a jitted function that takes a BrainState (29 arrays) increments and decrements the
 # reference count of every array, ~100 ns a call even on borrowed arrays (see
-# sim.kernels.borrowed); inlined, the step is 20% faster and compiles no slower (the same
+# sim.kernels.borrowed); inlined, the step is ~15% faster and compiles no slower (the same
 # operations in the same order: the same bits). Kernels with a division in a neuron loop stay
 # calls: inlined, they would take the caller's error model (below).
 

@@ -89,7 +89,7 @@ def borrowed(typingctx, state):
 
     numba counts references: every call of a kernel that takes a state tuple (BrainState:
     29 arrays) increments and decrements each array's count, two function calls and two
-    atomic operations per array, ~140 ns a call, about a sixth of a world step. The episode
+    atomic operations per array: ~140 ns a call, a dozen calls a world step. The episode
     loops below take the caller's state (which keeps every array alive for the whole call)
     through this once, so those counts become a null test. Memory, values and operations are
     the caller's own: results are bit for bit the same. Never return such an array to Python."""

@@ -41,7 +41,7 @@ def ensure_compiled(
     if all(d.signatures for d in needed):
         return
     if not kernels_cached(learning) and log is not None:
-        log("compiling kernels (first run only, about 30 s)...")
+        log("compiling kernels (first run only, about 25 s)...")
     from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
     from mousesim.sim.simulation import Simulation
 
