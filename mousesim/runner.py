@@ -154,7 +154,7 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
 
     start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)
     _remove_temp_files(out)
-    ensure_compiled(log, step=False)
+    ensure_compiled(log, step=False, learning=cfg.brain.learn)
     if overwrite:
         for name in RUN_FILES:
             (out / name).unlink(missing_ok=True)
@@ -183,8 +183,12 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
         with one_dir_sync():  # fewer fsyncs: the per-run cost of a sweep of short runs
             write_text(out / "config.yaml", dump_config(cfg))
             metrics.start()
-            # Episode 0 checkpoint: a kill before the first periodic one still resumes exactly.
-            save_checkpoint(out / "checkpoint.npz", sim.state_dict(), 0, cfg_hash, cfg.run.seed)
+            if brain is not None:
+                # Episode 0 checkpoint: the loaded brain is not in the config, so a kill
+                # before the first periodic checkpoint must still resume from it. Without a
+                # brain file a resume with no checkpoint starts again from the seed (the same
+                # run, bit for bit: `check_out_dir`), so that file would only cost time.
+                save_checkpoint(out / "checkpoint.npz", sim.state_dict(), 0, cfg_hash, cfg.run.seed)
 
     total = cfg.run.episodes
     steps_done = 0
@@ -198,8 +202,11 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
         dynamic_ncols=True,
     )
     recent: list[int] = []
+    saved_at = [-1]  # the episode the files on disk were saved after
 
     def _checkpoint() -> None:
+        if saved_at[0] == sim.episode:  # nothing new since (the last episode was periodic)
+            return
         state = sim.state_dict()
         try:
             check_brain_state(state, "the brain")
@@ -210,6 +217,7 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
             ) from None
         with one_dir_sync():
             _save(state)
+        saved_at[0] = sim.episode
 
     def _save(state: dict) -> None:
         save_brain(

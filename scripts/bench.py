@@ -105,21 +105,38 @@ def reference_loop_rate(repeats: int) -> float:
     return median_rate(fn, repeats)
 
 
-def run_fixed_cost_ms(repeats: int) -> float:
+def run_fixed_cost(repeats: int) -> dict[str, float]:
     """The fixed cost of one `execute_run` (files, checks, lock, brain build) in a warm
-    process: a run of one 1-step episode, median over `repeats`."""
+    process: a run of one 1-step episode, median over `repeats`; also its fsyncs per run and
+    the median without them (fsync latency is the disk's, and moves with other jobs' writes)."""
     from mousesim.io.yaml_config import load_config
     from mousesim.runner import execute_run
 
     cfg = load_config(None, {"world.max_steps": 1, "run.episodes": 1})
+    real_fsync, calls = os.fsync, [0]
+
+    def counted(fd: int, sync: bool) -> None:
+        calls[0] += 1
+        if sync:
+            real_fsync(fd)
+
+    res = {}
     with tempfile.TemporaryDirectory() as tmp:
         execute_run(cfg, Path(tmp) / "warm")
-        times = []
-        for i in range(repeats):
-            t0 = time.perf_counter()
-            execute_run(cfg, Path(tmp) / f"r{i}")
-            times.append(time.perf_counter() - t0)
-    return 1000 * statistics.median(times)
+        for sync, key in ((True, "run_fixed_cost_ms"), (False, "run_fixed_cost_no_fsync_ms")):
+            os.fsync = lambda fd, sync=sync: counted(fd, sync)
+            calls[0] = 0
+            try:
+                times = []
+                for i in range(repeats):
+                    t0 = time.perf_counter()
+                    execute_run(cfg, Path(tmp) / f"{key}{i}")
+                    times.append(time.perf_counter() - t0)
+            finally:
+                os.fsync = real_fsync
+            res[key] = 1000 * statistics.median(times)
+            res["run_fsyncs"] = calls[0] / repeats
+    return res
 
 
 def cfg_for(**over):
@@ -341,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     f["population_parallel_over_one_core"] = (
         f["population_b64_parallel_agent_steps_per_s"] / f["population_b64_agent_steps_per_s"]
     )
-    f["run_fixed_cost_ms"] = guarded("per-run cost", run_fixed_cost_ms, 10 if quick else 30)
+    f.update(guarded("per-run cost", run_fixed_cost, 10 if quick else 30) or {})
 
     f["startup_warm_s"] = guarded("start-up", startup_seconds, 3 if quick else 5)
     f["compile_cold_s"] = None if quick else guarded("cold compile", cold_compile_seconds)
@@ -393,6 +410,8 @@ def format_table(f: dict) -> str:
         ("population B=64, all cores, agent-steps/s", "population_b64_parallel_agent_steps_per_s"),
         ("ratio population all cores / one core", "population_parallel_over_one_core"),
         ("fixed cost of one run, warm process (ms)", "run_fixed_cost_ms"),
+        ("  the same without its fsyncs (ms)", "run_fixed_cost_no_fsync_ms"),
+        ("  fsyncs per run", "run_fsyncs"),
         ("start-up, warm cache, 1-episode run (s)", "startup_warm_s"),
         ("first-ever compile, 1-episode run (s)", "compile_cold_s"),
         ("window fps, 1 step/frame, dummy driver", "window_fps_1"),

@@ -272,3 +272,38 @@ def test_cli_help_and_version():
     assert r.returncode == 0 and "mousesim" in r.stdout
     r = cli("run", "--help")
     assert r.returncode == 0 and "--resume" in r.stdout
+
+
+def test_kill_before_the_first_checkpoint_resumes_from_the_seed(tmp_path, monkeypatch):
+    """A fresh run writes no episode-0 checkpoint: killed before its first one, --resume starts
+    again from the seed (the same run). With --brain the episode-0 checkpoint holds that brain."""
+    from mousesim.io.yaml_config import load_config
+    from mousesim.runner import execute_run
+    from mousesim.sim.simulation import Simulation
+
+    cfg = load_config(None, {"run.episodes": 5, "run.checkpoint_every": 10, "run.seed": 3,
+                             "world.max_steps": 150})  # fmt: skip
+    full = tmp_path / "full"
+    execute_run(cfg, full)
+    killed = tmp_path / "killed"  # what a kill after two episodes leaves
+    killed.mkdir()
+    (killed / "config.yaml").write_bytes((full / "config.yaml").read_bytes())
+    lines = (full / "metrics.csv").read_text().splitlines(keepends=True)
+    (killed / "metrics.csv").write_text("".join(lines[:3]))
+    execute_run(cfg, killed, resume=True)
+    assert (killed / "metrics.csv").read_bytes() == (full / "metrics.csv").read_bytes()
+    with np.load(killed / "brain.npz") as a, np.load(full / "brain.npz") as b:
+        np.testing.assert_array_equal(a["readout"], b["readout"])
+
+    def killed_now(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Simulation, "run_episode", killed_now)
+    with pytest.raises(KeyboardInterrupt):
+        execute_run(cfg, tmp_path / "from_brain", brain_file=full / "brain.npz")
+    with (
+        np.load(tmp_path / "from_brain" / "checkpoint.npz") as ck,
+        np.load(full / "brain.npz") as b,
+    ):
+        assert int(ck["rows"]) == 0
+        np.testing.assert_array_equal(ck["readout"], b["readout"])

@@ -79,3 +79,37 @@ def test_an_empty_section_means_its_defaults(tmp_path):
     cfg = load_config(p)
     assert cfg.world == SimConfig().world and cfg.brain == SimConfig().brain
     assert cfg.mixture.focus == 0.7
+
+
+def test_plain_yaml_writer_matches_pyyaml_byte_for_byte():
+    """dump_config's fast writer gives PyYAML's exact text, or hands the config to PyYAML."""
+    import random
+
+    import yaml
+
+    from mousesim.io.yaml_config import _Dumper, _plain_yaml
+
+    words = ["chase", "x_1", "_", "N", "yes", "Off", "null", "~", "y", "1a", "a b", "a:b", ""]
+    numbers = [0, -5, 10**20, True, False, None, 0.0, -0.0, 1e-05, 1e16, 0.1, 2.5e-300, 5e-324]
+    numbers += [float("inf"), -float("inf"), float("nan"), 123456789.123, [], {}]
+
+    def value(r: random.Random, depth: int):
+        c = r.random()
+        if depth > 3 or c < 0.5:
+            return r.choice(words + numbers) if c < 0.45 else r.uniform(-1e6, 1e6)
+        if c < 0.75:
+            return {r.choice(words): value(r, depth + 1) for _ in range(r.randint(1, 4))}
+        return [value(r, depth + 1) for _ in range(r.randint(1, 3))]
+
+    r = random.Random(0)
+    cases = [load_config(None, {}).model_dump(mode="json")]
+    cases += [load_config(p, {}).model_dump(mode="json") for p in sorted(CONFIGS.glob("*.yaml"))
+              if not p.name.startswith("sweep")]  # fmt: skip
+    cases += [{r.choice(words): value(r, 0) for _ in range(r.randint(1, 5))} for _ in range(6000)]
+    fast = 0
+    for data in cases:
+        text = _plain_yaml(data)
+        if text is not None:
+            fast += 1
+            assert text == yaml.dump(data, Dumper=_Dumper, sort_keys=False)
+    assert _plain_yaml(cases[0]) is not None and fast > 100

@@ -23,6 +23,13 @@ GATE_FIXED = 0
 GATE_TOP1 = 1
 GATE_LEARNED = 2
 
+# INLINED: the step's small brain kernels are inlined into the step at numba's IR level. A
+# call of a jitted function that takes a BrainState (29 arrays) increments and decrements the
+# reference count of every array, ~100 ns a call even on borrowed arrays (see
+# sim.kernels.borrowed); inlined, the step is ~15% faster and compiles no slower (the same
+# operations in the same order: the same bits). Kernels with a division in a neuron loop stay
+# calls: inlined, they would take the caller's error model (below).
+
 # Kernels with divisions use numpy's error model: Python's inserts a zero-division check
 # that stops LLVM from vectorising the neuron loops (4-8x slower).
 KERNEL = {"cache": True, "error_model": "numpy"}
@@ -452,7 +459,7 @@ def reflex_softmax(u: np.ndarray, beta: float, gain: float, w: np.ndarray, out: 
     out[0], out[1], out[2] = e0 / total, e1 / total, e2 / total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray) -> int:
     """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only); action ~
     softmax(beta_eff u - whisker_gain w), w_a = how near a wall blocks action a (the reflex is
@@ -471,15 +478,20 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
             bs.votes[k, :] = 0.0
             continue
         g = 1.0 if bp.gate_mode == GATE_TOP1 else bs.gate[k]
-        for a in range(N_MOTOR):
-            v = 0.0
-            row = bs.readout[k, a]
-            r = bs.rates[k]
-            for i in range(r.shape[0]):
-                v += row[i] * r[i]
-            bs.votes[k, a] = v
-            if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
-                bs.drive[a] += g * v
+        # The three votes in one loop: each sum keeps its order (same bits), but three
+        # independent add chains overlap instead of waiting on one another.
+        m0, m1, m2 = bs.readout[k, 0], bs.readout[k, 1], bs.readout[k, 2]
+        r = bs.rates[k]
+        v0 = v1 = v2 = 0.0
+        for i in range(r.shape[0]):
+            v0 += m0[i] * r[i]
+            v1 += m1[i] * r[i]
+            v2 += m2[i] * r[i]
+        bs.votes[k, 0], bs.votes[k, 1], bs.votes[k, 2] = v0, v1, v2
+        if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
+            bs.drive[0] += g * v0
+            bs.drive[1] += g * v1
+            bs.drive[2] += g * v2
         reflex_softmax(bs.votes[k], beta, gain, bs.whiskers, bs.expert_probs[k])
     reflex_softmax(bs.drive, beta, gain, bs.whiskers, bs.probs)
     u = uniform(rng, ACTION)
@@ -501,7 +513,7 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
     return action
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def set_driver(bs: BrainState, bp: BrainParams, action: int, winner: int) -> None:
     """The driver of an action is the expert most responsible for it: argmax_k g_k p_k(a)
     (the responsibility of Jacobs et al. 1991). An expert whose gate is 0 is never the driver;
@@ -517,7 +529,7 @@ def set_driver(bs: BrainState, bp: BrainParams, action: int, winner: int) -> Non
             bs.driver[0] = k
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def explore_update(
     bs: BrainState, bp: BrainParams, rewards: np.ndarray, blocked: int, threat: int
 ) -> None:
@@ -541,7 +553,7 @@ def explore_update(
     set_beta(bs, bp)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def set_beta(bs: BrainState, bp: BrainParams) -> None:
     """beta_eff from the exploration state (see explore_update)."""
     x = bs.explore
@@ -573,7 +585,7 @@ def decay_rows(e: np.ndarray, lam: float) -> None:
             e[a, i] *= lam
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def update_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
     """e_k <- lambda e_k + post_k (x) r_k, post_k = onehot(action) - p (blended or expert's own)."""
     n_exp = bs.rates.shape[0]
@@ -591,7 +603,7 @@ def update_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
                 row[i] = bp.trace_decay * row[i] + post * r[i]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see INLINED
 def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
     """M_k += eta (R_k - Rbar_k) e_k, then Rbar_k += alpha (R_k - Rbar_k), then each row
     of M_k is rescaled to its fixed L2 norm (keeps weights bounded; the baseline keeps the
@@ -600,14 +612,23 @@ def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
         delta = rewards[k] - bs.baseline[k]
         bs.baseline[k] += bp.baseline_alpha * delta
         step = bp.learning_rate * delta
+        # The three rows in one loop: each norm's sum keeps its order (same bits), but three
+        # independent add chains overlap instead of waiting on one another.
+        m0, m1, m2 = bs.readout[k, 0], bs.readout[k, 1], bs.readout[k, 2]
+        e0, e1, e2 = bs.elig[k, 0], bs.elig[k, 1], bs.elig[k, 2]
+        s0 = s1 = s2 = 0.0
+        for i in range(m0.shape[0]):
+            x0 = m0[i] + step * e0[i]
+            x1 = m1[i] + step * e1[i]
+            x2 = m2[i] + step * e2[i]
+            m0[i], m1[i], m2[i] = x0, x1, x2
+            s0 += x0 * x0
+            s1 += x1 * x1
+            s2 += x2 * x2
         for a in range(N_MOTOR):
-            row = bs.readout[k, a]
-            erow = bs.elig[k, a]
-            ss = 0.0
-            for i in range(row.shape[0]):
-                row[i] += step * erow[i]
-                ss += row[i] * row[i]
+            ss = s0 if a == 0 else (s1 if a == 1 else s2)
             if ss > 0.0:
+                row = bs.readout[k, a]
                 scale = bs.row_norm[k, a] / np.sqrt(ss)
                 for i in range(row.shape[0]):
                     row[i] *= scale

@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import json
 import math
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -295,7 +296,86 @@ _Dumper.add_representer(str, _str_presenter)
 
 def dump_config(cfg: SimConfig) -> str:
     """The resolved config as YAML (every key, defaults included); loads back to `cfg`."""
-    return yaml.dump(cfg.model_dump(mode="json"), Dumper=_Dumper, sort_keys=False)
+    data = cfg.model_dump(mode="json")
+    fast = _plain_yaml(data)
+    return fast if fast is not None else yaml.dump(data, Dumper=_Dumper, sort_keys=False)
+
+
+class _NotPlain(Exception):
+    """A value `_plain_yaml` leaves to PyYAML."""
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _plain_yaml(data: dict) -> str | None:
+    """`yaml.dump(data, Dumper=_Dumper, sort_keys=False)`, byte for byte, for the configs of
+    plain words, numbers, booleans, nulls, block mappings and sequences of those; None for
+    anything else (a multi-line layout, a string that needs quotes), which PyYAML then
+    writes. PyYAML's representer spends ~0.4 ms on a config, most of a short sweep run's CPU
+    outside the simulation (tests/test_config.py checks both agree)."""
+    lines: list[str] = []
+    try:
+        _plain_map(data, 0, lines, "")
+    except _NotPlain:
+        return None
+    return "\n".join(lines) + "\n"
+
+
+def _plain_scalar(v: Any) -> str:
+    if v is None:
+        return "null"
+    if v is True or v is False:
+        return "true" if v else "false"
+    if type(v) is int:
+        return str(v)
+    if type(v) is float:  # PyYAML's represent_float
+        if v != v:
+            return ".nan"
+        if math.isinf(v):
+            return ".inf" if v > 0 else "-.inf"
+        text = repr(v).lower()
+        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
+    # A word PyYAML would read back as something else (yes, null, ...) gets quotes.
+    if (
+        type(v) is str
+        and _PLAIN_WORD.fullmatch(v)
+        and _RESOLVER.resolve(yaml.ScalarNode, v, (True, False)) == "tag:yaml.org,2002:str"
+    ):
+        return v
+    raise _NotPlain
+
+
+def _plain_value(v: Any) -> str:
+    if v == [] and type(v) is list:
+        return "[]"
+    if v == {} and type(v) is dict:
+        return "{}"
+    return _plain_scalar(v)
+
+
+def _plain_map(d: dict, indent: int, lines: list[str], first: str) -> None:
+    """Block mapping at `indent`; `first` replaces the indent of its first line ("- ")."""
+    pad = " " * indent
+    for i, (k, v) in enumerate(d.items()):
+        if type(k) is not str:
+            raise _NotPlain
+        head = (first if i == 0 and first else pad) + _plain_scalar(k) + ":"
+        if type(v) is dict and v:
+            lines.append(head)
+            _plain_map(v, indent + 2, lines, "")
+        elif type(v) is list and v:
+            lines.append(head)
+            for item in v:  # PyYAML does not indent a sequence inside a mapping
+                if type(item) is dict and item:
+                    _plain_map(item, indent + 2, lines, pad + "- ")
+                elif type(item) in (dict, list) and item:
+                    raise _NotPlain
+                else:
+                    lines.append(pad + "- " + _plain_value(item))
+        else:
+            lines.append(head + " " + _plain_value(v))
 
 
 def config_hash(cfg: SimConfig, *, exclude_run: bool = True) -> str:

@@ -8,9 +8,13 @@ from collections.abc import Callable
 from mousesim.sim import kernels as sim_kernels
 
 
-def kernels_cached() -> bool:
+def _episode_kernel(learning: bool):
+    return sim_kernels.episode_learning if learning else sim_kernels.episode_frozen
+
+
+def kernels_cached(learning: bool = True) -> bool:
     """True when numba's on-disk cache already holds the episode and step kernels."""
-    for disp in (sim_kernels.run_episode, sim_kernels.sim_step):
+    for disp in (_episode_kernel(learning), sim_kernels.sim_step):
         if disp.signatures:  # compiled in this process already
             continue
         try:
@@ -22,18 +26,22 @@ def kernels_cached() -> bool:
     return True
 
 
-def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = True) -> None:
+def ensure_compiled(
+    log: Callable[[str], None] | None = None, *, step: bool = True, learning: bool = True
+) -> None:
     """Compile (or load from cache) every kernel a run uses, printing a notice when it is a
     real compile. Running one tiny episode is the simplest way to hit every kernel with the
     exact argument types a run uses. `step=False` skips the single-step kernel, which only
-    the window and scripted stepping need (loading it costs ~0.15 s of start-up). Once the
+    the window and scripted stepping need (loading it costs ~0.15 s of start-up); `learning`
+    picks the episode kernel (one per learning flag, each compiled only when used). Once the
     kernels are loaded in this process it does nothing, so a sweep worker pays it once, not
     once per run."""
-    needed = (sim_kernels.run_episode, sim_kernels.sim_step) if step else (sim_kernels.run_episode,)
+    episode = _episode_kernel(learning)
+    needed = (episode, sim_kernels.sim_step) if step else (episode,)
     if all(d.signatures for d in needed):
         return
-    if not kernels_cached() and log is not None:
-        log("compiling kernels (first run only, about 40 s)...")
+    if not kernels_cached(learning) and log is not None:
+        log("compiling kernels (first run only, about 25 s)...")
     from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
     from mousesim.sim.simulation import Simulation
 
@@ -45,6 +53,7 @@ def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = Tr
         predator=PredatorConfig(min_start_dist=0),
     )
     sim = Simulation(SimConfig(world=world), record_steps=0)
+    sim.set_learning(learning)
     sim.run_episode()
     if step:
         sim.step()

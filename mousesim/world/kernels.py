@@ -23,6 +23,11 @@ DY = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
 WALL = 1
 FLOOR = 0
 
+# Stream slots as plain int64 arguments: a literal constant argument (`_pick_cell(ws, SPAWN,
+# ...)`, `f(..., 0)`) makes numba compile the callee once more per distinct value.
+_SPAWN = np.int64(SPAWN)
+_PREDATOR = np.int64(PREDATOR)
+
 # Target kinds an expert can sense.
 KIND_CHEESE = 0
 KIND_PREDATOR = 1
@@ -218,13 +223,15 @@ def reset_world(ws: WorldState, wp: WorldParams) -> None:
         if ws.starts[s, 0] >= 0:
             ws.cheese[k, 0], ws.cheese[k, 1] = ws.starts[s, 0], ws.starts[s, 1]
         else:
-            ws.cheese[k, 0], ws.cheese[k, 1] = _pick_cell(ws, SPAWN, wp.respawn_min_dist, k)
+            ws.cheese[k, 0], ws.cheese[k, 1] = _pick_cell(ws, _SPAWN, wp.respawn_min_dist, k)
     for p in range(ws.preds.shape[0]):
         s = 1 + k_count + p
         if ws.starts[s, 0] >= 0:
             ws.preds[p, PX], ws.preds[p, PY] = ws.starts[s, 0], ws.starts[s, 1]
         else:
-            ws.preds[p, PX], ws.preds[p, PY] = _pick_cell(ws, PREDATOR, wp.min_start_dist, 0)
+            ws.preds[p, PX], ws.preds[p, PY] = _pick_cell(
+                ws, _PREDATOR, wp.min_start_dist, np.int64(0)
+            )
         ws.preds[p, PHEAD] = min(int(uniform(ws.rng, PREDATOR) * 8), 7)
         ws.preds[p, PTIMER] = 0
         ws.preds[p, PLASTX] = ws.preds[p, PX]
@@ -418,9 +425,10 @@ def world_step(
     predator reward = d_new - d_prev (- caught_penalty when caught). A target
     that does not exist gives 0."""
     n_exp = kinds.shape[0]
-    d_prev = np.empty(n_exp)
+    # rewards[e] holds the distance before the move until its reward replaces it (an array
+    # of its own was a heap allocation every step).
     for e in range(n_exp):
-        d_prev[e] = nth_target(ws, kinds[e], ranks[e])[2]
+        rewards[e] = nth_target(ws, kinds[e], ranks[e])[2]
 
     h = turn_heading(ws.mouse[2], action)
     ws.mouse[2] = h
@@ -438,16 +446,17 @@ def world_step(
         caught = _caught(ws, wp)
 
     for e in range(n_exp):
+        d_prev = rewards[e]
         d_new = nth_target(ws, kinds[e], ranks[e])[2]
-        if d_prev[e] >= FAR or d_new >= FAR:
+        if d_prev >= FAR or d_new >= FAR:
             rewards[e] = 0.0
         elif kinds[e] == KIND_CHEESE:
             if ate > 0:
-                rewards[e] = d_prev[e] + wp.eat_bonus * ate
+                rewards[e] = d_prev + wp.eat_bonus * ate
             else:
-                rewards[e] = d_prev[e] - d_new
+                rewards[e] = d_prev - d_new
         else:
-            rewards[e] = d_new - d_prev[e]
+            rewards[e] = d_new - d_prev
             if caught:
                 rewards[e] -= wp.caught_penalty
 
@@ -478,4 +487,4 @@ def world_step(
 @njit(cache=True)
 def _pick_cell_respawn(ws: WorldState, wp: WorldParams) -> tuple[int, int]:
     """A respawn cell away from the mouse and every other piece of cheese."""
-    return _pick_cell(ws, SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])
+    return _pick_cell(ws, _SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])
