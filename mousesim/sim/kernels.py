@@ -198,6 +198,8 @@ def sim_step(
     if learning:
         learn(bs, bp, buf.rewards)
         if gated:
+            # The task's outcome of this step (gate_reward: events): what the gate is for,
+            # without the experts' distance shaping.
             events = wp.eat_bonus * (flags & ATE != 0) - wp.caught_penalty * (flags & TERMINATED)
             gate_learn(bs, bp, buf.rewards, events)
 
