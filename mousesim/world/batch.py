@@ -42,8 +42,9 @@ from mousesim.world.kernels import (
     WorldState,
     clear_line,
     dist,
+    free_steps,
     reset_world,
-    step_target,
+    turn_heading,
     world_step,
 )
 from mousesim.world.mapgen import generate_grid
@@ -128,14 +129,7 @@ def new_step_out(b: int) -> StepOut:
 @njit(cache=True, inline="always")
 def whisker(grid: np.ndarray, x: int, y: int, h: int, reach: int) -> float:
     """1 - (free steps along heading h, at most `reach`) / reach."""
-    n = 0
-    for _ in range(reach):
-        nx, ny = step_target(grid, x, y, h, 0)
-        if nx == x and ny == y:
-            break
-        n += 1
-        x, y = nx, ny
-    return (reach - n) / reach
+    return (reach - free_steps(grid, x, y, h, reach, 0)) / reach
 
 
 # sin and cos of heading h * 45 deg (a table: the heading is one of eight).
@@ -185,7 +179,7 @@ def observe(ws: WorldState, wp: WorldParams, blocked: bool, out: np.ndarray) -> 
     out[8] = sh
     out[9] = ch
     for a in range(3):  # the heading each action turns to: left, ahead, right
-        out[10 + a] = whisker(ws.grid, x, y, (h + 1 - a) % 8, WHISKER_REACH)
+        out[10 + a] = whisker(ws.grid, x, y, turn_heading(h, a), WHISKER_REACH)
     out[13] = 1.0 if blocked else 0.0
 
 

@@ -391,21 +391,26 @@ def turn_heading(h: int, action: int) -> int:
 
 
 @njit(cache=True)
+def free_steps(grid: np.ndarray, x: int, y: int, h: int, reach: int, slide: int) -> int:
+    """How many steps along heading h from (x, y) are free before a wall stops one, at most
+    `reach` (the walls a whisker feels: the brain's reflex and the gym observation)."""
+    for n in range(reach):
+        nx, ny = step_target(grid, x, y, h, slide)
+        if nx == x and ny == y:
+            return n
+        x, y = nx, ny
+    return reach
+
+
+@njit(cache=True)
 def feel_walls(ws: WorldState, wp: WorldParams, reach: int, out: np.ndarray) -> None:
     """Whiskers: out[a] = 1 / k if action a (turn left / straight / turn right, then keep
     stepping along that heading) would first be stopped by a wall on its k-th step, k <= reach;
     0 if the way is free that far. A diagonal step that slides along a wall is not stopped."""
-    x0, y0, h0 = ws.mouse[0], ws.mouse[1], ws.mouse[2]
+    x, y, h = ws.mouse[0], ws.mouse[1], ws.mouse[2]
     for a in range(3):
-        h = turn_heading(h0, a)
-        out[a] = 0.0
-        x, y = x0, y0
-        for k in range(1, reach + 1):
-            nx, ny = step_target(ws.grid, x, y, h, wp.slide)
-            if nx == x and ny == y:
-                out[a] = 1.0 / k
-                break
-            x, y = nx, ny
+        n = free_steps(ws.grid, x, y, turn_heading(h, a), reach, wp.slide)
+        out[a] = 1.0 / (n + 1) if n < reach else 0.0
 
 
 @njit(cache=True)
