@@ -38,3 +38,19 @@ def cli(
 @pytest.fixture
 def run_cli():
     return cli
+
+
+def logged_frame(app, redraw: bool = False) -> list:
+    """One frame of the window with every text blit logged: [(tag, text, rect)]. redraw: the
+    static layer is drawn again too, so its texts are logged."""
+    if redraw:
+        app.view.cache.clear()
+    app.view.text.log = []
+    app.frame()
+    log, app.view.text.log = app.view.text.log, None
+    return log
+
+
+def stats_texts(app) -> list[str]:
+    """The texts the stats panel shows in the next frame, in drawing order."""
+    return [t for tag, t, _ in logged_frame(app) if tag == "stats"]

@@ -17,7 +17,7 @@ from mousesim.render.controls import bindings  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 from mousesim.world.kernels import C_STEP, PX, PY  # noqa: E402
 
-from .conftest import cli, make_config  # noqa: E402
+from .conftest import cli, logged_frame, make_config, stats_texts  # noqa: E402
 
 
 class FakeClock:
@@ -126,13 +126,6 @@ def test_the_mouse_turns_with_left_up_right():
         assert int(app.sim.world.mouse[2]) == h0
 
 
-def _stats_texts(app: App) -> list[str]:
-    app.view.text.log = []
-    app.frame()
-    log, app.view.text.log = app.view.text.log, None
-    return [t for tag, t, _ in log if tag == "stats"]
-
-
 def test_stats_put_the_persons_figures_beside_the_computers():
     # Two-step episodes, the predator kept away: every episode runs out, none is caught.
     app, clock = game(
@@ -148,7 +141,7 @@ def test_stats_put_the_persons_figures_beside_the_computers():
     mine = app.stats.players["person"][0]
     for _ in range(8):
         tick(app, clock, 0.5)
-    texts = _stats_texts(app)
+    texts = stats_texts(app)
     assert {"you", "computer"} <= set(texts)
     row = texts.index("caught rate")
     assert texts[row + 1 : row + 3] == ["0.00", "0.00"]
@@ -162,9 +155,7 @@ def test_help_and_hints_list_the_game_keys():
         assert words in helps and "C" in [b.label for b in bindings(control)]
         app, _ = game(control)
         app.ui.show_help = True
-        app.view.text.log = []
-        app.frame()
-        shown = " ".join(t for tag, t, _ in app.view.text.log if tag in ("help", "message"))
+        shown = " ".join(t for tag, t, _ in logged_frame(app) if tag in ("help", "message"))
         assert words in shown
 
 

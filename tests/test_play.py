@@ -26,7 +26,7 @@ from mousesim.render.layout import ring_area  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 from mousesim.world.kernels import C_EATEN, C_STEP  # noqa: E402
 
-from .conftest import cli, make_config  # noqa: E402
+from .conftest import cli, make_config, stats_texts  # noqa: E402
 
 SIZE = (1280, 760)
 NO_CATCH = {"world.predator.count": 0}  # episodes that cannot end early
@@ -265,7 +265,7 @@ def test_r_starts_a_new_episode_under_a_new_number():
     app.frame()
     assert steps_in_episode(app) == 30
     app.ui.paused = True
-    texts = _stats_texts(app)
+    texts = stats_texts(app)
     assert texts[texts.index("episode") + 1] == "1"
     press(app, pygame.K_r)
     assert app.sim.in_episode and steps_in_episode(app) == 0 and len(app.stats.trail) == 1
@@ -273,7 +273,7 @@ def test_r_starts_a_new_episode_under_a_new_number():
     assert app.sim.episode == 1 and app.stats.episodes == 1 and app.stats.abandoned == 1
     assert app.stats.caught == 0
     assert "episode 1 abandoned after 30 steps; episode 2 starts" in app.ui.message
-    texts = _stats_texts(app)
+    texts = stats_texts(app)
     assert texts[texts.index("episode") + 1] == "2"
     assert texts[texts.index("caught") + 1] == "0 of 1"
     press(app, pygame.K_n)
@@ -281,14 +281,6 @@ def test_r_starts_a_new_episode_under_a_new_number():
     press(app, pygame.K_r)
     assert "episode 2 abandoned after 1 step;" in app.ui.message  # one step, not "1 steps"
     assert app.sim.episode == 2
-
-
-def _stats_texts(app: App) -> list[str]:
-    """The texts the stats panel shows in the next frame, in drawing order."""
-    app.view.text.log = []
-    app.frame()
-    log, app.view.text.log = app.view.text.log, None
-    return [t for tag, t, _ in log if tag == "stats"]
 
 
 def test_help_lists_every_key_and_quit_keys_end_the_loop():

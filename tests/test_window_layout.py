@@ -23,7 +23,7 @@ from mousesim.render.app import App  # noqa: E402
 from mousesim.render.layout import MIN_SIZE  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 
-from .conftest import make_config  # noqa: E402
+from .conftest import logged_frame, make_config  # noqa: E402
 
 SIZES = [(640, 400), (760, 460), (1024, 640), (1400, 500), (760, 900), (1920, 1080), (900, 560)]
 THREE = {
@@ -49,11 +49,7 @@ def sims():
 
 def drawn_texts(app: App) -> list[tuple[str, str, pygame.Rect]]:
     """One frame, redrawn from scratch, with every text blit logged."""
-    app.view.cache.clear()  # the static layer is drawn again, so its texts are logged too
-    app.view.text.log = []
-    app.frame()
-    log, app.view.text.log = app.view.text.log, None
-    return log
+    return logged_frame(app, redraw=True)
 
 
 def check_window(app: App) -> None:
