@@ -187,18 +187,22 @@ def test_a_near_cue_makes_the_bump_flow_and_a_far_one_makes_it_jump():
     through the angles between; one 150 deg away lets the old bump die as a new one grows, the
     peak neuron never in the middle third of the arc."""
     ring = RingConfig(step_duration=0.1, euler_steps=1)
-    p = RingProbe(ring)
-    p.step(cue=0.0, distance=3.0, n=300)
-    p.step(n=50)
+
+    def settled() -> RingProbe:
+        """A bump formed on a cue at 0 deg, then left 50 steps without it."""
+        p = RingProbe(ring)
+        p.step(cue=0.0, distance=3.0, n=300)
+        p.step(n=50)
+        return p
+
+    p = settled()
     seen = []
     for _ in range(300):
         p.step(cue=np.radians(30.0), distance=0.0)
         seen.append(np.degrees(p.bump()[0]))
     assert any(8.0 < a < 22.0 for a in seen), "the bump should pass through 8-22 deg"
     assert abs(seen[-1] - 30.0) < 3.0
-    p = RingProbe(ring)
-    p.step(cue=0.0, distance=3.0, n=300)
-    p.step(n=50)
+    p = settled()
     peaks = []
     for _ in range(300):
         p.step(cue=np.radians(150.0), distance=0.0)
