@@ -654,23 +654,30 @@ def reset_brain_episode(bs: BrainState) -> None:
     bs.explore[X_THREAT] = 0.0
 
 
+@njit(inline="always")
+def looms(p: np.ndarray, radius: float) -> bool:
+    """The looming detector: a percept row (bearing, distance, visible) whose target is sensed
+    within `radius` cells."""
+    return p[2] > 0.0 and p[1] <= radius
+
+
 @njit(**KERNEL)
 def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
     """Context x = (1, one feature per expert). Looming (default): x_k = 1 if expert k senses
     its target within loom_radius cells, else loom_memory x_k (a looming detector with a short
-    memory: mice flee looming stimuli and stay wary, Yilmaz & Meister 2013). Proximity: x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0."""
+    memory: mice flee looming stimuli and stay wary, Yilmaz & Meister 2013). Proximity:
+    x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0."""
     n_exp = bs.gate.shape[0]
     x = bs.gate_x
     x[0] = 1.0
     for k in range(n_exp):
-        vis = percept[k, 2] > 0.0
-        d = percept[k, 1]
         if bp.gate_features == FEATURES_LOOMING:
             # A looming target keeps its feature up for a while (decaying by loom_memory per
             # step): an escape is not called off the moment the threat steps out of range.
-            x[1 + k] = 1.0 if vis and d <= bp.loom_radius else bp.loom_memory * x[1 + k]
+            x[1 + k] = 1.0 if looms(percept[k], bp.loom_radius) else bp.loom_memory * x[1 + k]
         else:
-            x[1 + k] = 1.0 / (1.0 + d / bp.cue_scale) if vis else 0.0
+            vis = percept[k, 2] > 0.0
+            x[1 + k] = 1.0 / (1.0 + percept[k, 1] / bp.cue_scale) if vis else 0.0
 
 
 @njit(**KERNEL)
@@ -730,9 +737,9 @@ def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray, events: flo
     eaten, -caught_penalty per catch; gate_reward events) or the total reward of all experts
     (gate_reward total: distance shaping included, whose noise drowns the rare catch), and
     Rbar(x) = c . x a baseline that depends on the gate's context (a linear critic,
-    c += rate (R - c.x) x;
-    Fremaux et al. 2010: the expectation must be per context), or, with gate_critic off, a
-    single running mean (c_0 alone, x = 1). Weights clipped to [-gate_clip, gate_clip]."""
+    c += rate (R - c.x) x; Fremaux et al. 2010: the expectation must be per context), or,
+    with gate_critic off, a single running mean (c_0 alone, x = 1). Weights clipped to
+    [-gate_clip, gate_clip]."""
     total = events
     if not bp.gate_events:
         total = 0.0

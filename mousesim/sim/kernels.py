@@ -30,6 +30,7 @@ from mousesim.brain.kernels import (
     gate_traces,
     learn,
     learned_gate,
+    looms,
     mix_and_choose,
     reset_brain_episode,
     rings_update,
@@ -140,10 +141,9 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
 
 @njit(cache=True, inline="always")
 def threatened(buf: StepBuffers, radius: float) -> int:
-    """1 if an expert of predator kind senses its target within `radius` cells."""
+    """1 if an expert of predator kind senses its target looming within `radius` cells."""
     for e in range(buf.kinds.shape[0]):
-        p = buf.percept[e]
-        if buf.kinds[e] == KIND_PREDATOR and p[2] > 0.0 and p[1] <= radius:
+        if buf.kinds[e] == KIND_PREDATOR and looms(buf.percept[e], radius):
             return 1
     return 0
 
@@ -194,7 +194,8 @@ def sim_step(
     if flags & ATE and bp.clear_on_eat:
         clear_rings(bs, buf.kinds, KIND_CHEESE)
     perceive(ws, wp, bs, bp, buf)
-    explore_update(bs, bp, buf.rewards, flags & BLOCKED, threatened(buf, bp.loom_radius))
+    threat = threatened(buf, bp.loom_radius) if bp.threat_arousal else 0  # only arousal reads it
+    explore_update(bs, bp, buf.rewards, flags & BLOCKED, threat)
     if learning:
         learn(bs, bp, buf.rewards)
         if gated:
