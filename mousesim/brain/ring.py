@@ -32,7 +32,7 @@ class RingProbe:
         self.state.rates[0] = amp * np.exp((np.cos(self.state.theta - angle) - 1) / width**2)
 
     def step(self, cue: float | None = None, distance: float = 0.0, turn: int = 0, n: int = 1):
-        """Advance `n` world steps (each `substeps` Euler substeps).
+        """Advance `n` world steps (each `euler_steps` Euler steps).
 
         cue: egocentric bearing in radians, or None for no input.
         turn: +1 a 45 deg left turn was just made, -1 right, 0 none (rotation term).
