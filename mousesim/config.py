@@ -176,8 +176,8 @@ class ExploreConfig(_Model):
     """Progress (cells per step) at which beta reaches its full value."""
     startle_steps: int = Field(2, ge=0, le=100)
     """After a step into a wall, beta is capped at startle_beta for this many decisions."""
-    startle_beta: NonNegFloat = 0.0
-    threat_arousal: bool = False
+    startle_beta: NonNegFloat = 1.0
+    threat_arousal: bool = True
     """A predator sensed within mixture.loom_radius sets beta to its ceiling (decaying by
     mixture.loom_memory per step after): a mouse fleeing a threat acts decisively. Off by
     default: it did not help (default config, seeds 0-9: 10.5 cheese per episode and caught
@@ -253,7 +253,7 @@ class MixtureConfig(_Model):
     gate_critic: bool = True
     """The gate's reward baseline depends on its context (a linear critic c . x) instead of
     one running mean."""
-    gate_baseline_rate: Annotated[float, Field(gt=0, le=1)] = 0.05
+    gate_baseline_rate: Annotated[float, Field(gt=0, le=1)] = 0.2
     override: NonNegFloat = 1.0
     """Learned gate: slider strength beta in g = softmax(V x + beta log(slider shares));
     focus 0.5 is neutral, 0 or 1 forces one kind of expert."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from mousesim.brain.kernels import X_BETA, X_STARTLE
+from mousesim.brain.kernels import X_BETA, X_STARTLE, X_THREAT
 from mousesim.render import palette as pal
 from mousesim.render.controls import MOUSE_HELP, UiState, bindings
 from mousesim.render.draw import (
@@ -72,8 +72,9 @@ def _deg(a: float) -> str:
 
 def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     """What the brain's reflexes and drives are doing now: the exploration gauge (beta_eff of
-    its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), and which
-    targets loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
+    its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), the threat
+    arousal (brain.explore.threat_arousal: a looming predator holds beta up), and which targets
+    loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
     b, bp = sim.brain, sim.bparams
     beta, startle = float(b.explore[X_BETA]), float(b.explore[X_STARTLE])
     felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.whiskers, strict=True))
@@ -83,6 +84,11 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
         ("startle", ("BLOCKED", "!") if startle > 0 else ("-",)),
         ("whiskers", (felt,)),
     ]
+    if bp.threat_arousal:  # the arousal that holds beta at its ceiling while a threat looms
+        fear = float(b.explore[X_THREAT])
+        items.append(
+            ("fear", (f"{fear:.0%} (beta held up)", f"{fear:.0%}") if fear > 0.05 else ("-",))
+        )
     p = sim.buffers.percept
     near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= bp.loom_radius]
     items.append(("looming", (", ".join(near), f"{len(near)} near") if near else ("-",)))
