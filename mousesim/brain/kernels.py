@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from mousesim.jit_options import CALLEE
 from mousesim.rng import ACTION, NOISE, normal, uniform
 
 N_MOTOR = 3
@@ -223,7 +224,7 @@ def tanh32_pos(x: float) -> float:
     return x * p / q
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "reassoc"})
+@njit(cache=True, error_model="numpy", fastmath={"contract", "reassoc"}, **CALLEE)
 def ring_moments32(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray) -> tuple:
     """(sum r, sum r cos, sum r sin) in float32. "reassoc" lets LLVM split the sums into vector
     lanes (a single running sum is one long dependency chain, 3x slower); the lane order is fixed
@@ -306,7 +307,7 @@ def ring_steps32(w: np.ndarray, n_exp: int, e0: int, e1: int, steps: int, k: Rin
             ring_substep_fast(w[e], w[n_exp + e], cos32, sin32, none, k)
 
 
-@njit(**KERNEL)
+@njit(**KERNEL, **CALLEE)
 def ring_substep_dense(
     r: np.ndarray,
     cue: np.ndarray,
@@ -328,7 +329,7 @@ def ring_substep_dense(
         r[i] += bp.dt * (transfer(hbuf[i], bp.r_max) - r[i])
 
 
-@njit(cache=True)
+@njit(cache=True, **CALLEE)
 def decode(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray, out: np.ndarray) -> None:
     """Population vector: out = (angle of sum_i r_i e^{i theta_i}, its length / N)."""
     c = 0.0
@@ -430,7 +431,7 @@ def rings_update(bs: BrainState, bp: BrainParams, rng: np.ndarray) -> None:
         _store32(bs, e)
 
 
-@njit(cache=True)
+@njit(cache=True, **CALLEE)
 def greedy_choice(z0: float, z1: float, z2: float, u: float) -> int:
     """argmax of the three logits; exact ties (a silent brain votes 0 for everything) are
     broken by the step's uniform draw u, so a mouse with no opinion does not always turn left."""
@@ -446,7 +447,7 @@ def greedy_choice(z0: float, z1: float, z2: float, u: float) -> int:
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, **CALLEE)
 def reflex_softmax(u: np.ndarray, beta: float, gain: float, w: np.ndarray, out: np.ndarray):
     """out = softmax(beta u - gain w): the whisker reflex inhibits a motor neuron whatever the
     exploration temperature (a startle at beta 0 still avoids the felt wall)."""
@@ -567,7 +568,7 @@ def set_beta(bs: BrainState, bp: BrainParams) -> None:
     x[X_BETA] = beta
 
 
-@njit(cache=True)
+@njit(cache=True, **CALLEE)
 def clear_rings(bs: BrainState, kinds: np.ndarray, kind: int) -> None:
     """Silence the rings of every expert whose target is of `kind` (its goal was consumed:
     the remembered bearing points at nothing now)."""
@@ -577,7 +578,7 @@ def clear_rings(bs: BrainState, kinds: np.ndarray, kind: int) -> None:
             bs.decoded[e, :] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, **CALLEE)
 def decay_rows(e: np.ndarray, lam: float) -> None:
     """e <- lam e, an explicit loop (an in-place array `*=` pulls in numba's broadcast checks)."""
     for a in range(e.shape[0]):
@@ -634,7 +635,7 @@ def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
                     row[i] *= scale
 
 
-@njit(cache=True)
+@njit(cache=True, **CALLEE)
 def reset_brain_episode(bs: BrainState) -> None:
     """Fresh rings and traces for a new episode; readouts and baselines carry over."""
     bs.rates[:] = 0.0
@@ -661,7 +662,7 @@ def looms(p: np.ndarray, radius: float) -> bool:
     return p[2] > 0.0 and p[1] <= radius
 
 
-@njit(**KERNEL)
+@njit(**KERNEL, **CALLEE)
 def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
     """Context x = (1, one feature per expert). Looming (default): x_k = 1 if expert k senses
     its target within loom_radius cells, else loom_memory x_k (a looming detector with a short
@@ -715,7 +716,7 @@ def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
         bs.gate[k] /= norm
 
 
-@njit(**KERNEL)
+@njit(**KERNEL, **CALLEE)
 def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
     """e_g <- lambda_g e_g + (resp - g) (x) x, resp_k = g_k p_k(a) / sum_j g_j p_j(a): how much
     of the chosen action each expert was responsible for (Jacobs et al. 1991), so the gate
@@ -731,7 +732,7 @@ def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
             bs.gate_elig[k, j] = bp.gate_trace_decay * bs.gate_elig[k, j] + post * bs.gate_x[j]
 
 
-@njit(**KERNEL)
+@njit(**KERNEL, **CALLEE)
 def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray, events: float) -> None:
     """V += eta_g (R - Rbar(x)) e_g with R the task's outcome `events` (eat_bonus per cheese
     eaten, -caught_penalty per catch; gate_reward events) or the total reward of all experts
