@@ -20,7 +20,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mousesim.sim.simulation import Simulation
 
 # Callees the helper compiles, in the order it compiles them: the order in which type
 # inference of the episode kernel meets them, so this process, which meanwhile compiles
@@ -37,7 +40,6 @@ def helper_signatures() -> list[tuple[str, Any, tuple]]:
     from numba import typeof, types
 
     from mousesim.brain import kernels as bk
-    from mousesim.sim.warmup import tiny_simulation
     from mousesim.world import kernels as wk
 
     sim = tiny_simulation()
@@ -53,6 +55,32 @@ def helper_signatures() -> list[tuple[str, Any, tuple]]:
         ),
     }
     return [(name, *sigs[name]) for name in HELPER_KERNELS]
+
+
+def in_disk_cache(disp) -> bool:
+    """True when this process compiled `disp` or numba's on-disk cache has an index for it."""
+    if disp.signatures:  # compiled in this process already
+        return True
+    try:
+        index = disp._cache._cache_file._index_path  # numba internals: best effort
+    except AttributeError:
+        return False
+    return os.path.exists(index)
+
+
+def tiny_simulation() -> Simulation:
+    """A simulation on an 8x8 map: the argument types of a real run, for next to no work."""
+    from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
+    from mousesim.sim.simulation import Simulation
+
+    # Distances 0: the default ones cannot be met on this tiny map (and would be refused).
+    world = WorldConfig(
+        size=8,
+        max_steps=2,
+        cheese=CheeseConfig(respawn_min_dist=0),
+        predator=PredatorConfig(min_start_dist=0),
+    )
+    return Simulation(SimConfig(world=world), record_steps=0)
 
 
 class Helper:
@@ -107,7 +135,6 @@ def start_helper() -> Helper | None:
 def helped_compile() -> Iterator[None]:
     """Within this block, a compile that meets a helper kernel waits for the helper's copy."""
     from mousesim.brain import kernels as bk
-    from mousesim.sim.warmup import in_disk_cache
     from mousesim.world import kernels as wk
 
     dispatchers = {"ring_update": bk.ring_update, "learned_gate": bk.learned_gate}

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from mousesim.sim import kernels as sim_kernels
-from mousesim.sim.precompile import helped_compile
-
-if TYPE_CHECKING:
-    from mousesim.sim.simulation import Simulation
+from mousesim.sim.precompile import helped_compile, in_disk_cache, tiny_simulation
 
 
 def _episode_kernel(learning: bool):
     return sim_kernels.episode_learning if learning else sim_kernels.episode_frozen
-
-
-def in_disk_cache(disp) -> bool:
-    """True when this process compiled `disp` or numba's on-disk cache has an index for it."""
-    if disp.signatures:  # compiled in this process already
-        return True
-    try:
-        index = disp._cache._cache_file._index_path  # numba internals: best effort
-    except AttributeError:
-        return False
-    return os.path.exists(index)
 
 
 def kernels_cached(learning: bool = True) -> bool:
@@ -58,18 +42,3 @@ def ensure_compiled(
         sim.run_episode()
     if step:
         sim.step()
-
-
-def tiny_simulation() -> Simulation:
-    """A simulation on an 8x8 map: the argument types of a real run, for next to no work."""
-    from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
-    from mousesim.sim.simulation import Simulation
-
-    # Distances 0: the default ones cannot be met on this tiny map (and would be refused).
-    world = WorldConfig(
-        size=8,
-        max_steps=2,
-        cheese=CheeseConfig(respawn_min_dist=0),
-        predator=PredatorConfig(min_start_dist=0),
-    )
-    return Simulation(SimConfig(world=world), record_steps=0)
