@@ -69,6 +69,14 @@ def test_a_batch_of_atomic_writes_syncs_the_folder_once(tmp_path, monkeypatch):
     assert len(synced) == 2
 
 
+def test_a_jit_only_kernel_called_from_python_raises_instead_of_crashing():
+    from mousesim.world.kernels import is_free
+
+    grid = np.zeros((2, 2), dtype=np.int8)
+    with pytest.raises(TypeError, match="jitted callers only"):
+        is_free(grid, 0, 0)  # without its Python wrapper this call would be a segfault
+
+
 def test_a_deferred_batch_syncs_its_folder_with_the_next_batch(tmp_path, monkeypatch):
     synced: list[int] = []
     real = os.fsync
