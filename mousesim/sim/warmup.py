@@ -34,7 +34,7 @@ def ensure_compiled(
         return
     cold = not all(in_disk_cache(d) for d in needed)
     if cold and log is not None:
-        log("compiling kernels (first run only, about 15 s)...")
+        log("compiling kernels (first run only, 15-25 s)...")
     sim = tiny_simulation()
     sim.set_learning(learning)
     # A cold compile shares out part of the work to a helper process on the second core.
