@@ -20,6 +20,7 @@ KERNEL_SOURCES = (
     "brain/kernels.py",
     "sim/kernels.py",
     "sim/population.py",
+    "jit_options.py",
 )
 _STAMP = "mousesim-kernels.sha256"
 

@@ -180,7 +180,10 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
         write_text(out / "config.yaml", dump_config(cfg))
         log(f"resuming {out} at episode {start_rows} of {cfg.run.episodes}")
     else:
-        with one_dir_sync():  # fewer fsyncs: the per-run cost of a sweep of short runs
+        # Fewer fsyncs (the per-run cost of a sweep of short runs): one folder sync for these
+        # files, and without a brain file that one is left to the first checkpoint's: until a
+        # checkpoint is on disk, a crashed run starts again from its seed (`check_out_dir`).
+        with one_dir_sync(defer=brain is None):
             write_text(out / "config.yaml", dump_config(cfg))
             metrics.start()
             if brain is not None:
@@ -228,6 +231,7 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
             sim.episode,
             gate_w=state["gate_w"],
             gate_baseline=state["gate_baseline"],
+            cfg_hash=cfg_hash,
         )
         save_checkpoint(out / "checkpoint.npz", state, sim.episode, cfg_hash, cfg.run.seed)
 
@@ -252,7 +256,7 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
         with one_dir_sync():
             _checkpoint()
             rows = read_metrics(out / "metrics.csv")
-            summary = summarize(rows, cfg, cfg.run.seed, wall, steps_done, interrupted)
+            summary = summarize(rows, cfg, cfg.run.seed, wall, steps_done, interrupted, cfg_hash)
             write_summary(out / "summary.json", summary)
     return RunResult(out=out, summary=summary, interrupted=interrupted)
 

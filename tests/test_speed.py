@@ -69,6 +69,27 @@ def test_a_batch_of_atomic_writes_syncs_the_folder_once(tmp_path, monkeypatch):
     assert len(synced) == 2
 
 
+def test_a_jit_only_kernel_called_from_python_raises_instead_of_crashing():
+    from mousesim.world.kernels import is_free
+
+    grid = np.zeros((2, 2), dtype=np.int8)
+    with pytest.raises(TypeError, match="jitted callers only"):
+        is_free(grid, 0, 0)  # without its Python wrapper this call would be a segfault
+
+
+def test_a_deferred_batch_syncs_its_folder_with_the_next_batch(tmp_path, monkeypatch):
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    with atomic.one_dir_sync(defer=True):
+        atomic.write_text(tmp_path / "a.txt", "a")
+    assert len(synced) == 1  # the file before its rename; the folder waits
+    with atomic.one_dir_sync():
+        atomic.write_text(tmp_path / "b.txt", "b")
+    assert len(synced) == 3  # b, then the folder once for both renames
+    assert (tmp_path / "a.txt").read_text() == "a"
+
+
 def test_a_failed_write_in_a_batch_keeps_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "keep.txt"
     atomic.write_text(target, "old")

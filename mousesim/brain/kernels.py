@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from mousesim.jit_options import jit_only
 from mousesim.rng import ACTION, NOISE, normal, uniform
 
 N_MOTOR = 3
@@ -223,7 +224,7 @@ def tanh32_pos(x: float) -> float:
     return x * p / q
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract", "reassoc"})
+@jit_only(cache=True, error_model="numpy", fastmath={"contract", "reassoc"})
 def ring_moments32(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray) -> tuple:
     """(sum r, sum r cos, sum r sin) in float32. "reassoc" lets LLVM split the sums into vector
     lanes (a single running sum is one long dependency chain, 3x slower); the lane order is fixed
@@ -293,7 +294,7 @@ def ring_substep_fast(
             r[i] += k.dt * (k.r_max * tanh32_pos(h * k.inv_r_max) - r[i])
 
 
-@njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **RING)
+@jit_only(**RING)
 def ring_steps32(w: np.ndarray, n_exp: int, e0: int, e1: int, steps: int, k: Ring32) -> None:
     """`steps` noise-free substeps of rings e0..e1-1 held in the work rows w (see BrainState.
     ring32), the rings interleaved substep by substep: one ring's sums overlap the other's
@@ -306,7 +307,7 @@ def ring_steps32(w: np.ndarray, n_exp: int, e0: int, e1: int, steps: int, k: Rin
             ring_substep_fast(w[e], w[n_exp + e], cos32, sin32, none, k)
 
 
-@njit(**KERNEL)
+@jit_only(**KERNEL)
 def ring_substep_dense(
     r: np.ndarray,
     cue: np.ndarray,
@@ -328,7 +329,7 @@ def ring_substep_dense(
         r[i] += bp.dt * (transfer(hbuf[i], bp.r_max) - r[i])
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def decode(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray, out: np.ndarray) -> None:
     """Population vector: out = (angle of sum_i r_i e^{i theta_i}, its length / N)."""
     c = 0.0
@@ -373,7 +374,7 @@ def _store32(bs: BrainState, e: int) -> None:
     bs.decoded[e, 1] = np.sqrt(np.float64(c) * c + np.float64(s) * s) / r.shape[0]
 
 
-@njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **RING)
+@jit_only(**RING)
 def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
     """euler_steps substeps of ring e alone (noise is drawn per substep, ring by ring)."""
     r = bs.rates[e]
@@ -430,7 +431,7 @@ def rings_update(bs: BrainState, bp: BrainParams, rng: np.ndarray) -> None:
         _store32(bs, e)
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def greedy_choice(z0: float, z1: float, z2: float, u: float) -> int:
     """argmax of the three logits; exact ties (a silent brain votes 0 for everything) are
     broken by the step's uniform draw u, so a mouse with no opinion does not always turn left."""
@@ -446,7 +447,7 @@ def greedy_choice(z0: float, z1: float, z2: float, u: float) -> int:
     return 0
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def reflex_softmax(u: np.ndarray, beta: float, gain: float, w: np.ndarray, out: np.ndarray):
     """out = softmax(beta u - gain w): the whisker reflex inhibits a motor neuron whatever the
     exploration temperature (a startle at beta 0 still avoids the felt wall)."""
@@ -567,7 +568,7 @@ def set_beta(bs: BrainState, bp: BrainParams) -> None:
     x[X_BETA] = beta
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def clear_rings(bs: BrainState, kinds: np.ndarray, kind: int) -> None:
     """Silence the rings of every expert whose target is of `kind` (its goal was consumed:
     the remembered bearing points at nothing now)."""
@@ -577,7 +578,7 @@ def clear_rings(bs: BrainState, kinds: np.ndarray, kind: int) -> None:
             bs.decoded[e, :] = 0.0
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def decay_rows(e: np.ndarray, lam: float) -> None:
     """e <- lam e, an explicit loop (an in-place array `*=` pulls in numba's broadcast checks)."""
     for a in range(e.shape[0]):
@@ -634,7 +635,7 @@ def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
                     row[i] *= scale
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def reset_brain_episode(bs: BrainState) -> None:
     """Fresh rings and traces for a new episode; readouts and baselines carry over."""
     bs.rates[:] = 0.0
@@ -661,7 +662,7 @@ def looms(p: np.ndarray, radius: float) -> bool:
     return p[2] > 0.0 and p[1] <= radius
 
 
-@njit(**KERNEL)
+@jit_only(**KERNEL)
 def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
     """Context x = (1, one feature per expert). Looming (default): x_k = 1 if expert k senses
     its target within loom_radius cells, else loom_memory x_k (a looming detector with a short
@@ -715,7 +716,7 @@ def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
         bs.gate[k] /= norm
 
 
-@njit(**KERNEL)
+@jit_only(**KERNEL)
 def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
     """e_g <- lambda_g e_g + (resp - g) (x) x, resp_k = g_k p_k(a) / sum_j g_j p_j(a): how much
     of the chosen action each expert was responsible for (Jacobs et al. 1991), so the gate
@@ -731,7 +732,7 @@ def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
             bs.gate_elig[k, j] = bp.gate_trace_decay * bs.gate_elig[k, j] + post * bs.gate_x[j]
 
 
-@njit(**KERNEL)
+@jit_only(**KERNEL)
 def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray, events: float) -> None:
     """V += eta_g (R - Rbar(x)) e_g with R the task's outcome `events` (eat_bonus per cheese
     eaten, -caught_penalty per catch; gate_reward events) or the total reward of all experts

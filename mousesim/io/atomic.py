@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -22,17 +23,22 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-_batch = threading.local()  # .dirs: folders whose fsync is deferred to the end of a batch
+_batch = threading.local()  # .dirs: folders whose fsync waits for the end of a batch
 
 
 @contextlib.contextmanager
-def one_dir_sync() -> Iterator[None]:
+def one_dir_sync(*, defer: bool = False) -> Iterator[None]:
     """Several atomic writes, one folder fsync each at the end instead of one per file.
 
     Each file is still fsynced before it is renamed into place, so a crash leaves every name
     on its old or its complete new content (never half); only the renames' durability waits
     for the end of the block. A run writes 5-6 files at its start and end, so this halves
-    its fsyncs (each costs a disk flush; the per-run cost of a sweep of short runs)."""
+    its fsyncs (each costs a disk flush; the per-run cost of a sweep of short runs).
+
+    defer=True leaves the folders' fsync to the next block that does not defer (in this
+    thread): for files that only matter once later files are durable too (a run's
+    config.yaml and metrics header: until its first checkpoint is on disk, a crashed run
+    starts again from its seed anyway)."""
     outer = getattr(_batch, "dirs", None)
     if outer is not None:  # nested: the outermost block syncs
         yield
@@ -42,8 +48,13 @@ def one_dir_sync() -> Iterator[None]:
         yield
     finally:
         _batch.dirs = None
-        for d in dirs:
-            _fsync_dir(d)
+        pending = getattr(_batch, "pending", set())
+        if defer:
+            _batch.pending = pending | dirs
+        else:
+            _batch.pending = set()
+            for d in pending | dirs:
+                _fsync_dir(d)
 
 
 def output_error(path: str | os.PathLike, exc: OSError) -> OutputError:
@@ -114,9 +125,15 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_with(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) -> None:
-    """Atomically write whatever `writer(file)` produces (e.g. numpy.savez)."""
+    """Atomically write whatever `writer(file)` produces (e.g. numpy.savez).
+
+    The writer writes into memory, then the file gets it in one write: numpy.savez seeks
+    back to patch every member's zip header, and each seek flushes a buffered file (about
+    40 system calls for a brain file; 0.2 ms a file, a tenth of a short run's fixed cost)."""
+    buf = io.BytesIO()
+    writer(buf)
     with atomic_open(path) as f:
-        writer(f)
+        f.write(buf.getbuffer())
 
 
 def append_line(path: str | os.PathLike, line: str) -> None:

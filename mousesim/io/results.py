@@ -32,9 +32,11 @@ def save_brain(
     episodes: int,
     gate_w: np.ndarray | None = None,
     gate_baseline: np.ndarray | None = None,
+    cfg_hash: str | None = None,
 ) -> None:
     """Atomically write a brain file that `load_brain` (and `mousesim play --brain`) reads.
-    The learned gate's weights go in too when given."""
+    The learned gate's weights go in too when given. `cfg_hash`: config_hash(cfg), if the
+    caller has it already (it costs a full dump of the config)."""
     extra = {}
     if gate_w is not None:
         extra["gate_w"] = gate_w
@@ -48,7 +50,7 @@ def save_brain(
             readout=readout,
             baseline=baseline,
             signature=np.array(brain_signature(cfg)),
-            config_hash=np.array(config_hash(cfg)),
+            config_hash=np.array(cfg_hash or config_hash(cfg)),
             version=np.array(__version__),
             episodes=np.array(episodes),
             **extra,
@@ -165,9 +167,15 @@ def read_metrics(path: str | Path) -> list[dict[str, str]]:
 
 
 def summarize(
-    rows: list[dict], cfg: SimConfig, seed: int, wall_s: float, steps_done: int, interrupted: bool
+    rows: list[dict],
+    cfg: SimConfig,
+    seed: int,
+    wall_s: float,
+    steps_done: int,
+    interrupted: bool,
+    cfg_hash: str | None = None,
 ) -> dict:
-    """summary.json content from all metrics rows of the run."""
+    """summary.json content from all metrics rows of the run (`cfg_hash`: as in save_brain)."""
     n = len(rows)
     cheese = np.array([float(r["cheese"]) for r in rows]) if n else np.zeros(0)
     caught = np.array([float(r["caught"]) for r in rows]) if n else np.zeros(0)
@@ -184,7 +192,7 @@ def summarize(
         "caught_rate": float(caught.mean()) if n else None,
         "mean_steps": float(steps.mean()) if n else None,
         "seed": seed,
-        "config_hash": config_hash(cfg),
+        "config_hash": cfg_hash or config_hash(cfg),
         "interrupted": interrupted,
         "mousesim_version": __version__,
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 from collections.abc import Callable
 
 from mousesim.sim import kernels as sim_kernels
+from mousesim.sim.precompile import helped_compile, in_disk_cache, tiny_simulation
 
 
 def _episode_kernel(learning: bool):
@@ -14,16 +15,7 @@ def _episode_kernel(learning: bool):
 
 def kernels_cached(learning: bool = True) -> bool:
     """True when numba's on-disk cache already holds the episode and step kernels."""
-    for disp in (_episode_kernel(learning), sim_kernels.sim_step):
-        if disp.signatures:  # compiled in this process already
-            continue
-        try:
-            index = disp._cache._cache_file._index_path  # numba internals: best effort
-        except AttributeError:
-            return False
-        if not os.path.exists(index):
-            return False
-    return True
+    return all(in_disk_cache(d) for d in (_episode_kernel(learning), sim_kernels.sim_step))
 
 
 def ensure_compiled(
@@ -40,20 +32,13 @@ def ensure_compiled(
     needed = (episode, sim_kernels.sim_step) if step else (episode,)
     if all(d.signatures for d in needed):
         return
-    if not kernels_cached(learning) and log is not None:
-        log("compiling kernels (first run only, about 25 s)...")
-    from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
-    from mousesim.sim.simulation import Simulation
-
-    # Distances 0: the default ones cannot be met on this tiny map (and would be refused).
-    world = WorldConfig(
-        size=8,
-        max_steps=2,
-        cheese=CheeseConfig(respawn_min_dist=0),
-        predator=PredatorConfig(min_start_dist=0),
-    )
-    sim = Simulation(SimConfig(world=world), record_steps=0)
+    cold = not all(in_disk_cache(d) for d in needed)
+    if cold and log is not None:
+        log("compiling kernels (first run only, 15-25 s)...")
+    sim = tiny_simulation()
     sim.set_learning(learning)
-    sim.run_episode()
+    # A cold compile shares out part of the work to a helper process on the second core.
+    with helped_compile() if cold else contextlib.nullcontext():
+        sim.run_episode()
     if step:
         sim.step()

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from mousesim.jit_options import jit_only
 from mousesim.rng import PREDATOR, SPAWN, uniform
 
 DX = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
@@ -88,7 +89,7 @@ class WorldState(NamedTuple):
     control: np.ndarray  # int64[2]: moves chosen from outside (game mode), NO_CONTROL = none
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def is_free(grid: np.ndarray, x: int, y: int) -> bool:
     """Floor cell inside the grid (outside counts as wall)."""
     return 0 <= y < grid.shape[0] and 0 <= x < grid.shape[1] and grid[y, x] == FLOOR
@@ -99,7 +100,7 @@ def dist(x0: int, y0: int, x1: int, y1: int) -> float:
     return np.sqrt(float((x1 - x0) ** 2 + (y1 - y0) ** 2))
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def wrap_angle(a: float) -> float:
     """Wrap to (-pi, pi]."""
     a = (a + np.pi) % (2.0 * np.pi) - np.pi
@@ -155,7 +156,7 @@ def step_target(grid: np.ndarray, x: int, y: int, h: int, slide: int) -> tuple[i
     return x, y
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def _occupied_by_cheese(ws: WorldState, x: int, y: int, upto: int) -> bool:
     for k in range(upto):
         if ws.cheese[k, 0] == x and ws.cheese[k, 1] == y:
@@ -163,7 +164,7 @@ def _occupied_by_cheese(ws: WorldState, x: int, y: int, upto: int) -> bool:
     return False
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def _eligible(ws: WorldState, x: int, y: int, min_dist: float, avoid_cheese: int) -> bool:
     """A free cell off the mouse, at least `min_dist` away, not under the first pieces."""
     mx, my = ws.mouse[0], ws.mouse[1]
@@ -174,7 +175,7 @@ def _eligible(ws: WorldState, x: int, y: int, min_dist: float, avoid_cheese: int
     return not _occupied_by_cheese(ws, x, y, avoid_cheese)
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def _pick_cell(ws: WorldState, slot: int, min_dist: float, avoid_cheese: int) -> tuple[int, int]:
     """Uniform free cell at least `min_dist` from the mouse, not under the first `avoid_cheese`
     pieces. Falls back to any free cell off the mouse if none is far enough. One draw, no retry
@@ -239,7 +240,7 @@ def reset_world(ws: WorldState, wp: WorldParams) -> None:
     ws.counters[:] = 0
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def nth_target(ws: WorldState, kind: int, rank: int) -> tuple[int, int, float]:
     """Cell and distance of the rank-th nearest target of `kind` (distance FAR if none).
 
@@ -301,7 +302,7 @@ def sense(
         out[e, 2] = 1.0 if vis else 0.0
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def _caught(ws: WorldState, wp: WorldParams) -> bool:
     mx, my = ws.mouse[0], ws.mouse[1]
     for p in range(ws.preds.shape[0]):
@@ -310,7 +311,7 @@ def _caught(ws: WorldState, wp: WorldParams) -> bool:
     return False
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def _random_step(ws: WorldState, p: int) -> None:
     h = min(int(uniform(ws.rng, PREDATOR) * 8), 7)
     ws.preds[p, PHEAD] = h
@@ -318,7 +319,7 @@ def _random_step(ws: WorldState, p: int) -> None:
     ws.preds[p, PX], ws.preds[p, PY] = nx, ny
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def _greedy_step(ws: WorldState, p: int, tx: int, ty: int) -> None:
     """Move to the neighbouring cell closest to (tx, ty); stay if none is closer."""
     x, y = ws.preds[p, PX], ws.preds[p, PY]
@@ -338,7 +339,7 @@ def _greedy_step(ws: WorldState, p: int, tx: int, ty: int) -> None:
         ws.preds[p, PX], ws.preds[p, PY] = nx, ny
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def move_predators(ws: WorldState, wp: WorldParams) -> None:
     """One step of every predator's policy.
 
@@ -489,7 +490,7 @@ def world_step(
     return flags
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def _pick_cell_respawn(ws: WorldState, wp: WorldParams) -> tuple[int, int]:
     """A respawn cell away from the mouse and every other piece of cheese."""
     return _pick_cell(ws, _SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])

@@ -1,0 +1,175 @@
+"""A first-ever compile on two cores: a helper process compiles part of the episode kernel's
+call tree into numba's on-disk cache while this process compiles the rest.
+
+numba compiles a jitted callee when type inference first meets a call of it, one callee
+after another, then the caller itself. The helper compiles a few large callees (with the
+exact argument types the episode kernel calls them with) and prints each one's name once it
+is in the cache. This process, on meeting such a callee, waits for that line and then loads
+the callee from the cache instead of compiling it. If the helper fails or its types drift
+from the kernel's, this process just compiles the callee itself: same code, same bits, only
+slower (tests/test_precompile.py checks the types).
+
+    python -m mousesim.sim.precompile     # the helper; prints each kernel's name when cached
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mousesim.sim.simulation import Simulation
+
+# Callees the helper compiles, in the order it compiles them: the order in which type
+# inference of the episode kernel meets them, so this process, which meanwhile compiles
+# the callees met first (reset_world, sense, feel_walls, cue_input), waits as little as
+# possible. Together they are about half of the callees' compile time.
+HELPER_KERNELS = ("ring_update", "learned_gate", "world_step")
+
+_ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
+
+
+def helper_signatures() -> list[tuple[str, Any, tuple]]:
+    """(name, dispatcher, argument types) of each helper kernel, as the episode kernel calls it:
+    the types are read off a small simulation's own arrays."""
+    from numba import typeof, types
+
+    from mousesim.brain import kernels as bk
+    from mousesim.world import kernels as wk
+
+    sim = tiny_simulation()
+    ws, wp, bs, bp, buf = sim.world, sim.wparams, sim.brain, sim.bparams, sim.buffers
+    i8 = types.int64
+    world, brain, params = typeof(ws), typeof(bs), typeof(bp)
+    sigs = {
+        "ring_update": (bk.ring_update, (brain, params, i8, typeof(ws.rng))),
+        "learned_gate": (bk.learned_gate, (brain, params, typeof(buf.percept))),
+        "world_step": (
+            wk.world_step,
+            (world, typeof(wp), i8, typeof(buf.kinds), typeof(buf.ranks), typeof(buf.rewards)),
+        ),
+    }
+    return [(name, *sigs[name]) for name in HELPER_KERNELS]
+
+
+def in_disk_cache(disp) -> bool:
+    """True when this process compiled `disp` or numba's on-disk cache has an index for it."""
+    if disp.signatures:  # compiled in this process already
+        return True
+    try:
+        index = disp._cache._cache_file._index_path  # numba internals: best effort
+    except AttributeError:
+        return False
+    return os.path.exists(index)
+
+
+def tiny_simulation() -> Simulation:
+    """A simulation on an 8x8 map: the argument types of a real run, for next to no work."""
+    from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
+    from mousesim.sim.simulation import Simulation
+
+    # Distances 0: the default ones cannot be met on this tiny map (and would be refused).
+    world = WorldConfig(
+        size=8,
+        max_steps=2,
+        cheese=CheeseConfig(respawn_min_dist=0),
+        predator=PredatorConfig(min_start_dist=0),
+    )
+    return Simulation(SimConfig(world=world), record_steps=0)
+
+
+class Helper:
+    """The helper process, and the names it has reported compiled so far."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+        self.done: set[str] = set()
+
+    def wait_for(self, name: str) -> None:
+        """Block until the helper has cached `name`, or has ended (done, failed or killed)."""
+        out: IO[str] | None = self.proc.stdout
+        while name not in self.done and out is not None:
+            line = out.readline()
+            if not line:  # EOF: the helper is gone; whatever it did not cache, compile here
+                break
+            self.done.add(line.strip())
+
+    def close(self) -> None:
+        """Reap the helper: wait for it if it is still compiling what we need, else kill it."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def start_helper() -> Helper | None:
+    """Start the helper on a machine with a second core (None on one core, or inside the
+    helper itself). It inherits the environment, NUMBA_CACHE_DIR included, and imports this
+    very copy of mousesim."""
+    if os.environ.get(_ENV_FLAG) or (os.cpu_count() or 1) < 2:
+        return None
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, _ENV_FLAG: "1", "PYTHONPATH": root + (os.pathsep + path if path else "")}
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mousesim.sim.precompile"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+    except OSError:
+        return None
+    return Helper(proc)
+
+
+@contextlib.contextmanager
+def helped_compile() -> Iterator[None]:
+    """Within this block, a compile that meets a helper kernel waits for the helper's copy."""
+    from mousesim.brain import kernels as bk
+    from mousesim.world import kernels as wk
+
+    dispatchers = {"ring_update": bk.ring_update, "learned_gate": bk.learned_gate}
+    dispatchers["world_step"] = wk.world_step
+    # Loading what another kernel's compile already cached takes milliseconds here: less than
+    # a helper takes to start.
+    cached = all(in_disk_cache(dispatchers[name]) for name in HELPER_KERNELS)
+    helper = None if cached else start_helper()
+    if helper is None:
+        yield
+        return
+    patched = []
+    for name in HELPER_KERNELS:
+        disp = dispatchers[name]
+
+        def compile_after_helper(sig, _disp=disp, _name=name):
+            helper.wait_for(_name)
+            return type(_disp).compile(_disp, sig)  # loads the helper's copy when it matches
+
+        disp.compile = compile_after_helper  # an instance attribute: numba calls self.compile
+        patched.append(disp)
+    try:
+        yield
+    finally:
+        for disp in patched:
+            del disp.compile
+        helper.close()
+
+
+def main() -> int:
+    for name, disp, sig in helper_signatures():
+        disp.compile(sig)  # saves to numba's cache before returning
+        print(name, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

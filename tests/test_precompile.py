@@ -1,0 +1,45 @@
+"""The first-ever compile shares out part of the work to a helper process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mousesim.sim import precompile
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_no_helper_inside_the_helper_and_nothing_left_patched(monkeypatch):
+    monkeypatch.setenv("MOUSESIM_PRECOMPILE_HELPER", "1")
+    assert precompile.start_helper() is None
+    from mousesim.world import kernels as wk
+
+    with precompile.helped_compile():
+        pass
+    assert "compile" not in vars(wk.world_step)  # the class's own compile again
+
+
+@pytest.mark.slow
+def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path):
+    """The helper's argument types are the episode kernel's own: if a kernel's arguments
+    change, this fails (the run would still be right, only slower to compile)."""
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+        "NUMBA_DEBUG_CACHE": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop(precompile._ENV_FLAG, None)
+    cmd = [sys.executable, "-m", "mousesim", "run", "--episodes", "1", "--quiet"]
+    out = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "r")], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    for name in precompile.HELPER_KERNELS:
+        lines = [line for line in out.splitlines() if f"kernels.{name}-" in line]
+        assert any("data loaded from" in line for line in lines), name
+        assert not any("data saved to" in line for line in lines), name
