@@ -43,3 +43,16 @@ def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path
         lines = [line for line in out.splitlines() if f"kernels.{name}-" in line]
         assert any("data loaded from" in line for line in lines), name
         assert not any("data saved to" in line for line in lines), name
+
+
+def test_a_stuck_helper_is_given_up_on_not_waited_for():
+    """A helper that never reports (here: a process that only sleeps) is killed after the
+    timeout, so the first run compiles the kernel itself instead of hanging."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], stdout=subprocess.PIPE, text=True
+    )
+    helper = precompile.Helper(proc)
+    helper.wait_for("world_step", timeout=0.5)
+    assert "world_step" not in helper.done
+    assert proc.wait(timeout=5) is not None  # killed, not left running
+    helper.close()

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 HELPER_KERNELS = ("ring_update", "learned_gate", "world_step")
 
 _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
+WAIT_S = 180.0  # the longest this process waits for the helper's copy of one kernel
 
 
 def helper_signatures() -> list[tuple[str, Any, tuple]]:
@@ -90,10 +93,18 @@ class Helper:
         self.proc = proc
         self.done: set[str] = set()
 
-    def wait_for(self, name: str) -> None:
-        """Block until the helper has cached `name`, or has ended (done, failed or killed)."""
+    def wait_for(self, name: str, timeout: float = WAIT_S) -> None:
+        """Block until the helper has cached `name`, or has ended (done, failed or killed), or
+        `timeout` seconds have passed (a stuck helper is killed: this process then compiles
+        whatever it did not cache, so a first run can be slow but never hangs)."""
         out: IO[str] | None = self.proc.stdout
+        deadline = time.monotonic() + timeout
         while name not in self.done and out is not None:
+            left = deadline - time.monotonic()
+            # The helper prints whole lines and flushes each, so a readable pipe holds a line.
+            if left <= 0 or not select.select([out], [], [], left)[0]:
+                self.proc.kill()
+                break
             line = out.readline()
             if not line:  # EOF: the helper is gone; whatever it did not cache, compile here
                 break
