@@ -242,6 +242,11 @@ class MixtureConfig(_Model):
     loom_memory: Annotated[float, Field(ge=0, lt=1)] = 0.95
     """Looming features decay by this factor per step once the target is out of loom_radius
     (0: the feature follows the distance alone)."""
+    calm_feature: bool = True
+    """The learned gate's first context feature is 'no predator looms' (1 - the predators'
+    largest looming feature) instead of a constant 1, so what the gate learns during an escape
+    stays with the predator's own weight (false: a constant bias, which escapes pulled toward
+    the predator)."""
     gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
     """Every expert keeps at least this share of the learned gate (before the slider), so the
     gate's learning signal never vanishes; with many experts it shrinks to 0.5 / experts, so

@@ -139,7 +139,7 @@ def test_gate_semantics_at_the_ends_of_the_slider(gate, focus, silenced):
     from mousesim.brain.kernels import learned_gate
 
     if gate == "learned":
-        learned_gate(sim.brain, sim.bparams, sim.buffers.percept)
+        learned_gate(sim.brain, sim.bparams, sim.buffers.percept, sim.buffers.kinds)
     rng = sim.world.rng.copy()
     mix_and_choose(sim.brain, sim.bparams, 0, rng.copy())
     p0 = sim.brain.probs.copy()

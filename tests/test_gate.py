@@ -10,8 +10,10 @@ from mousesim.sim.simulation import Simulation
 
 def predator_share(sim: Simulation, cheese_near: float, predator_near: float) -> float:
     """The gate's predator share for a looming context, from the learned weights (slider
-    neutral): g = floor + (1 - 2 floor) softmax(V x), x = (1, cheese near, predator near)."""
-    x = np.array([1.0, cheese_near, predator_near])
+    neutral): g = floor + (1 - 2 floor) softmax(V x), x = (calm, cheese near, predator near),
+    calm = 1 - predator near (mixture.calm_feature) or 1."""
+    calm = 1.0 - predator_near if sim.bparams.gate_calm_kind >= 0 else 1.0
+    x = np.array([calm, cheese_near, predator_near])
     z = sim.brain.gate_w @ x
     s = np.exp(z - z.max())
     floor = sim.bparams.gate_floor
@@ -28,7 +30,7 @@ def test_learned_gate_turns_to_a_near_predator():
         sim = Simulation(load_config(None), seed=seed)
         for _ in range(200):
             sim.run_episode()
-        w = sim.brain.gate_w  # rows: cheese, predator; columns: bias, cheese near, predator near
+        w = sim.brain.gate_w  # rows: cheese, predator; columns: calm, cheese near, predator near
         assert w[1, 2] - w[0, 2] > 2.0, w
         for cheese in (0.0, 1.0):
             assert predator_share(sim, cheese, 1.0) >= predator_share(sim, cheese, 0.0)
@@ -45,3 +47,33 @@ def test_slider_overrides_the_learned_gate():
     sim.set_focus(0.5)
     sim.step()
     assert 0.0 < sim.brain.gate[0] < 1.0
+
+
+def _until_the_predator_looms(sim: Simulation) -> None:
+    for _ in range(5000):
+        p = sim.buffers.percept[1]
+        if p[2] > 0 and p[1] <= sim.bparams.loom_radius:
+            return
+        sim.step()
+    raise AssertionError("the predator never came within the loom radius")
+
+
+def test_calm_feature_is_off_while_the_predator_looms():
+    """mixture.calm_feature: the gate's first feature is 1 - the predator's looming feature:
+    0 while the predator looms (the threat's own weight decides), back towards 1 as the
+    looming memory decays; a constant 1 with the key off. A looming cheese leaves it at 1."""
+    sim = Simulation(load_config(None, {"mixture.gate": "learned"}), seed=3)
+    _until_the_predator_looms(sim)
+    sim.step()  # the gate reads the percept the last step left
+    x = sim.brain.gate_x
+    if x[2] == 1.0:
+        assert x[0] == 0.0, x
+    assert x[0] == 1.0 - x[2], x
+    off = Simulation(load_config(None, {"mixture.calm_feature": False}), seed=3)
+    _until_the_predator_looms(off)
+    off.step()
+    assert off.brain.gate_x[0] == 1.0 and off.brain.gate_x[2] > 0.0, off.brain.gate_x
+    calm = Simulation(load_config(None, {"world.predator.count": 0}), seed=3)
+    for _ in range(50):
+        calm.step()
+    assert calm.brain.gate_x[0] == 1.0, calm.brain.gate_x

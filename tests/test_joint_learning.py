@@ -43,18 +43,15 @@ def _per_seed(result, policy: str, focus=None) -> dict[int, dict]:
 
 @pytest.mark.slow
 def test_joint_learning_does_not_collapse(default_eval):
-    """Every seed learns both jobs: none is a flee-only mouse (< 3 cheese per episode) or a
-    mouse that ignores the predator (caught in > 60% of episodes), and at least 3 of 5 seeds
-    reach 60% of the best seed's score (cheese - 5 x caught). Measured (seeds 0-4, 100
-    episodes): scores 11.3, 14.9, 9.2, 4.3, 8.9; cheese 4.5-15.4, caught 0.03-0.17.
-
-    The issue's target, 4 of 5 seeds at 70% of the best, is not met on seeds 0-4 (2 of 5: the
-    best seed eats 15 cheese, the most cautious 4.5 with 3% caught); over seeds 0-59 (exp runs,
-    100 episodes), 10 of 12 groups of 5 meet it. Before this model 2 of 5 seeds ended caught in
-    94%; the previous default met 4 of 5 with every seed caught in 24-40%."""
+    """Every seed learns both jobs: at least 4 of 5 seeds reach 70% of the best seed's score
+    (cheese - 5 x caught), and none is a flee-only mouse (< 3 cheese per episode) or a mouse
+    that ignores the predator (caught in > 60% of episodes). Measured in `exp` runs (100
+    evaluation episodes): 12 of 12 groups of 5 seeds (0-59) pass, every seed 0-19 scoring at
+    least 9.9. With a constant bias instead of the calm feature (mixture.calm_feature false)
+    10 of 12 groups passed, seeds 0-4 not (2 of 5: one seed kept to 4.5 cheese)."""
     seeds = _per_seed(default_eval, "learned-gate")
     scores = np.array([r["score"] for r in seeds.values()])
-    assert np.sum(scores >= 0.6 * scores.max()) >= 3, scores
+    assert np.sum(scores >= 0.7 * scores.max()) >= 4, scores
     for seed, r in seeds.items():
         assert r["cheese_per_episode"] >= 3.0, (seed, r["cheese_per_episode"])
         assert r["caught_rate"] <= 0.6, (seed, r["caught_rate"])
@@ -62,26 +59,21 @@ def test_joint_learning_does_not_collapse(default_eval):
 
 @pytest.mark.slow
 def test_learned_gate_beats_every_fixed_focus(default_eval):
-    """Score = cheese - 5 x caught rate: the learned gate beats the same readouts behind the
-    best of the fixed foci 0, 0.1, ..., 1 on at least 4 of 5 seeds, by at least 2 on average.
-    Measured (seeds 0-4): gate 9.7, best fixed focus 0.9 at 4.0, and the gate ahead on all 5
-    seeds by 0.8-12.5. The issue's target, the paired 95% interval of the difference above 0,
-    is missed by a hair on these seeds: [-0.1, 11.5] (the seeds' spread, 4.3 to 14.9, widens
-    it); with the previous default it was [4.1, 6.8]."""
+    """Score = cheese - 5 x caught rate: the learned gate beats the same readouts behind each
+    fixed focus 0, 0.1, ..., 1, paired over 5 seeds with the 95% interval of the difference
+    above 0 (the issue's target; with the calm feature off it was missed by a hair,
+    [-0.1, 11.5], the seeds' spread widening it)."""
     comp = gate_comparison(default_eval)
     assert comp is not None and comp["n_fixed"] == len(SWEEP), comp
-    gate = _per_seed(default_eval, "learned-gate")
-    fixed = _per_seed(default_eval, "learned", comp["best_fixed_focus"])
-    ahead = [gate[s]["score"] - fixed[s]["score"] for s in gate]
-    assert sum(d > 0 for d in ahead) >= 4, ahead
-    assert comp["difference"][0] >= 2.0, comp
+    assert comp["verdict"] == "beats the best fixed focus", comp
+    assert comp["difference"][1] > 0, comp
 
 
 @pytest.mark.slow
 def test_learned_mouse_turns_from_a_looming_predator(default_eval):
     """The gate hands control to the predator expert when it looms: the learned mouse is caught
     in at most 20% of episodes (the product target) and in at most half as many as the same
-    readouts chasing cheese alone (focus 1). Measured (seeds 0-4): 0.11 against 0.99."""
+    readouts chasing cheese alone (focus 1). Measured (seeds 0-4): 0.15 against 0.98."""
     gated = np.mean([r["caught_rate"] for r in _per_seed(default_eval, "learned-gate").values()])
     cheese_only = np.mean(
         [r["caught_rate"] for r in _per_seed(default_eval, "learned", 1.0).values()]

@@ -70,6 +70,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
         gate_override=float(mixture.override),
         gate_clip=float(mixture.gate_clip),
         gate_events=int(mixture.gate_reward == "events"),
+        gate_calm_kind=KIND_PREDATOR if mixture.calm_feature else -1,
     )
 
 

@@ -113,6 +113,7 @@ class BrainParams(NamedTuple):
     gate_override: float
     gate_clip: float
     gate_events: int
+    gate_calm_kind: int  # target kind whose looming ends the calm (-1: x_0 is a constant 1)
 
 
 # Slots of BrainState.explore.
@@ -663,14 +664,16 @@ def looms(p: np.ndarray, radius: float) -> bool:
 
 
 @jit_only(**KERNEL)
-def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
-    """Context x = (1, one feature per expert). Looming (default): x_k = 1 if expert k senses
+def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: np.ndarray) -> None:
+    """Context x = (x_0, one feature per expert). Looming (default): x_k = 1 if expert k senses
     its target within loom_radius cells, else loom_memory x_k (a looming detector with a short
     memory: mice flee looming stimuli and stay wary, Yilmaz & Meister 2013). Proximity:
-    x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0."""
+    x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0. Calm (mixture.calm_feature):
+    x_0 = 1 - max_k x_k over the experts whose target is of kind gate_calm_kind (the
+    predators), so the weights of x_0 say what to attend when nothing threatens and what the
+    gate learns during an escape stays with the threat's own weight; off: x_0 = 1, a bias."""
     n_exp = bs.gate.shape[0]
     x = bs.gate_x
-    x[0] = 1.0
     for k in range(n_exp):
         if bp.gate_features == FEATURES_LOOMING:
             # A looming target keeps its feature up for a while (decaying by loom_memory per
@@ -679,15 +682,20 @@ def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
         else:
             vis = percept[k, 2] > 0.0
             x[1 + k] = 1.0 / (1.0 + percept[k, 1] / bp.cue_scale) if vis else 0.0
+    threat = 0.0
+    for k in range(n_exp):
+        if kinds[k] == bp.gate_calm_kind:
+            threat = max(threat, x[1 + k])
+    x[0] = 1.0 - threat
 
 
 @njit(**KERNEL)
-def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray) -> None:
+def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: np.ndarray) -> None:
     """g_k = s_k q_k / sum_j s_j q_j with q = floor + (1 - E floor) softmax(V x) and
     s_k = (slider share_k)^override: focus 0.5 is neutral, focus 0 or 1 shuts a kind out
     exactly (its g is 0). The floor keeps every expert in play while the gate learns, so the
     gate's learning signal cannot vanish by saturation."""
-    gate_features(bs, bp, percept)
+    gate_features(bs, bp, percept, kinds)
     n_exp = bs.gate.shape[0]
     x = bs.gate_x
     m = -1.0e300
@@ -737,10 +745,10 @@ def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray, events: flo
     """V += eta_g (R - Rbar(x)) e_g with R the task's outcome `events` (eat_bonus per cheese
     eaten, -caught_penalty per catch; gate_reward events) or the total reward of all experts
     (gate_reward total: distance shaping included, whose noise drowns the rare catch), and
-    Rbar(x) = c . x a baseline that depends on the gate's context (a linear critic,
-    c += rate (R - c.x) x; Fremaux et al. 2010: the expectation must be per context), or,
-    with gate_critic off, a single running mean (c_0 alone, x = 1). Weights clipped to
-    [-gate_clip, gate_clip]."""
+    Rbar(x) = c . x' a baseline that depends on the gate's context, x' = (1, x_1, ..., x_E)
+    (a linear critic with its own constant whatever x_0 is, c += rate (R - c.x') x';
+    Fremaux et al. 2010: the expectation must be per context), or, with gate_critic off, a
+    single running mean (c_0 alone). Weights clipped to [-gate_clip, gate_clip]."""
     total = events
     if not bp.gate_events:
         total = 0.0

@@ -180,7 +180,7 @@ def sim_step(
     n_exp = bs.rates.shape[0]
     gated = bp.gate_mode == GATE_LEARNED
     if gated:
-        learned_gate(bs, bp, buf.percept)
+        learned_gate(bs, bp, buf.percept, buf.kinds)
     action = mix_and_choose(bs, bp, greedy, ws.rng)
     if ws.control[CTRL_MOUSE] != NO_CONTROL:  # game mode: a person moves the mouse
         action = ws.control[CTRL_MOUSE]

@@ -51,7 +51,7 @@ def helper_signatures() -> list[tuple[str, Any, tuple]]:
     world, brain, params = typeof(ws), typeof(bs), typeof(bp)
     sigs = {
         "ring_update": (bk.ring_update, (brain, params, i8, typeof(ws.rng))),
-        "learned_gate": (bk.learned_gate, (brain, params, typeof(buf.percept))),
+        "learned_gate": (bk.learned_gate, (brain, params, typeof(buf.percept), typeof(buf.kinds))),
         "world_step": (
             wk.world_step,
             (world, typeof(wp), i8, typeof(buf.kinds), typeof(buf.ranks), typeof(buf.rewards)),

@@ -134,7 +134,9 @@ class ReferenceSimulation:
             self.loom = feat
         else:
             feat = np.where(vis, 1.0 / (1.0 + d / bp.cue_scale), 0.0)
-        return np.concatenate([[1.0], feat])
+        threat = feat[self.kinds == bp.gate_calm_kind]
+        calm = 1.0 - (threat.max() if threat.size else 0.0)
+        return np.concatenate([[calm], feat])
 
     def _learned_gate(self, x: np.ndarray) -> np.ndarray:
         bp = self.bp
@@ -214,7 +216,8 @@ class ReferenceSimulation:
             self.readout *= self.row_norm[:, :, None] / np.where(norms > 0, norms, 1.0)
             if learned:
                 c = self.gate_baseline
-                cx = x if bp.gate_critic else np.eye(len(x))[0]
+                # The critic keeps its own constant (c_0 x 1) whatever x_0 is (calm feature).
+                cx = np.concatenate([[1.0], x[1:]]) if bp.gate_critic else np.eye(len(x))[0]
                 if bp.gate_events:
                     outcome = self.wparams.eat_bonus * bool(flags & ATE) - (
                         self.wparams.caught_penalty * bool(flags & TERMINATED)
