@@ -672,9 +672,9 @@ def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: n
     x_0 = 1 - max_k x_k over the experts whose target is of kind gate_calm_kind (the
     predators), so the weights of x_0 say what to attend when nothing threatens and what the
     gate learns during an escape stays with the threat's own weight; off: x_0 = 1, a bias."""
-    n_exp = bs.gate.shape[0]
     x = bs.gate_x
-    for k in range(n_exp):
+    threat = 0.0
+    for k in range(bs.gate.shape[0]):
         if bp.gate_features == FEATURES_LOOMING:
             # A looming target keeps its feature up for a while (decaying by loom_memory per
             # step): an escape is not called off the moment the threat steps out of range.
@@ -682,8 +682,6 @@ def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: n
         else:
             vis = percept[k, 2] > 0.0
             x[1 + k] = 1.0 / (1.0 + percept[k, 1] / bp.cue_scale) if vis else 0.0
-    threat = 0.0
-    for k in range(n_exp):
         if kinds[k] == bp.gate_calm_kind:
             threat = max(threat, x[1 + k])
     x[0] = 1.0 - threat
