@@ -37,27 +37,36 @@ _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
 WAIT_S = 180.0  # the longest this process waits for the helper's copy of one kernel
 
 
+def helper_dispatchers() -> dict[str, Any]:
+    """The numba dispatcher of each helper kernel, by name."""
+    from mousesim.brain import kernels as bk
+    from mousesim.world import kernels as wk
+
+    return {
+        "ring_update": bk.ring_update,
+        "learned_gate": bk.learned_gate,
+        "world_step": wk.world_step,
+    }
+
+
 def helper_signatures() -> list[tuple[str, Any, tuple]]:
     """(name, dispatcher, argument types) of each helper kernel, as the episode kernel calls it:
     the types are read off a small simulation's own arrays."""
     from numba import typeof, types
 
-    from mousesim.brain import kernels as bk
-    from mousesim.world import kernels as wk
-
     sim = tiny_simulation()
     ws, wp, bs, bp, buf = sim.world, sim.wparams, sim.brain, sim.bparams, sim.buffers
     i8 = types.int64
     world, brain, params = typeof(ws), typeof(bs), typeof(bp)
-    sigs = {
-        "ring_update": (bk.ring_update, (brain, params, i8, typeof(ws.rng))),
-        "learned_gate": (bk.learned_gate, (brain, params, typeof(buf.percept), typeof(buf.kinds))),
+    args = {
+        "ring_update": (brain, params, i8, typeof(ws.rng)),
+        "learned_gate": (brain, params, typeof(buf.percept), typeof(buf.kinds)),
         "world_step": (
-            wk.world_step,
-            (world, typeof(wp), i8, typeof(buf.kinds), typeof(buf.ranks), typeof(buf.rewards)),
+            world, typeof(wp), i8, typeof(buf.kinds), typeof(buf.ranks), typeof(buf.rewards)
         ),
-    }
-    return [(name, *sigs[name]) for name in HELPER_KERNELS]
+    }  # fmt: skip
+    dispatchers = helper_dispatchers()
+    return [(name, dispatchers[name], args[name]) for name in HELPER_KERNELS]
 
 
 def in_disk_cache(disp) -> bool:
@@ -145,11 +154,7 @@ def start_helper() -> Helper | None:
 @contextlib.contextmanager
 def helped_compile() -> Iterator[None]:
     """Within this block, a compile that meets a helper kernel waits for the helper's copy."""
-    from mousesim.brain import kernels as bk
-    from mousesim.world import kernels as wk
-
-    dispatchers = {"ring_update": bk.ring_update, "learned_gate": bk.learned_gate}
-    dispatchers["world_step"] = wk.world_step
+    dispatchers = helper_dispatchers()
     # Loading what another kernel's compile already cached takes milliseconds here: less than
     # a helper takes to start.
     cached = all(in_disk_cache(dispatchers[name]) for name in HELPER_KERNELS)
