@@ -13,11 +13,6 @@ def _episode_kernel(learning: bool):
     return sim_kernels.episode_learning if learning else sim_kernels.episode_frozen
 
 
-def kernels_cached(learning: bool = True) -> bool:
-    """True when numba's on-disk cache already holds the episode and step kernels."""
-    return all(in_disk_cache(d) for d in (_episode_kernel(learning), sim_kernels.sim_step))
-
-
 def ensure_compiled(
     log: Callable[[str], None] | None = None, *, step: bool = True, learning: bool = True
 ) -> None:
