@@ -54,3 +54,14 @@ def logged_frame(app, redraw: bool = False) -> list:
 def stats_texts(app) -> list[str]:
     """The texts the stats panel shows in the next frame, in drawing order."""
     return [t for tag, t, _ in logged_frame(app) if tag == "stats"]
+
+
+def step_until_the_predator_looms(sim) -> None:
+    """Step `sim` until its predator expert senses the predator within the loom radius."""
+    k = list(sim.expert_targets).index("predator")
+    for _ in range(5000):
+        p = sim.buffers.percept[k]
+        if p[2] > 0 and p[1] <= sim.bparams.loom_radius:
+            return
+        sim.step()
+    raise AssertionError("the predator never came within the loom radius")

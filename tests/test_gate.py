@@ -7,6 +7,8 @@ import numpy as np
 from mousesim.io.yaml_config import load_config
 from mousesim.sim.simulation import Simulation
 
+from .conftest import step_until_the_predator_looms
+
 
 def predator_share(sim: Simulation, cheese_near: float, predator_near: float) -> float:
     """The gate's predator share for a looming context, from the learned weights (slider
@@ -49,28 +51,19 @@ def test_slider_overrides_the_learned_gate():
     assert 0.0 < sim.brain.gate[0] < 1.0
 
 
-def _until_the_predator_looms(sim: Simulation) -> None:
-    for _ in range(5000):
-        p = sim.buffers.percept[1]
-        if p[2] > 0 and p[1] <= sim.bparams.loom_radius:
-            return
-        sim.step()
-    raise AssertionError("the predator never came within the loom radius")
-
-
 def test_calm_feature_is_off_while_the_predator_looms():
     """mixture.calm_feature: the gate's first feature is 1 - the predator's looming feature:
     0 while the predator looms (the threat's own weight decides), back towards 1 as the
     looming memory decays; a constant 1 with the key off. A looming cheese leaves it at 1."""
     sim = Simulation(load_config(None, {"mixture.gate": "learned"}), seed=3)
-    _until_the_predator_looms(sim)
+    step_until_the_predator_looms(sim)
     sim.step()  # the gate reads the percept the last step left
     x = sim.brain.gate_x
     if x[2] == 1.0:
         assert x[0] == 0.0, x
     assert x[0] == 1.0 - x[2], x
     off = Simulation(load_config(None, {"mixture.calm_feature": False}), seed=3)
-    _until_the_predator_looms(off)
+    step_until_the_predator_looms(off)
     off.step()
     assert off.brain.gate_x[0] == 1.0 and off.brain.gate_x[2] > 0.0, off.brain.gate_x
     calm = Simulation(load_config(None, {"world.predator.count": 0}), seed=3)

@@ -27,7 +27,7 @@ from mousesim.render.layout import ring_area  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 from mousesim.world.kernels import C_EATEN, C_STEP  # noqa: E402
 
-from .conftest import cli, make_config, stats_texts  # noqa: E402
+from .conftest import cli, make_config, stats_texts, step_until_the_predator_looms  # noqa: E402
 
 SIZE = (1280, 760)
 NO_CATCH = {"world.predator.count": 0}  # episodes that cannot end early
@@ -348,29 +348,18 @@ def test_cli_play_without_a_display_exits_2_with_a_hint(tmp_path, env_change):
     assert not (tmp_path / "x.png").exists()
 
 
-def _step_until_the_predator_looms(app: App) -> None:
-    sim = app.sim
-    k = sim.expert_targets.index("predator")
-    for _ in range(5000):
-        d, seen = sim.buffers.percept[k, 1], sim.buffers.percept[k, 2]
-        if seen > 0 and d <= sim.bparams.loom_radius:
-            return
-        sim.step()
-    raise AssertionError("the predator never came within the loom radius")
-
-
 def test_stats_panel_shows_the_fear_that_holds_beta_up():
     """Threat arousal (on by default) is drawn: with the predator within the loom radius the
     stats panel says 'fear 100% (beta held up)' and beta is at its ceiling; with arousal off
     there is no fear line."""
     app = make_app()
-    _step_until_the_predator_looms(app)
+    step_until_the_predator_looms(app.sim)
     app.ui.paused = True
     texts = stats_texts(app)
     assert texts[texts.index("fear") + 1].startswith("100%"), texts
     explore = app.sim.brain.explore
     assert explore[X_BETA] == app.sim.bparams.beta or explore[X_STARTLE] > 0
     calm = make_app(**{"brain.explore.threat_arousal": False})
-    _step_until_the_predator_looms(calm)
+    step_until_the_predator_looms(calm.sim)
     calm.ui.paused = True
     assert "fear" not in stats_texts(calm)
