@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 import mousesim.kernel_cache  # noqa: F401  (drops stale compiled kernels before any load)
+from mousesim.jit_options import jit_only
 
 # Kernel stream slots, in the order they are spawned. New streams go at the end
 # so that old seeds still replay.
@@ -43,7 +43,7 @@ def make_streams(seed: int) -> Streams:
     )
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def uniform(state: np.ndarray, slot: int) -> float:
     """Next float in [0, 1) from SplitMix64 stream `slot` (advances the state in place)."""
     state[slot] += np.uint64(0x9E3779B97F4A7C15)
@@ -54,7 +54,7 @@ def uniform(state: np.ndarray, slot: int) -> float:
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def normal(state: np.ndarray, slot: int) -> float:
     """Standard normal draw (Box-Muller, one value per call for simplicity of state)."""
     u1 = uniform(state, slot)

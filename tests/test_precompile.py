@@ -26,8 +26,9 @@ def test_no_helper_inside_the_helper_and_nothing_left_patched(monkeypatch):
 
 @pytest.mark.slow
 def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path):
-    """The helper's argument types are the episode kernel's own: if a kernel's arguments
-    change, this fails (the run would still be right, only slower to compile)."""
+    """The helper's and this process's argument types for the episode kernel's parts are the
+    kernel's own: if a part's arguments change, this fails (the run would still be right, only
+    slower to compile)."""
     env = {
         **os.environ,
         "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
@@ -43,6 +44,9 @@ def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path
         lines = [line for line in out.splitlines() if f"kernels.{name}-" in line]
         assert any("data loaded from" in line for line in lines), name
         assert not any("data saved to" in line for line in lines), name
+    for name in precompile.MAIN_KERNELS:  # compiled here, once: no second signature
+        saved = [ln for ln in out.splitlines() if f"kernels.{name}-" in ln and "data saved" in ln]
+        assert len(saved) == 1, (name, saved)
 
 
 def test_a_stuck_helper_is_given_up_on_not_waited_for():

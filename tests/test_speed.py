@@ -69,12 +69,31 @@ def test_a_batch_of_atomic_writes_syncs_the_folder_once(tmp_path, monkeypatch):
     assert len(synced) == 2
 
 
-def test_a_jit_only_kernel_called_from_python_raises_instead_of_crashing():
+def test_a_kernel_for_jitted_callers_answers_python_through_its_own_build():
+    """A jit_only kernel is compiled without its Python wrapper; a call from Python (a test, a
+    tool) compiles and uses a separate build that has one, with its own cache file: loading
+    the wrapper-less build for a Python call would jump to a null entry (a segfault)."""
+    from numba import njit
+
     from mousesim.world.kernels import is_free
 
-    grid = np.zeros((2, 2), dtype=np.int8)
-    with pytest.raises(TypeError, match="jitted callers only"):
-        is_free(grid, 0, 0)  # without its Python wrapper this call would be a segfault
+    grid = np.zeros((2, 3), dtype=np.int8)
+    grid[1, 2] = 1
+    assert [is_free(grid, x, y) for x, y in ((0, 0), (2, 1), (3, 0), (-1, 0))] == [
+        True, False, False, False
+    ]  # fmt: skip
+    entry = is_free.python_entry()
+    assert entry is not is_free and entry.signatures
+    assert entry.py_func.__qualname__ != is_free.py_func.__qualname__  # its own cache file
+
+    @njit
+    def jitted(g):
+        return is_free(g, 2, 1)
+
+    assert jitted(grid) is False
+    assert is_free.signatures  # compiled for the jitted caller, and without a wrapper:
+    assert is_free.targetoptions["no_cpython_wrapper"]
+    assert not entry.targetoptions.get("no_cpython_wrapper")
 
 
 def test_a_deferred_batch_syncs_its_folder_with_the_next_batch(tmp_path, monkeypatch):

@@ -169,7 +169,7 @@ def transfer(h: float, r_max: float) -> float:
     return r_max * (1.0 - 2.0 / (1.0 + exp_0_40(2.0 * x)))
 
 
-@njit(**KERNEL)
+@jit_only(**KERNEL)
 def cue_input(bs: BrainState, bp: BrainParams, e: int, bearing: float, d: float, vis: float):
     """I_i = A(d) exp(kappa (cos(theta_i - phi) - 1)), A(d) = cue_gain / (1 + d / cue_scale).
 
@@ -402,7 +402,7 @@ def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> Non
     _store32(bs, e)
 
 
-@njit(**RING)
+@jit_only(**RING)
 def ring_update(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
     """One world step (euler_steps Euler steps of dt) of expert e's ring, with its current cue
     and, as an angular-velocity drive spread over the whole step, the turn just made:
@@ -569,7 +569,7 @@ def set_beta(bs: BrainState, bp: BrainParams) -> None:
     x[X_BETA] = beta
 
 
-@jit_only(cache=True)
+@jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def clear_rings(bs: BrainState, kinds: np.ndarray, kind: int) -> None:
     """Silence the rings of every expert whose target is of `kind` (its goal was consumed:
     the remembered bearing points at nothing now)."""
@@ -636,7 +636,7 @@ def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
                     row[i] *= scale
 
 
-@jit_only(cache=True)
+@jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def reset_brain_episode(bs: BrainState) -> None:
     """Fresh rings and traces for a new episode; readouts and baselines carry over."""
     bs.rates[:] = 0.0
@@ -687,7 +687,7 @@ def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: n
     x[0] = 1.0 - threat
 
 
-@njit(**KERNEL)
+@jit_only(**KERNEL)
 def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: np.ndarray) -> None:
     """g_k = s_k q_k / sum_j s_j q_j with q = floor + (1 - E floor) softmax(V x) and
     s_k = (slider share_k)^override: focus 0.5 is neutral, focus 0 or 1 shuts a kind out

@@ -334,7 +334,6 @@ def warmup(log: Callable[[str], None] | None = None) -> None:
     from mousesim.sim.warmup import ensure_compiled
 
     ensure_compiled(log)
-    ensure_compiled(log, step=False, learning=False)  # the evaluation episodes
     world = World(WorldConfig.model_validate(_TINY_WORLD), seed=0)
     run_policy(world, OraclePlanner.for_world(world.cfg), 1, seed=0)
 

@@ -1,9 +1,11 @@
 """The step loop, jitted: one `sim_step` serves the window, the whole-episode
 loop serves headless runs, and both call the same world and brain kernels.
 
-Compile time: the step's parts are inlined (numba IR) into the whole-episode loop, so a
-headless run compiles and optimises that tree once; a Python caller of `sim_step` or
-`reset_episode` (the window) compiles its own copy only when it needs it.
+Compile time: a step is four parts (`act`, `perceive`, `settle`, and `start_episode` once an
+episode), each a kernel numba compiles on its own (two of them in a helper process on a first
+run: `sim.precompile`) and LLVM then inlines into the loop (`jit_options.jit_only`). A Python
+caller of `sim_step` or `reset_episode` (the window) compiles its own loop body only when it
+needs it; the parts are shared.
 
 Order inside a step (fixed, written out): gate/mix -> motor choice -> eligibility
 traces -> act in the world -> sense and update the rings (the bump and the percept
@@ -37,6 +39,7 @@ from mousesim.brain.kernels import (
     set_beta,
     update_traces,
 )
+from mousesim.jit_options import jit_only
 from mousesim.world.kernels import (
     ATE,
     BLOCKED,
@@ -128,7 +131,7 @@ def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, acti
         rec[base + 3] = buf.rewards[k]
 
 
-@njit(cache=True, inline="always")
+@jit_only(cache=True, forceinline=True)
 def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers):
     """Sense the world as it is now and run every ring for one world step with that cue (and
     the rotation of the turn just made), so percept and bump describe the same moment."""
@@ -148,15 +151,91 @@ def threatened(buf: StepBuffers, radius: float) -> int:
     return 0
 
 
-@njit(cache=True, inline="always")
-def reset_episode(
+@jit_only(cache=True, forceinline=False)
+def start_episode(
     ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers
 ) -> None:
+    """Put world, brain and buffers at the start of an episode; `perceive` then senses its
+    first moment. Not inlined: it runs once an episode."""
     reset_world(ws, wp)
     reset_brain_episode(bs)
     set_beta(bs, bp)
     buf.stats[:] = 0.0
     buf.rewards[:] = 0.0
+
+
+@jit_only(cache=True, forceinline=True)
+def act(
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    greedy: int,
+) -> tuple[int, int]:
+    """The first half of a step: gate -> motor choice -> eligibility traces -> act in the
+    world. Returns (action, world flag bits)."""
+    gated = bp.gate_mode == GATE_LEARNED
+    if gated:
+        learned_gate(bs, bp, buf.percept, buf.kinds)
+    action = mix_and_choose(bs, bp, greedy, ws.rng)
+    if ws.control[CTRL_MOUSE] != NO_CONTROL:  # game mode: a person moves the mouse
+        action = ws.control[CTRL_MOUSE]
+    if learning:
+        update_traces(bs, bp, action)
+        if gated:
+            gate_traces(bs, bp, action)
+    flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
+    # Efference copy: the turn just made rotates every ring during this step's update.
+    bs.last_turn[0] = 1 - action
+    if flags & ATE and bp.clear_on_eat:
+        clear_rings(bs, buf.kinds, KIND_CHEESE)
+    return action, flags
+
+
+@jit_only(cache=True, forceinline=True)
+def settle(
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    action: int,
+    flags: int,
+) -> None:
+    """The last half of a step, once `perceive` has taken in its outcome: exploration drive
+    -> learn -> episode statistics (and the recorded row)."""
+    n_exp = bs.rates.shape[0]
+    threat = threatened(buf, bp.loom_radius) if bp.threat_arousal else 0  # only arousal reads it
+    explore_update(bs, bp, buf.rewards, flags & BLOCKED, threat)
+    if learning:
+        learn(bs, bp, buf.rewards)
+        if bp.gate_mode == GATE_LEARNED:
+            # The task's outcome of this step (gate_reward: events): what the gate is for,
+            # without the experts' distance shaping.
+            events = wp.eat_bonus * (flags & ATE != 0) - wp.caught_penalty * (flags & TERMINATED)
+            gate_learn(bs, bp, buf.rewards, events)
+    st = buf.stats
+    st[S_STEPS] += 1.0
+    st[S_EATEN] = ws.counters[1]
+    if flags & TERMINATED:
+        st[S_CAUGHT] = 1.0
+    for e in range(n_exp):
+        st[N_STAT_FIXED + e] += buf.rewards[e]
+    st[N_STAT_FIXED + n_exp + bs.driver[0]] += 1.0
+    row = ws.counters[C_STEP]
+    if row < buf.record.shape[0]:
+        _record_row(ws, bs, buf, row, action)
+
+
+@njit(cache=True)
+def reset_episode(
+    ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers
+) -> None:
+    """Start an episode and perceive its first moment (Python callers: the window)."""
+    start_episode(ws, wp, bs, bp, buf)
     perceive(ws, wp, bs, bp, buf)
     if buf.record.shape[0] > 0:
         _record_row(ws, bs, buf, 0, -1)
@@ -174,77 +253,13 @@ def sim_step(
 ) -> tuple[int, int]:
     """One world step of mouse and brain. Returns (action, world flag bits).
 
-    The rings already hold this moment's percept (see `perceive`): gate -> motor choice ->
-    eligibility traces -> act in the world -> perceive the new moment (clearing the cheese
-    rings if the mouse ate) -> exploration drive -> learn."""
-    n_exp = bs.rates.shape[0]
-    gated = bp.gate_mode == GATE_LEARNED
-    if gated:
-        learned_gate(bs, bp, buf.percept, buf.kinds)
-    action = mix_and_choose(bs, bp, greedy, ws.rng)
-    if ws.control[CTRL_MOUSE] != NO_CONTROL:  # game mode: a person moves the mouse
-        action = ws.control[CTRL_MOUSE]
-    if learning:
-        update_traces(bs, bp, action)
-        if gated:
-            gate_traces(bs, bp, action)
-    flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
-    # Efference copy: the turn just made rotates every ring during this step's update.
-    bs.last_turn[0] = 1 - action
-    if flags & ATE and bp.clear_on_eat:
-        clear_rings(bs, buf.kinds, KIND_CHEESE)
+    The rings already hold this moment's percept (see `perceive`): `act` (gate -> motor
+    choice -> eligibility traces -> act in the world) -> perceive the new moment (the
+    rings of an eaten cheese cleared first) -> `settle` (exploration drive -> learn)."""
+    action, flags = act(ws, wp, bs, bp, buf, learning, greedy)
     perceive(ws, wp, bs, bp, buf)
-    threat = threatened(buf, bp.loom_radius) if bp.threat_arousal else 0  # only arousal reads it
-    explore_update(bs, bp, buf.rewards, flags & BLOCKED, threat)
-    if learning:
-        learn(bs, bp, buf.rewards)
-        if gated:
-            # The task's outcome of this step (gate_reward: events): what the gate is for,
-            # without the experts' distance shaping.
-            events = wp.eat_bonus * (flags & ATE != 0) - wp.caught_penalty * (flags & TERMINATED)
-            gate_learn(bs, bp, buf.rewards, events)
-
-    st = buf.stats
-    st[S_STEPS] += 1.0
-    st[S_EATEN] = ws.counters[1]
-    if flags & TERMINATED:
-        st[S_CAUGHT] = 1.0
-    for e in range(n_exp):
-        st[N_STAT_FIXED + e] += buf.rewards[e]
-    st[N_STAT_FIXED + n_exp + bs.driver[0]] += 1.0
-    row = ws.counters[C_STEP]
-    if row < buf.record.shape[0]:
-        _record_row(ws, bs, buf, row, action)
+    settle(ws, wp, bs, bp, buf, learning, action, flags)
     return action, flags
-
-
-@njit(cache=True)
-def episode_learning(
-    ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers, greedy: int
-) -> None:
-    """Reset, then step with learning on until the mouse is caught or max_steps runs out.
-
-    The learning flag is a constant here, so the learning-off code is pruned away: 205k
-    steps/s instead of 135k on the default config. Python calls this or `episode_frozen`
-    itself (`Simulation.run_episode`), so a run compiles only the copy it uses (a wrapper
-    choosing between them compiled both, about 13 s more on a first run)."""
-    ws, bs, buf = borrowed(ws), borrowed(bs), borrowed(buf)
-    reset_episode(ws, wp, bs, bp, buf)
-    while True:
-        if sim_step(ws, wp, bs, bp, buf, 1, greedy)[1] & 3:
-            break
-
-
-@njit(cache=True)
-def episode_frozen(
-    ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers, greedy: int
-) -> None:
-    """`episode_learning` with learning off (weights and traces left alone)."""
-    ws, bs, buf = borrowed(ws), borrowed(bs), borrowed(buf)
-    reset_episode(ws, wp, bs, bp, buf)
-    while True:
-        if sim_step(ws, wp, bs, bp, buf, 0, greedy)[1] & 3:
-            break
 
 
 @njit(cache=True)
@@ -257,11 +272,24 @@ def run_episode(
     learning: int,
     greedy: int,
 ) -> None:
-    """One whole episode with a run-time learning flag (jitted callers: the population)."""
-    if learning:
-        episode_learning(ws, wp, bs, bp, buf, greedy)
-    else:
-        episode_frozen(ws, wp, bs, bp, buf, greedy)
+    """A whole episode: start it, then step until the mouse is caught or max_steps runs out.
+
+    The loop is `reset_episode` then `sim_step` over and over, written turned around so that
+    `perceive` (the rings: most of the code) is inlined once, not twice: perceive -> (the
+    first moment: record it | else: settle, stop if the episode ended) -> act."""
+    ws, bs, buf = borrowed(ws), borrowed(bs), borrowed(buf)
+    start_episode(ws, wp, bs, bp, buf)
+    action, flags = np.int64(-1), np.int64(0)  # int64, not literals: one settle to compile
+    while True:
+        perceive(ws, wp, bs, bp, buf)
+        if action < 0:
+            if buf.record.shape[0] > 0:
+                _record_row(ws, bs, buf, 0, -1)
+        else:
+            settle(ws, wp, bs, bp, buf, learning, action, flags)
+            if flags & 3:
+                break
+        action, flags = act(ws, wp, bs, bp, buf, learning, greedy)
 
 
 @njit(cache=True)

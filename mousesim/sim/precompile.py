@@ -1,13 +1,15 @@
 """A first-ever compile on two cores: a helper process compiles part of the episode kernel's
 call tree into numba's on-disk cache while this process compiles the rest.
 
-numba compiles a jitted callee when type inference first meets a call of it, one callee
-after another, then the caller itself. The helper compiles a few large callees (with the
-exact argument types the episode kernel calls them with) and prints each one's name once it
-is in the cache. This process, on meeting such a callee, waits for that line and then loads
-the callee from the cache instead of compiling it. If the helper fails or its types drift
-from the kernel's, this process just compiles the callee itself: same code, same bits, only
-slower (tests/test_precompile.py checks the types).
+The episode kernel (`run_episode`) is a loop over a few parts (`start_episode`, `act`,
+`perceive`, `settle`), each compiled on its own and then inlined by LLVM. numba compiles a
+jitted callee when type inference first meets a call of it, one after another, then the caller
+itself. So, before the episode kernel, the helper compiles some parts (with the exact argument
+types the episode kernel calls them with) and prints each one's name once it is in the cache,
+while this process compiles the other parts itself. On meeting a helper's part, this process
+waits for that line and then loads the part from the cache instead of compiling it. If the
+helper fails or its types drift from the kernel's, this process just compiles the part itself:
+same code, same bits, only slower (tests/test_precompile.py checks the types).
 
     python -m mousesim.sim.precompile     # the helper; prints each kernel's name when cached
 """
@@ -27,46 +29,52 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mousesim.sim.simulation import Simulation
 
-# Callees the helper compiles, in the order it compiles them: the order in which type
-# inference of the episode kernel meets them, so this process, which meanwhile compiles
-# the callees met first (reset_world, sense, feel_walls, cue_input), waits as little as
-# possible. Together they are about half of the callees' compile time.
-HELPER_KERNELS = ("ring_update", "learned_gate", "world_step")
+# The helper's parts, in the order it compiles them, and this process's, in its order. About
+# half of the parts' compile time each (measured: world_step 1.8 s + perceive 5.3 s, against
+# start_episode 2.2 s + act 3.3 s + settle 1.6 s, counting the helper's start-up): the
+# episode kernel itself (about 5 s) can only start once every part is compiled. `act` calls
+# `world_step`, hence the helper's order.
+HELPER_KERNELS = ("world_step", "perceive")
+MAIN_KERNELS = ("start_episode", "act", "settle")
 
 _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
 WAIT_S = 180.0  # the longest this process waits for the helper's copy of one kernel
 
 
-def helper_dispatchers() -> dict[str, Any]:
-    """The numba dispatcher of each helper kernel, by name."""
-    from mousesim.brain import kernels as bk
+def part_dispatchers() -> dict[str, Any]:
+    """The numba dispatcher of each part of the episode kernel, by name."""
+    from mousesim.sim import kernels as sk
     from mousesim.world import kernels as wk
 
     return {
-        "ring_update": bk.ring_update,
-        "learned_gate": bk.learned_gate,
+        "start_episode": sk.start_episode,
+        "act": sk.act,
+        "perceive": sk.perceive,
+        "settle": sk.settle,
         "world_step": wk.world_step,
     }
 
 
-def helper_signatures() -> list[tuple[str, Any, tuple]]:
-    """(name, dispatcher, argument types) of each helper kernel, as the episode kernel calls it:
+def part_signatures(names: tuple[str, ...]) -> list[tuple[str, Any, tuple]]:
+    """(name, dispatcher, argument types) of each named part, as the episode kernel calls it:
     the types are read off a small simulation's own arrays."""
     from numba import typeof, types
 
     sim = tiny_simulation()
     ws, wp, bs, bp, buf = sim.world, sim.wparams, sim.brain, sim.bparams, sim.buffers
     i8 = types.int64
-    world, brain, params = typeof(ws), typeof(bs), typeof(bp)
+    state = (typeof(ws), typeof(wp), typeof(bs), typeof(bp), typeof(buf))
     args = {
-        "ring_update": (brain, params, i8, typeof(ws.rng)),
-        "learned_gate": (brain, params, typeof(buf.percept), typeof(buf.kinds)),
+        "start_episode": state,
+        "act": (*state, i8, i8),
+        "perceive": state,
+        "settle": (*state, i8, i8, i8),
         "world_step": (
-            world, typeof(wp), i8, typeof(buf.kinds), typeof(buf.ranks), typeof(buf.rewards)
+            state[0], state[1], i8, typeof(buf.kinds), typeof(buf.ranks), typeof(buf.rewards)
         ),
     }  # fmt: skip
-    dispatchers = helper_dispatchers()
-    return [(name, dispatchers[name], args[name]) for name in HELPER_KERNELS]
+    dispatchers = part_dispatchers()
+    return [(name, dispatchers[name], args[name]) for name in names]
 
 
 def in_disk_cache(disp) -> bool:
@@ -153,8 +161,9 @@ def start_helper() -> Helper | None:
 
 @contextlib.contextmanager
 def helped_compile() -> Iterator[None]:
-    """Within this block, a compile that meets a helper kernel waits for the helper's copy."""
-    dispatchers = helper_dispatchers()
+    """Within this block, a compile that meets a helper kernel waits for the helper's copy. On
+    entry, while the helper works, this process compiles its own parts (MAIN_KERNELS)."""
+    dispatchers = part_dispatchers()
     # Loading what another kernel's compile already cached takes milliseconds here: less than
     # a helper takes to start.
     cached = all(in_disk_cache(dispatchers[name]) for name in HELPER_KERNELS)
@@ -173,6 +182,8 @@ def helped_compile() -> Iterator[None]:
         disp.compile = compile_after_helper  # an instance attribute: numba calls self.compile
         patched.append(disp)
     try:
+        for _, disp, sig in part_signatures(MAIN_KERNELS):
+            disp.compile(sig)
         yield
     finally:
         for disp in patched:
@@ -181,7 +192,7 @@ def helped_compile() -> Iterator[None]:
 
 
 def main() -> int:
-    for name, disp, sig in helper_signatures():
+    for name, disp, sig in part_signatures(HELPER_KERNELS):
         disp.compile(sig)  # saves to numba's cache before returning
         print(name, flush=True)
     return 0

@@ -27,10 +27,9 @@ from mousesim.sim.kernels import (
     S_EATEN,
     S_STEPS,
     StepBuffers,
-    episode_frozen,
-    episode_learning,
     record_width,
     reset_episode,
+    run_episode,
     run_steps,
     sim_step,
     stats_size,
@@ -204,9 +203,10 @@ class Simulation:
 
     def run_episode(self) -> dict:
         """A whole episode in one jitted call; returns its metrics row."""
-        # The kernel compiled with this learning flag as a constant (see episode_learning).
-        run = episode_learning if self.learning else episode_frozen
-        run(self.world, self.wparams, self.brain, self.bparams, self.buffers, int(self.greedy))
+        run_episode(
+            self.world, self.wparams, self.brain, self.bparams, self.buffers,
+            int(self.learning), int(self.greedy),
+        )  # fmt: skip
         self._end_if_done(TERMINATED | TRUNCATED)
         return self.episode_row()
 

@@ -9,21 +9,14 @@ from mousesim.sim import kernels as sim_kernels
 from mousesim.sim.precompile import helped_compile, in_disk_cache, tiny_simulation
 
 
-def _episode_kernel(learning: bool):
-    return sim_kernels.episode_learning if learning else sim_kernels.episode_frozen
-
-
-def ensure_compiled(
-    log: Callable[[str], None] | None = None, *, step: bool = True, learning: bool = True
-) -> None:
+def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = True) -> None:
     """Compile (or load from cache) every kernel a run uses, printing a notice when it is a
     real compile. Running one tiny episode is the simplest way to hit every kernel with the
     exact argument types a run uses. `step=False` skips the single-step kernel, which only
-    the window and scripted stepping need (loading it costs ~0.15 s of start-up); `learning`
-    picks the episode kernel (one per learning flag, each compiled only when used). Once the
-    kernels are loaded in this process it does nothing, so a sweep worker pays it once, not
-    once per run."""
-    episode = _episode_kernel(learning)
+    the window and scripted stepping need (loading it costs ~0.15 s of start-up). One episode
+    kernel serves learning on and off. Once the kernels are loaded in this process it does
+    nothing, so a sweep worker pays it once, not once per run."""
+    episode = sim_kernels.run_episode
     needed = (episode, sim_kernels.sim_step) if step else (episode,)
     if all(d.signatures for d in needed):
         return
@@ -31,7 +24,6 @@ def ensure_compiled(
     if cold and log is not None:
         log("compiling kernels (first run only, 15-25 s)...")
     sim = tiny_simulation()
-    sim.set_learning(learning)
     # A cold compile shares out part of the work to a helper process on the second core.
     with helped_compile() if cold else contextlib.nullcontext():
         sim.run_episode()

@@ -184,10 +184,9 @@ def run_sweep(
     own = executor is None
     if todo:
         # Compile (or load) the kernels once here: workers then only read numba's cache,
-        # instead of all writing it at once. Only the episode kernels the runs use: a run
-        # never calls the single-step kernel (the window's).
-        for learning in sorted({r.cfg.brain.learn for r in todo}):
-            ensure_compiled(log, step=False, learning=learning)
+        # instead of all writing it at once. Only the episode kernel: a run never calls the
+        # single-step kernel (the window's).
+        ensure_compiled(log, step=False)
         if executor is None:
             n = min(workers or os.cpu_count() or 1, len(todo))
             executor = make_executor(backend, n, address)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from mousesim.jit_options import jit_only
 from mousesim.rng import PREDATOR, SPAWN, uniform
@@ -95,7 +94,7 @@ def is_free(grid: np.ndarray, x: int, y: int) -> bool:
     return 0 <= y < grid.shape[0] and 0 <= x < grid.shape[1] and grid[y, x] == FLOOR
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def dist(x0: int, y0: int, x1: int, y1: int) -> float:
     return np.sqrt(float((x1 - x0) ** 2 + (y1 - y0) ** 2))
 
@@ -109,7 +108,7 @@ def wrap_angle(a: float) -> float:
     return a
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def clear_line(grid: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
     """True if no wall lies on the Bresenham line strictly between the two cells."""
     dx = abs(x1 - x0)
@@ -131,7 +130,7 @@ def clear_line(grid: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
     return True
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def step_target(grid: np.ndarray, x: int, y: int, h: int, slide: int) -> tuple[int, int]:
     """Cell reached by one step from (x, y) along heading h.
 
@@ -156,7 +155,7 @@ def step_target(grid: np.ndarray, x: int, y: int, h: int, slide: int) -> tuple[i
     return x, y
 
 
-@jit_only(cache=True)
+@jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def _occupied_by_cheese(ws: WorldState, x: int, y: int, upto: int) -> bool:
     for k in range(upto):
         if ws.cheese[k, 0] == x and ws.cheese[k, 1] == y:
@@ -164,7 +163,7 @@ def _occupied_by_cheese(ws: WorldState, x: int, y: int, upto: int) -> bool:
     return False
 
 
-@jit_only(cache=True)
+@jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def _eligible(ws: WorldState, x: int, y: int, min_dist: float, avoid_cheese: int) -> bool:
     """A free cell off the mouse, at least `min_dist` away, not under the first pieces."""
     mx, my = ws.mouse[0], ws.mouse[1]
@@ -175,7 +174,7 @@ def _eligible(ws: WorldState, x: int, y: int, min_dist: float, avoid_cheese: int
     return not _occupied_by_cheese(ws, x, y, avoid_cheese)
 
 
-@jit_only(cache=True)
+@jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def _pick_cell(ws: WorldState, slot: int, min_dist: float, avoid_cheese: int) -> tuple[int, int]:
     """Uniform free cell at least `min_dist` from the mouse, not under the first `avoid_cheese`
     pieces. Falls back to any free cell off the mouse if none is far enough. One draw, no retry
@@ -199,7 +198,7 @@ def _pick_cell(ws: WorldState, slot: int, min_dist: float, avoid_cheese: int) ->
     return ws.mouse[0], ws.mouse[1]
 
 
-@njit(cache=True)
+@jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def reset_world(ws: WorldState, wp: WorldParams) -> None:
     """Place mouse, cheese and predators for a new episode and clear the counters."""
     grid = ws.grid
@@ -276,7 +275,7 @@ def nth_target(ws: WorldState, kind: int, rank: int) -> tuple[int, int, float]:
     return arr[best, 0], arr[best, 1], dist(mx, my, arr[best, 0], arr[best, 1])
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def sense(
     ws: WorldState, wp: WorldParams, kinds: np.ndarray, ranks: np.ndarray, out: np.ndarray
 ) -> None:
@@ -385,13 +384,13 @@ def move_predators(ws: WorldState, wp: WorldParams) -> None:
                 ws.preds[p, PX], ws.preds[p, PY] = nx, ny
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def turn_heading(h: int, action: int) -> int:
     """Action 0 turns left 45 deg, 1 keeps the heading, 2 turns right 45 deg."""
     return (h + 1 - action) % 8
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def free_steps(grid: np.ndarray, x: int, y: int, h: int, reach: int, slide: int) -> int:
     """How many steps along heading h from (x, y) are free before a wall stops one, at most
     `reach` (the walls a whisker feels: the brain's reflex and the gym observation)."""
@@ -403,7 +402,7 @@ def free_steps(grid: np.ndarray, x: int, y: int, h: int, reach: int, slide: int)
     return reach
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def feel_walls(ws: WorldState, wp: WorldParams, reach: int, out: np.ndarray) -> None:
     """Whiskers: out[a] = 1 / k if action a (turn left / straight / turn right, then keep
     stepping along that heading) would first be stopped by a wall on its k-th step, k <= reach;
@@ -414,7 +413,7 @@ def feel_walls(ws: WorldState, wp: WorldParams, reach: int, out: np.ndarray) -> 
         out[a] = 1.0 / (n + 1) if n < reach else 0.0
 
 
-@njit(cache=True)
+@jit_only(cache=True)
 def world_step(
     ws: WorldState,
     wp: WorldParams,
@@ -490,7 +489,7 @@ def world_step(
     return flags
 
 
-@jit_only(cache=True)
+@jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def _pick_cell_respawn(ws: WorldState, wp: WorldParams) -> tuple[int, int]:
     """A respawn cell away from the mouse and every other piece of cheese."""
     return _pick_cell(ws, _SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])
