@@ -131,7 +131,7 @@ def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, acti
         rec[base + 3] = buf.rewards[k]
 
 
-@jit_only(cache=True, forceinline=True)
+@njit(cache=True, inline="always")
 def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers):
     """Sense the world as it is now and run every ring for one world step with that cue (and
     the rotation of the turn just made), so percept and bump describe the same moment."""
@@ -165,17 +165,11 @@ def start_episode(
 
 
 @jit_only(cache=True, forceinline=True)
-def act(
-    ws: WorldState,
-    wp: WorldParams,
-    bs: BrainState,
-    bp: BrainParams,
-    buf: StepBuffers,
-    learning: int,
-    greedy: int,
-) -> tuple[int, int]:
-    """The first half of a step: gate -> motor choice -> eligibility traces -> act in the
-    world. Returns (action, world flag bits)."""
+def choose(
+    ws: WorldState, bs: BrainState, bp: BrainParams, buf: StepBuffers, learning: int, greedy: int
+) -> int:
+    """Gate -> motor choice (or the move a person made) -> eligibility traces. Returns the
+    action."""
     gated = bp.gate_mode == GATE_LEARNED
     if gated:
         learned_gate(bs, bp, buf.percept, buf.kinds)
@@ -186,6 +180,22 @@ def act(
         update_traces(bs, bp, action)
         if gated:
             gate_traces(bs, bp, action)
+    return action
+
+
+@njit(cache=True, inline="always")
+def act(
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    greedy: int,
+) -> tuple[int, int]:
+    """The first half of a step: `choose` (gate -> motor choice -> eligibility traces) -> act
+    in the world. Returns (action, world flag bits)."""
+    action = choose(ws, bs, bp, buf, learning, greedy)
     flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
     # Efference copy: the turn just made rotates every ring during this step's update.
     bs.last_turn[0] = 1 - action

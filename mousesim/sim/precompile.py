@@ -1,8 +1,8 @@
 """A first-ever compile on two cores: a helper process compiles part of the episode kernel's
 call tree into numba's on-disk cache while this process compiles the rest.
 
-The episode kernel (`run_episode`) is a loop over a few parts (`start_episode`, `act`,
-`perceive`, `settle`), each compiled on its own and then inlined by LLVM. numba compiles a
+The episode kernel (`run_episode`) is a loop over a few parts (`start_episode`, `choose`,
+`world_step`, the rings, `settle`...), each compiled on its own and then inlined by LLVM. numba compiles a
 jitted callee when type inference first meets a call of it, one after another, then the caller
 itself. So, before the episode kernel, the helper compiles some parts (with the exact argument
 types the episode kernel calls them with) and prints each one's name once it is in the cache,
@@ -29,13 +29,15 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mousesim.sim.simulation import Simulation
 
-# The helper's parts, in the order it compiles them, and this process's, in its order. About
-# half of the parts' compile time each (measured: world_step 1.8 s + perceive 5.3 s, against
-# start_episode 2.2 s + act 3.3 s + settle 1.6 s, counting the helper's start-up): the
-# episode kernel itself (about 5 s) can only start once every part is compiled. `act` calls
-# `world_step`, hence the helper's order.
-HELPER_KERNELS = ("world_step", "perceive")
-MAIN_KERNELS = ("start_episode", "act", "settle")
+# The helper's parts, in the order this process meets them in the episode kernel, and this
+# process's own, which it compiles before the episode kernel (cue_input and clear_rings it
+# compiles as the episode kernel's type inference meets them). About half the parts' compile
+# time each, counting the helper's start-up: the episode kernel itself (about 5 s) can only
+# start once every part is compiled. Measured in one process: sense 0.7 s, feel_walls 0.4,
+# _ring_steps 1.8 (with ring_steps32), world_step 1.8; start_episode 2.0, choose 2.6, settle
+# 1.7, the rest 0.5.
+HELPER_KERNELS = ("sense", "feel_walls", "_ring_steps", "world_step")
+MAIN_KERNELS = ("start_episode", "choose", "settle")
 
 _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
 WAIT_S = 180.0  # the longest this process waits for the helper's copy of one kernel
@@ -43,13 +45,16 @@ WAIT_S = 180.0  # the longest this process waits for the helper's copy of one ke
 
 def part_dispatchers() -> dict[str, Any]:
     """The numba dispatcher of each part of the episode kernel, by name."""
+    from mousesim.brain import kernels as bk
     from mousesim.sim import kernels as sk
     from mousesim.world import kernels as wk
 
     return {
         "start_episode": sk.start_episode,
-        "act": sk.act,
-        "perceive": sk.perceive,
+        "choose": sk.choose,
+        "sense": wk.sense,
+        "feel_walls": wk.feel_walls,
+        "_ring_steps": bk._ring_steps,
         "settle": sk.settle,
         "world_step": wk.world_step,
     }
@@ -66,8 +71,10 @@ def part_signatures(names: tuple[str, ...]) -> list[tuple[str, Any, tuple]]:
     state = (typeof(ws), typeof(wp), typeof(bs), typeof(bp), typeof(buf))
     args = {
         "start_episode": state,
-        "act": (*state, i8, i8),
-        "perceive": state,
+        "choose": (state[0], state[2], state[3], state[4], i8, i8),
+        "sense": (state[0], state[1], typeof(buf.kinds), typeof(buf.ranks), typeof(buf.percept)),
+        "feel_walls": (state[0], state[1], i8, typeof(bs.whiskers)),
+        "_ring_steps": (state[2], state[3], i8, typeof(ws.rng)),
         "settle": (*state, i8, i8, i8),
         "world_step": (
             state[0], state[1], i8, typeof(buf.kinds), typeof(buf.ranks), typeof(buf.rewards)
