@@ -5,7 +5,10 @@ Dask backend costs per run compared with the local pool.
 
 `scripts/bench.py` imports `bench_sweep(quick)`. Worker start-up is timed apart from the runs
 (every worker is started and has loaded the kernels before the clock starts), so runs/s is the
-steady-state rate and the 1 -> 2 worker ratio shows the scaling.
+steady-state rate and the 1 -> 2 worker ratio shows the scaling. The sweep takes about a
+second on one worker, so a moment of load from elsewhere moves one timing by several percent:
+the 1- and 2-worker sweeps are timed in turn, REPEATS times, and the ratio is the median of
+the pairs' ratios.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 N_POINTS, N_SEEDS = 4, 4  # 16 runs
+REPEATS = 3  # pairs of (1 worker, 2 workers) timings; 1 with --quick
 
 
 def _sweep(quick: bool) -> Any:
@@ -56,11 +60,14 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
     """Runs/s of a 16-run sweep on 1 and 2 local workers; Dask per-run overhead vs local.
 
     Returns:
-        local_1_runs_per_s, local_2_runs_per_s, scaling_2_over_1, local_startup_s, and, when
+        local_1_runs_per_s, local_2_runs_per_s (medians), scaling_2_over_1 (the median pair's
+        ratio; scaling_min and scaling_max the others), local_startup_s, and, when
         dask.distributed is installed, dask_2_runs_per_s, dask_startup_s and
         dask_overhead_ms_per_run (extra wall time per run of the Dask sweep over the local one,
         both on 2 warmed workers); also runs and episodes_per_run.
     """
+    import statistics
+
     from mousesim.executors import LocalExecutor
     from mousesim.sim.warmup import ensure_compiled
 
@@ -69,13 +76,20 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
     n = len(sweep.runs)
     res: dict[str, float] = {"runs": float(n), "episodes_per_run": float(sweep.episodes or 0)}
     with tempfile.TemporaryDirectory(prefix="bench_sweep-") as tmp:
-        _, r1 = _timed(sweep, LocalExecutor, 1, Path(tmp) / "l1")
-        s2, r2 = _timed(sweep, LocalExecutor, 2, Path(tmp) / "l2")
+        pairs = []
+        for i in range(1 if quick else REPEATS):
+            _, r1 = _timed(sweep, LocalExecutor, 1, Path(tmp) / f"l1-{i}")
+            s2, r2 = _timed(sweep, LocalExecutor, 2, Path(tmp) / f"l2-{i}")
+            pairs.append((r1, r2, s2))
+        r1 = statistics.median(p[0] for p in pairs)
+        r2 = statistics.median(p[1] for p in pairs)
         res.update(
             local_1_runs_per_s=n / r1,
             local_2_runs_per_s=n / r2,
-            scaling_2_over_1=r1 / r2,
-            local_startup_s=s2,
+            scaling_2_over_1=statistics.median(p[0] / p[1] for p in pairs),
+            scaling_min=min(p[0] / p[1] for p in pairs),
+            scaling_max=max(p[0] / p[1] for p in pairs),
+            local_startup_s=statistics.median(p[2] for p in pairs),
         )
         try:
             import distributed  # noqa: F401

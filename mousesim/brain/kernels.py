@@ -24,12 +24,13 @@ GATE_FIXED = 0
 GATE_TOP1 = 1
 GATE_LEARNED = 2
 
-# INLINED: the step's small brain kernels are inlined into the step at numba's IR level. A
-# call of a jitted function that takes a BrainState (29 arrays) increments and decrements the
-# reference count of every array, ~100 ns a call even on borrowed arrays (see
-# sim.kernels.borrowed); inlined, the step is ~15% faster and compiles no slower (the same
-# operations in the same order: the same bits). Kernels with a division in a neuron loop stay
-# calls: inlined, they would take the caller's error model (below).
+# INLINED: the step's small brain kernels are inlined at numba's IR level into the step's parts
+# that call them (`sim.kernels.choose`, `settle`): small code, so copying their IR costs little,
+# and a call of a jitted function that takes a BrainState (29 arrays) passes every array field
+# by field (the same operations in the same order: the same bits). The larger kernels are
+# compiled on their own and inlined by LLVM (`jit_options.jit_only`). Kernels with a division in
+# a neuron loop stay out of IR inlining: inlined there, they would take the caller's error model
+# (below).
 
 # Kernels with divisions use numpy's error model: Python's inserts a zero-division check
 # that stops LLVM from vectorising the neuron loops (4-8x slower).
