@@ -5,10 +5,11 @@ jitted call, sharing the ring's geometry. For sweeps over seeds: mouse b's run i
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, parallel_chunksize, prange
 
 from mousesim.brain.kernels import BrainParams, BrainState
 from mousesim.config import SimConfig
@@ -169,14 +170,18 @@ class Population:
         (columns as `Simulation.buffers.stats`: steps, cheese, caught, returns..., drives...)."""
         out = np.zeros((len(self.seeds), episodes, self.buffers.stats.shape[1]))
         fn = run_population_parallel if parallel else run_population
-        fn(
-            self.world,
-            self.wparams,
-            self.brain,
-            self.bparams,
-            self.buffers,
-            int(self.learning),
-            int(self.greedy),
-            out,
-        )
+        # Mice are handed to threads one at a time (dynamic scheduling), not in B/threads
+        # fixed blocks: episode lengths differ several-fold between mice, so one thread's
+        # fixed block could run long after the other's.
+        with parallel_chunksize(1) if parallel else contextlib.nullcontext():
+            fn(
+                self.world,
+                self.wparams,
+                self.brain,
+                self.bparams,
+                self.buffers,
+                int(self.learning),
+                int(self.greedy),
+                out,
+            )
         return out
