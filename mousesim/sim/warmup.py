@@ -22,7 +22,7 @@ def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = Tr
         return
     cold = not all(in_disk_cache(d) for d in needed)
     if cold and log is not None:
-        log("compiling kernels (first run only, 15-25 s)...")
+        log("compiling kernels (first run only, 10-20 s)...")
     sim = tiny_simulation()
     # A cold compile shares out part of the work to a helper process on the second core.
     with helped_compile() if cold else contextlib.nullcontext():
