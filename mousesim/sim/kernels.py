@@ -273,7 +273,7 @@ def sim_step(
 
 
 @njit(cache=True)
-def run_episode(
+def play_episode(
     ws: WorldState,
     wp: WorldParams,
     bs: BrainState,
@@ -282,13 +282,15 @@ def run_episode(
     learning: int,
     greedy: int,
 ) -> None:
-    """A whole episode: start it, then step until the mouse is caught or max_steps runs out.
+    """A whole episode once `start_episode` has set it up: step until the mouse is caught or
+    max_steps runs out.
 
-    The loop is `reset_episode` then `sim_step` over and over, written turned around so that
-    `perceive` (the rings: most of the code) is inlined once, not twice: perceive -> (the
-    first moment: record it | else: settle, stop if the episode ended) -> act."""
+    The loop is `reset_episode`'s perceive then `sim_step` over and over, written turned
+    around so that `perceive` (the rings: most of the code) is inlined once, not twice:
+    perceive -> (the first moment: record it | else: settle, stop if the episode ended) -> act.
+    `start_episode` stays outside (`Simulation.run_episode` calls both): on a first run it is
+    compiled on the other core while this kernel compiles."""
     ws, bs, buf = borrowed(ws), borrowed(bs), borrowed(buf)
-    start_episode(ws, wp, bs, bp, buf)
     action, flags = np.int64(-1), np.int64(0)  # int64, not literals: one settle to compile
     while True:
         perceive(ws, wp, bs, bp, buf)
@@ -300,6 +302,21 @@ def run_episode(
             if flags & 3:
                 break
         action, flags = act(ws, wp, bs, bp, buf, learning, greedy)
+
+
+@njit(cache=True)
+def run_episode(
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    greedy: int,
+) -> None:
+    """A whole episode, start included, for jitted callers (the population)."""
+    start_episode(ws, wp, bs, bp, buf)
+    play_episode(ws, wp, bs, bp, buf, learning, greedy)
 
 
 @njit(cache=True)

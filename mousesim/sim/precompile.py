@@ -29,28 +29,31 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mousesim.sim.simulation import Simulation
 
-# The helper's parts, in the order this process meets them in the episode kernel, and this
-# process's own, which it compiles before the episode kernel (cue_input and clear_rings it
-# compiles as the episode kernel's type inference meets them). About half the parts' compile
-# time each, counting the helper's start-up: the episode kernel itself (about 5 s) can only
-# start once every part is compiled. Measured in one process: sense 0.7 s, feel_walls 0.4,
-# _ring_steps 1.8 (with ring_steps32), world_step 1.8; start_episode 2.0, choose 2.6, settle
-# 1.7, the rest 0.5.
-HELPER_KERNELS = ("sense", "feel_walls", "_ring_steps", "world_step")
-MAIN_KERNELS = ("start_episode", "choose", "settle")
+# The helper's kernels, in the order this process meets them, and this process's own, which it
+# compiles in this order, `play_episode` (the episode kernel) last (cue_input and clear_rings
+# it compiles as that kernel's type inference meets them). About half the parts' compile time each, counting
+# the helper's start-up: `play_episode` itself (about 4 s) can only start once every part is
+# compiled. Last, the helper compiles `start_episode` for Python's call (`start_episode_py`,
+# with its wrapper) while this process compiles `play_episode`. Measured in one process:
+# _ring_steps 1.8 s (with ring_steps32), world_step 1.8, start_episode 2.0; choose 2.6, settle
+# 1.7, sense 0.7, feel_walls 0.4, the rest 0.5; the helper's start-up takes about 1 s.
+HELPER_KERNELS = ("_ring_steps", "world_step", "start_episode_py")
+MAIN_KERNELS = ("choose", "settle", "sense", "feel_walls", "play_episode")
 
 _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
 WAIT_S = 180.0  # the longest this process waits for the helper's copy of one kernel
 
 
 def part_dispatchers() -> dict[str, Any]:
-    """The numba dispatcher of each part of the episode kernel, by name."""
+    """The numba dispatcher of each part of the episode kernel, and of the kernels Python
+    calls for an episode (`start_episode_py`, `play_episode`), by name."""
     from mousesim.brain import kernels as bk
     from mousesim.sim import kernels as sk
     from mousesim.world import kernels as wk
 
     return {
-        "start_episode": sk.start_episode,
+        "start_episode_py": sk.start_episode.python_entry(),
+        "play_episode": sk.play_episode,
         "choose": sk.choose,
         "sense": wk.sense,
         "feel_walls": wk.feel_walls,
@@ -70,7 +73,8 @@ def part_signatures(names: tuple[str, ...]) -> list[tuple[str, Any, tuple]]:
     i8 = types.int64
     state = (typeof(ws), typeof(wp), typeof(bs), typeof(bp), typeof(buf))
     args = {
-        "start_episode": state,
+        "start_episode_py": state,
+        "play_episode": (*state, i8, i8),
         "choose": (state[0], state[2], state[3], state[4], i8, i8),
         "sense": (state[0], state[1], typeof(buf.kinds), typeof(buf.ranks), typeof(buf.percept)),
         "feel_walls": (state[0], state[1], i8, typeof(bs.whiskers)),

@@ -27,11 +27,12 @@ from mousesim.sim.kernels import (
     S_EATEN,
     S_STEPS,
     StepBuffers,
+    play_episode,
     record_width,
     reset_episode,
-    run_episode,
     run_steps,
     sim_step,
+    start_episode,
     stats_size,
 )
 from mousesim.world.grid import build_grid
@@ -203,10 +204,9 @@ class Simulation:
 
     def run_episode(self) -> dict:
         """A whole episode in one jitted call; returns its metrics row."""
-        run_episode(
-            self.world, self.wparams, self.brain, self.bparams, self.buffers,
-            int(self.learning), int(self.greedy),
-        )  # fmt: skip
+        args = self.world, self.wparams, self.brain, self.bparams, self.buffers
+        start_episode(*args)
+        play_episode(*args, int(self.learning), int(self.greedy))
         self._end_if_done(TERMINATED | TRUNCATED)
         return self.episode_row()
 

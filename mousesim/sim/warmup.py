@@ -16,8 +16,9 @@ def ensure_compiled(log: Callable[[str], None] | None = None, *, step: bool = Tr
     the window and scripted stepping need (loading it costs ~0.15 s of start-up). One episode
     kernel serves learning on and off. Once the kernels are loaded in this process it does
     nothing, so a sweep worker pays it once, not once per run."""
-    episode = sim_kernels.run_episode
-    needed = (episode, sim_kernels.sim_step) if step else (episode,)
+    # What Python calls for an episode: the start (its build with a Python wrapper), the loop.
+    episode = (sim_kernels.start_episode.python_entry(), sim_kernels.play_episode)
+    needed = (*episode, sim_kernels.sim_step) if step else episode
     if all(d.signatures for d in needed):
         return
     cold = not all(in_disk_cache(d) for d in needed)
