@@ -301,7 +301,10 @@ def ring_substep_fast(
             r[i] += k.dt * (k.r_max * tanh32_pos(h * k.inv_r_max) - r[i])
 
 
-@jit_only(**RING)
+# A call, not inlined: the rings' vectorised loops are a large share of the episode kernel's
+# code, and optimising them once more inside it took about 1 s of a first compile; a call with
+# a few scalar arguments once a step costs nothing measurable (540k steps/s either way).
+@jit_only(**RING, forceinline=False)
 def ring_steps32(w: np.ndarray, n_exp: int, e0: int, e1: int, steps: int, k: Ring32) -> None:
     """`steps` noise-free substeps of rings e0..e1-1 held in the work rows w (see BrainState.
     ring32), the rings interleaved substep by substep: one ring's sums overlap the other's
@@ -381,7 +384,7 @@ def _store32(bs: BrainState, e: int) -> None:
     bs.decoded[e, 1] = np.sqrt(np.float64(c) * c + np.float64(s) * s) / r.shape[0]
 
 
-@jit_only(**RING)
+@jit_only(**RING, forceinline=False)  # a call: see ring_steps32
 def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
     """euler_steps substeps of ring e alone (noise is drawn per substep, ring by ring)."""
     r = bs.rates[e]
