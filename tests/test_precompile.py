@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,25 @@ def test_a_stuck_helper_is_given_up_on_not_waited_for():
     assert "world_step" not in helper.done
     assert proc.wait(timeout=5) is not None  # killed, not left running
     helper.close()
+
+
+@pytest.mark.slow
+def test_a_first_run_compiles_each_kernel_once(tmp_path):
+    """A literal argument (`f(x, 0)`, `uniform(rng, SPAWN)`) makes numba compile the callee once
+    more per value: a second cached overload of any kernel (file `...py311.2.nbc`) is such a
+    copy, and a first run pays for it. One process (no helper), so every compile is seen."""
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+        "NUMBA_DEBUG_CACHE": "1",
+        "PYTHONPATH": str(ROOT),
+        precompile._ENV_FLAG: "1",
+    }
+    cmd = [sys.executable, "-m", "mousesim", "run", "--episodes", "1", "--quiet"]
+    out = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "r")], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    saved = re.findall(r"data saved to '.*[/\\]([^/\\]+)\.py\d+\.(\d+)\.nbc'", out)
+    assert len(saved) > 20  # the run's kernels were compiled here
+    again = sorted(name for name, index in saved if index != "1")
+    assert not again, f"compiled more than once: {again}"

@@ -27,6 +27,7 @@ FLOOR = 0
 # `f(..., 0)`) makes numba compile the callee once more per distinct value.
 _SPAWN = np.int64(SPAWN)
 _PREDATOR = np.int64(PREDATOR)
+_NO_SLIDE = np.int64(0)  # predators never slide along walls
 
 # Target kinds an expert can sense.
 KIND_CHEESE = 0
@@ -314,7 +315,7 @@ def _caught(ws: WorldState, wp: WorldParams) -> bool:
 def _random_step(ws: WorldState, p: int) -> None:
     h = min(int(uniform(ws.rng, _PREDATOR) * 8), 7)
     ws.preds[p, PHEAD] = h
-    nx, ny = step_target(ws.grid, ws.preds[p, PX], ws.preds[p, PY], h, 0)
+    nx, ny = step_target(ws.grid, ws.preds[p, PX], ws.preds[p, PY], h, _NO_SLIDE)
     ws.preds[p, PX], ws.preds[p, PY] = nx, ny
 
 
@@ -322,10 +323,10 @@ def _random_step(ws: WorldState, p: int) -> None:
 def _greedy_step(ws: WorldState, p: int, tx: int, ty: int) -> None:
     """Move to the neighbouring cell closest to (tx, ty); stay if none is closer."""
     x, y = ws.preds[p, PX], ws.preds[p, PY]
-    best_h = -1
+    best_h = np.int64(-1)  # int64, not a literal: one step_target to compile
     best_d = dist(x, y, tx, ty)
     for h in range(8):
-        nx, ny = step_target(ws.grid, x, y, h, 0)
+        nx, ny = step_target(ws.grid, x, y, h, _NO_SLIDE)
         if nx == x and ny == y:
             continue
         d = dist(nx, ny, tx, ty)
@@ -334,7 +335,7 @@ def _greedy_step(ws: WorldState, p: int, tx: int, ty: int) -> None:
             best_h = h
     if best_h >= 0:
         ws.preds[p, PHEAD] = best_h
-        nx, ny = step_target(ws.grid, x, y, best_h, 0)
+        nx, ny = step_target(ws.grid, x, y, best_h, _NO_SLIDE)
         ws.preds[p, PX], ws.preds[p, PY] = nx, ny
 
 
@@ -364,7 +365,7 @@ def move_predators(ws: WorldState, wp: WorldParams) -> None:
             h = ws.control[CTRL_PREDATOR]
             if h != PREDATOR_STAY:
                 ws.preds[p, PHEAD] = h
-                ws.preds[p, PX], ws.preds[p, PY] = step_target(ws.grid, x, y, h, 0)
+                ws.preds[p, PX], ws.preds[p, PY] = step_target(ws.grid, x, y, h, _NO_SLIDE)
             continue
         if u_move >= wp.move_prob:
             continue
@@ -377,7 +378,7 @@ def move_predators(ws: WorldState, wp: WorldParams) -> None:
             _random_step(ws, p)
         else:  # patrol: straight on, a new random heading when blocked
             h = ws.preds[p, PHEAD]
-            nx, ny = step_target(ws.grid, x, y, h, 0)
+            nx, ny = step_target(ws.grid, x, y, h, _NO_SLIDE)
             if nx == x and ny == y:
                 _random_step(ws, p)
             else:
