@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 N_POINTS, N_SEEDS = 4, 4  # 16 runs
-REPEATS = 3  # pairs of (1 worker, 2 workers) timings; 1 with --quick
+REPEATS = 5  # pairs of (1 worker, 2 workers) timings; 1 with --quick
 
 
 def _sweep(quick: bool) -> Any:
