@@ -1,11 +1,12 @@
 """The step loop, jitted: one `sim_step` serves the window, the whole-episode
 loop serves headless runs, and both call the same world and brain kernels.
 
-Compile time: a step is four parts (`act`, `perceive`, `settle`, and `start_episode` once an
-episode), each a kernel numba compiles on its own (two of them in a helper process on a first
-run: `sim.precompile`) and LLVM then inlines into the loop (`jit_options.jit_only`). A Python
-caller of `sim_step` or `reset_episode` (the window) compiles its own loop body only when it
-needs it; the parts are shared.
+Compile time: numba compiles each of the step's parts (`choose`, `world_step`, `sense`,
+`learned_gate`, `settle`...) once, on its own (about half of them in a helper process on a
+first run: `sim.precompile`), and LLVM inlines them into the loop (`jit_options.jit_only`);
+`act`, `perceive` and `sim_step` are small numba-IR glue around them. Python runs an episode
+as `start_episode` then `play_episode`. A Python caller of `sim_step` or `reset_episode` (the
+window) compiles its own loop body only when it needs it; the parts are shared.
 
 Order inside a step (fixed, written out): gate/mix -> motor choice -> eligibility
 traces -> act in the world -> sense and update the rings (the bump and the percept
