@@ -14,12 +14,17 @@ import hashlib
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
+# Every module with cached kernels (a cached kernel holds a copy of everything it calls, so an
+# edit to any of them can make another's cache stale), and the options they are built with.
 KERNEL_SOURCES = (
     "rng.py",
     "world/kernels.py",
+    "world/batch.py",
+    "world/mapgen.py",
     "brain/kernels.py",
     "sim/kernels.py",
     "sim/population.py",
+    "evaluate/oracle.py",
     "jit_options.py",
 )
 _STAMP = "mousesim-kernels.sha256"

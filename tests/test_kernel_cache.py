@@ -21,3 +21,16 @@ def test_stale_cache_is_dropped_when_a_kernel_source_changes(tmp_path, monkeypat
     (pkg / "brain" / "kernels.py").write_text("# edited\n")  # a callee changes...
     assert kernel_cache.drop_stale_cache()
     assert not cached.exists()  # ...so the caller's compiled code goes too
+
+
+def test_every_module_with_cached_kernels_is_watched():
+    """A module whose kernels are cached but which is not in KERNEL_SOURCES keeps stale code
+    after an edit of a kernel it calls (the oracle calls the world's `step_target`)."""
+    pkg = kernel_cache._PKG
+    cached = {
+        p.relative_to(pkg).as_posix()
+        for p in pkg.rglob("*.py")
+        if "cache=True" in p.read_text(encoding="utf-8") or "**KERNEL" in p.read_text("utf-8")
+    }
+    assert cached, "no cached kernels found: the scan is broken"
+    assert cached <= set(kernel_cache.KERNEL_SOURCES), cached - set(kernel_cache.KERNEL_SOURCES)
