@@ -25,11 +25,8 @@ def test_no_helper_inside_the_helper_and_nothing_left_patched(monkeypatch):
     assert "compile" not in vars(wk.world_step)  # the class's own compile again
 
 
-@pytest.mark.slow
-def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path):
-    """The helper's and this process's argument types for the episode kernel's parts are the
-    kernel's own: if a part's arguments change, this fails (the run would still be right, only
-    slower to compile)."""
+def _cold_compile_cache_log(tmp_path: Path, args: list[str]) -> str:
+    """numba's cache log (NUMBA_DEBUG_CACHE) of `python ARGS` on an empty cache, helper on."""
     env = {
         **os.environ,
         "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
@@ -37,17 +34,44 @@ def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path
         "PYTHONPATH": str(ROOT),
     }
     env.pop(precompile._ENV_FLAG, None)
-    cmd = [sys.executable, "-m", "mousesim", "run", "--episodes", "1", "--quiet"]
-    out = subprocess.run(
-        [*cmd, "--out", str(tmp_path / "r")], env=env, capture_output=True, text=True, check=True
-    ).stdout
-    for name in precompile.HELPER_KERNELS:
+    done = subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    return done.stdout
+
+
+def _assert_shared_out(out: str, helper: tuple[str, ...], here: tuple[str, ...]) -> None:
+    for name in helper:  # the helper's: loaded from the cache here, never compiled here
         lines = [line for line in out.splitlines() if f"kernels.{name}-" in line]
         assert any("data loaded from" in line for line in lines), name
         assert not any("data saved to" in line for line in lines), name
-    for name in precompile.MAIN_KERNELS:  # compiled here, once: no second signature
+    for name in here:  # compiled here, once: no second signature
         saved = [ln for ln in out.splitlines() if f"kernels.{name}-" in ln and "data saved" in ln]
         assert len(saved) == 1, (name, saved)
+
+
+@pytest.mark.slow
+def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path):
+    """The helper's and this process's argument types for the episode kernel's parts are the
+    kernel's own: if a part's arguments change, this fails (the run would still be right, only
+    slower to compile)."""
+    out = _cold_compile_cache_log(
+        tmp_path,
+        ["-m", "mousesim", "run", "--episodes", "1", "--quiet", "--out", str(tmp_path / "r")],
+    )
+    _assert_shared_out(out, precompile.HELPER_KERNELS, precompile.MAIN_KERNELS)
+
+
+@pytest.mark.slow
+def test_the_windows_kernels_are_shared_out_too(tmp_path):
+    """`mousesim play` compiles the window's kernels as well (single step, episode start, many
+    steps a frame): the helper takes two of them, this process `sim_step`; the first frame
+    then compiles nothing."""
+    out = _cold_compile_cache_log(
+        tmp_path, ["-c", "from mousesim.sim.warmup import ensure_compiled; ensure_compiled()"]
+    )
+    helper = precompile.HELPER_KERNELS + precompile.WINDOW_HELPER_KERNELS
+    _assert_shared_out(out, helper, (*precompile.MAIN_KERNELS, "sim_step"))
 
 
 def test_a_stuck_helper_is_given_up_on_not_waited_for():

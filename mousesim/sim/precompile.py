@@ -11,7 +11,8 @@ waits for that line and then loads the part from the cache instead of compiling 
 helper fails or its types drift from the kernel's, this process just compiles the part itself:
 same code, same bits, only slower (tests/test_precompile.py checks the types).
 
-    python -m mousesim.sim.precompile     # the helper; prints each kernel's name when cached
+    python -m mousesim.sim.precompile [--window]   # the helper; prints each kernel's name
+                                                   # once it is in the cache
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ if TYPE_CHECKING:
 HELPER_KERNELS = ("_ring_steps", "world_step", "start_episode_py")
 MAIN_KERNELS = ("choose", "settle", "sense", "feel_walls", "play_episode")
 
+# With the window's kernels (`ensure_compiled(step=True)`: `mousesim play`), the helper then
+# compiles the window's episode start and its many-steps kernel, while this process compiles
+# `sim_step`: three kernels that each take as long as `play_episode` to compile.
+WINDOW_HELPER_KERNELS = ("reset_episode", "run_steps")
+_WINDOW_FLAG = "--window"
+
 _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
 WAIT_S = 180.0  # the longest this process waits for the helper's copy of one kernel
 
@@ -54,6 +61,8 @@ def part_dispatchers() -> dict[str, Any]:
     return {
         "start_episode_py": sk.start_episode.python_entry(),
         "play_episode": sk.play_episode,
+        "reset_episode": sk.reset_episode,
+        "run_steps": sk.run_steps,
         "choose": sk.choose,
         "sense": wk.sense,
         "feel_walls": wk.feel_walls,
@@ -66,6 +75,7 @@ def part_dispatchers() -> dict[str, Any]:
 def part_signatures(names: tuple[str, ...]) -> list[tuple[str, Any, tuple]]:
     """(name, dispatcher, argument types) of each named part, as the episode kernel calls it:
     the types are read off a small simulation's own arrays."""
+    import numpy as np
     from numba import typeof, types
 
     sim = tiny_simulation()
@@ -75,6 +85,8 @@ def part_signatures(names: tuple[str, ...]) -> list[tuple[str, Any, tuple]]:
     args = {
         "start_episode_py": state,
         "play_episode": (*state, i8, i8),
+        "reset_episode": state,
+        "run_steps": (*state, i8, i8, i8, typeof(np.zeros((0, 2), dtype=np.int64))),
         "choose": (state[0], state[2], state[3], state[4], i8, i8),
         "sense": (state[0], state[1], typeof(buf.kinds), typeof(buf.ranks), typeof(buf.percept)),
         "feel_walls": (state[0], state[1], i8, typeof(bs.whiskers)),
@@ -147,10 +159,10 @@ class Helper:
             self.proc.stdout.close()
 
 
-def start_helper() -> Helper | None:
+def start_helper(window: bool = False) -> Helper | None:
     """Start the helper on a machine with a second core (None on one core, or inside the
     helper itself). It inherits the environment, NUMBA_CACHE_DIR included, and imports this
-    very copy of mousesim."""
+    very copy of mousesim. `window`: it compiles the window's kernels too."""
     if os.environ.get(_ENV_FLAG) or (os.cpu_count() or 1) < 2:
         return None
     root = str(Path(__file__).resolve().parents[2])
@@ -158,7 +170,7 @@ def start_helper() -> Helper | None:
     env = {**os.environ, _ENV_FLAG: "1", "PYTHONPATH": root + (os.pathsep + path if path else "")}
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mousesim.sim.precompile"],
+            [sys.executable, "-m", "mousesim.sim.precompile", *([_WINDOW_FLAG] if window else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
@@ -171,19 +183,21 @@ def start_helper() -> Helper | None:
 
 
 @contextlib.contextmanager
-def helped_compile() -> Iterator[None]:
+def helped_compile(window: bool = False) -> Iterator[None]:
     """Within this block, a compile that meets a helper kernel waits for the helper's copy. On
-    entry, while the helper works, this process compiles its own parts (MAIN_KERNELS)."""
+    entry, while the helper works, this process compiles its own parts (MAIN_KERNELS).
+    `window`: the helper also compiles WINDOW_HELPER_KERNELS."""
     dispatchers = part_dispatchers()
+    names = HELPER_KERNELS + (WINDOW_HELPER_KERNELS if window else ())
     # Loading what another kernel's compile already cached takes milliseconds here: less than
     # a helper takes to start.
-    cached = all(in_disk_cache(dispatchers[name]) for name in HELPER_KERNELS)
-    helper = None if cached else start_helper()
+    cached = all(in_disk_cache(dispatchers[name]) for name in names)
+    helper = None if cached else start_helper(window)
     if helper is None:
         yield
         return
     patched = []
-    for name in HELPER_KERNELS:
+    for name in names:
         disp = dispatchers[name]
 
         def compile_after_helper(sig, _disp=disp, _name=name):
@@ -203,7 +217,8 @@ def helped_compile() -> Iterator[None]:
 
 
 def main() -> int:
-    for name, disp, sig in part_signatures(HELPER_KERNELS):
+    window = WINDOW_HELPER_KERNELS if _WINDOW_FLAG in sys.argv[1:] else ()
+    for name, disp, sig in part_signatures(HELPER_KERNELS + window):
         disp.compile(sig)  # saves to numba's cache before returning
         print(name, flush=True)
     return 0
