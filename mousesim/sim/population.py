@@ -5,7 +5,6 @@ jitted call, sharing the ring's geometry. For sweeps over seeds: mouse b's run i
 
 from __future__ import annotations
 
-import contextlib
 from typing import NamedTuple
 
 import numpy as np
@@ -172,8 +171,8 @@ class Population:
         fn = run_population_parallel if parallel else run_population
         # Mice are handed to threads one at a time (dynamic scheduling), not in B/threads
         # fixed blocks: episode lengths differ several-fold between mice, so one thread's
-        # fixed block could run long after the other's.
-        with parallel_chunksize(1) if parallel else contextlib.nullcontext():
+        # fixed block could run long after the other's. (No effect on the serial kernel.)
+        with parallel_chunksize(1):
             fn(
                 self.world,
                 self.wparams,

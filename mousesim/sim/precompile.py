@@ -1,15 +1,16 @@
 """A first-ever compile on two cores: a helper process compiles part of the episode kernel's
 call tree into numba's on-disk cache while this process compiles the rest.
 
-The episode kernel (`run_episode`) is a loop over a few parts (`start_episode`, `choose`,
-`world_step`, the rings, `settle`...), each compiled on its own and then inlined by LLVM. numba compiles a
-jitted callee when type inference first meets a call of it, one after another, then the caller
-itself. So, before the episode kernel, the helper compiles some parts (with the exact argument
-types the episode kernel calls them with) and prints each one's name once it is in the cache,
-while this process compiles the other parts itself. On meeting a helper's part, this process
-waits for that line and then loads the part from the cache instead of compiling it. If the
-helper fails or its types drift from the kernel's, this process just compiles the part itself:
-same code, same bits, only slower (tests/test_precompile.py checks the types).
+Python runs an episode as two kernels, `start_episode` then `play_episode`; the latter is a
+loop over the step's parts (`choose`, `world_step`, the rings, `settle`...), each compiled on
+its own and then inlined by LLVM. numba compiles a jitted callee when type inference first
+meets a call of it, one after another, then the caller itself. So the helper compiles some
+parts (with the exact argument types `play_episode` calls them with) and prints each one's name
+once it is in the cache, while this process compiles the other parts and then `play_episode`.
+On meeting a helper's part, this process waits for that line and then loads the part from the
+cache instead of compiling it. If the helper fails or its types drift from the kernel's, this
+process just compiles the part itself: same code, same bits, only slower
+(tests/test_precompile.py checks the types).
 
     python -m mousesim.sim.precompile [--window]   # the helper; prints each kernel's name
                                                    # once it is in the cache
@@ -30,14 +31,14 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mousesim.sim.simulation import Simulation
 
-# The helper's kernels, in the order this process meets them, and this process's own, which it
-# compiles in this order, `play_episode` (the episode kernel) last (cue_input and clear_rings
-# it compiles as that kernel's type inference meets them). About half the parts' compile time each, counting
-# the helper's start-up: `play_episode` itself (about 4 s) can only start once every part is
+# The helper's kernels, in the order this process meets them, and this process's own, which
+# it compiles in this order, `play_episode` last (cue_input and clear_rings it compiles as that
+# kernel's type inference meets them). About half the parts' compile time each, counting the
+# helper's start-up: `play_episode` itself (about 4.5 s) can only start once every part is
 # compiled. Last, the helper compiles `start_episode` for Python's call (`start_episode_py`,
 # with its wrapper) while this process compiles `play_episode`. Measured in one process:
 # _ring_steps 1.8 s (with ring_steps32), world_step 1.8, start_episode 2.0; choose 2.6, settle
-# 1.7, sense 0.7, feel_walls 0.4, the rest 0.5; the helper's start-up takes about 1 s.
+# 1.7, sense 0.7, feel_walls 0.4, the rest 0.5; the helper's start-up takes 0.5-1 s.
 HELPER_KERNELS = ("_ring_steps", "world_step", "start_episode_py")
 MAIN_KERNELS = ("choose", "settle", "sense", "feel_walls", "play_episode")
 
