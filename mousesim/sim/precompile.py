@@ -133,23 +133,27 @@ class Helper:
     def __init__(self, proc: subprocess.Popen) -> None:
         self.proc = proc
         self.done: set[str] = set()
+        self._partial = b""  # the start of a line not yet read whole
 
     def wait_for(self, name: str, timeout: float = WAIT_S) -> None:
         """Block until the helper has cached `name`, or has ended (done, failed or killed), or
         `timeout` seconds have passed (a stuck helper is killed: this process then compiles
         whatever it did not cache, so a first run can be slow but never hangs)."""
-        out: IO[str] | None = self.proc.stdout
+        out: IO | None = self.proc.stdout
         deadline = time.monotonic() + timeout
         while name not in self.done and out is not None:
             left = deadline - time.monotonic()
-            # The helper prints whole lines and flushes each, so a readable pipe holds a line.
             if left <= 0 or not select.select([out], [], [], left)[0]:
                 self.proc.kill()
                 break
-            line = out.readline()
-            if not line:  # EOF: the helper is gone; whatever it did not cache, compile here
+            # Read the pipe itself, every line it holds: a buffered reader's readline would
+            # keep the next lines in its own buffer, where select cannot see them, and this
+            # process would wait for a kernel the helper had long cached.
+            chunk = os.read(out.fileno(), 65536)
+            if not chunk:  # EOF: the helper is gone; whatever it did not cache, compile here
                 break
-            self.done.add(line.strip())
+            *lines, self._partial = (self._partial + chunk).split(b"\n")
+            self.done.update(line.decode(errors="replace").strip() for line in lines)
 
     def close(self) -> None:
         """Reap the helper: wait for it if it is still compiling what we need, else kill it."""
@@ -176,7 +180,6 @@ def start_helper(window: bool = False) -> Helper | None:
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
             env=env,
-            text=True,
         )
     except OSError:
         return None
