@@ -37,6 +37,15 @@ def _sweep(quick: bool) -> Any:
     )
 
 
+def _loop_seconds(sweep: Any, out: Path) -> float:
+    """The runs' episode loops, summed: each run's summary.json says its steps and steps/s."""
+    total = 0.0
+    for run in sweep.runs:
+        summary = json.loads((out / "runs" / run.run_id / "summary.json").read_text())
+        total += summary["total_steps"] / summary["steps_per_s"]
+    return total
+
+
 def _timed(sweep: Any, make: Any, workers: int, out: Path) -> tuple[float, float]:
     """(start-up s, run s) of one backend: start and warm every worker, then run the sweep."""
     from mousesim.sweep.engine import run_sweep
@@ -61,7 +70,9 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
 
     Returns:
         local_1_runs_per_s, local_2_runs_per_s (medians), scaling_2_over_1 (the median pair's
-        ratio; scaling_min and scaling_max the others), local_startup_s, and, when
+        ratio; scaling_min and scaling_max the others), local_startup_s, loop_slowdown (the
+        runs' episode loops on 2 busy workers over 1, median) and scaling_without_slowdown
+        (each pair's scaling times its slowdown, median), and, when
         dask.distributed is installed, dask_2_runs_per_s, dask_startup_s and
         dask_overhead_ms_per_run (extra wall time per run of the Dask sweep over the local one,
         both on 2 warmed workers); also runs and episodes_per_run.
@@ -80,7 +91,10 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
         for i in range(1 if quick else REPEATS):
             _, r1 = _timed(sweep, LocalExecutor, 1, Path(tmp) / f"l1-{i}")
             s2, r2 = _timed(sweep, LocalExecutor, 2, Path(tmp) / f"l2-{i}")
-            pairs.append((r1, r2, s2))
+            slower = _loop_seconds(sweep, Path(tmp) / f"l2-{i}") / _loop_seconds(
+                sweep, Path(tmp) / f"l1-{i}"
+            )
+            pairs.append((r1, r2, s2, slower))
         r1 = statistics.median(p[0] for p in pairs)
         r2 = statistics.median(p[1] for p in pairs)
         res.update(
@@ -90,6 +104,12 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
             scaling_min=min(p[0] / p[1] for p in pairs),
             scaling_max=max(p[0] / p[1] for p in pairs),
             local_startup_s=statistics.median(p[2] for p in pairs),
+            # The same runs' episode loops, 2 workers over 1 (the same steps): above 1 when two
+            # busy cores run slower than one (shared caches, memory, a noisy neighbour).
+            loop_slowdown=statistics.median(p[3] for p in pairs),
+            # What the scaling would be had the loops not slowed: what the sweep's own
+            # scheduling and per-run work leave of 2x.
+            scaling_without_slowdown=statistics.median(p[0] / p[1] * p[3] for p in pairs),
         )
         try:
             import distributed  # noqa: F401

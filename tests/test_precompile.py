@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -103,6 +104,62 @@ def test_lines_the_helper_wrote_together_are_all_seen_at_once():
         assert "world_step" in helper.done
         assert time.monotonic() - started < 2
         assert proc.poll() is None  # still running: not killed as a stuck helper
+    finally:
+        helper.close()
+
+
+def test_a_helper_is_not_forked_beside_another_thread():
+    """A forked child has only the thread that forked: a lock another thread held would stay
+    locked in it. With a second thread running, the helper is a new interpreter instead."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not precompile.can_fork()
+    finally:
+        stop.set()
+        thread.join()
+
+
+_FORKED = """
+import sys
+from mousesim.sim import precompile
+assert precompile.can_fork(), "a fresh interpreter on Linux forks its helper"
+helper = precompile.start_helper(parts=precompile.part_signatures(("sense", "feel_walls")))
+assert isinstance(helper.proc, precompile.ForkedProcess)
+helper.wait_for("feel_walls", timeout=120)
+print(sorted(helper.done), helper.proc.wait())
+helper.close()
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the helper is forked on Linux only")
+def test_a_forked_helper_reports_each_kernel_and_prints_nothing(tmp_path):
+    """The forked helper (Linux) compiles its parts, reports each on the pipe, ends with 0,
+    and writes nothing to the terminal it shares with the run (not even numba's cache log)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_DEBUG_CACHE": "1"}
+    env.pop(precompile._ENV_FLAG, None)
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "['feel_walls', 'sense'] 0\n"  # the helper's cache log went nowhere
+    assert done.stderr == ""
+
+
+@pytest.mark.slow
+def test_a_spawned_helper_reports_each_kernel():
+    """Where the helper cannot be forked (macOS, Windows, another thread running) it is a new
+    interpreter running `python -m mousesim.sim.precompile`: it reports every kernel."""
+    helper = precompile.start_helper(parts=None)
+    if helper is None:
+        pytest.skip("no helper on one core")
+    try:
+        assert isinstance(helper.proc, subprocess.Popen)
+        for name in precompile.HELPER_KERNELS:
+            helper.wait_for(name, timeout=300)
+        assert set(precompile.HELPER_KERNELS) <= helper.done
+        assert helper.proc.wait(timeout=60) == 0
     finally:
         helper.close()
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,12 +166,87 @@ class Helper:
             self.proc.stdout.close()
 
 
-def start_helper(window: bool = False) -> Helper | None:
+class ForkedProcess:
+    """The few `subprocess.Popen` methods `Helper` uses, for a child made by `os.fork`."""
+
+    def __init__(self, pid: int, read_fd: int) -> None:
+        self.pid = pid
+        self.stdout: IO[bytes] | None = os.fdopen(read_fd, "rb", buffering=0)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
+def can_fork() -> bool:
+    """True where a forked helper is safe: Linux (macOS frameworks are not fork-safe), one
+    Python thread, and numba's thread pool not started (a forked child gets only the thread
+    that forked: a lock another thread held would stay locked forever)."""
+    if sys.platform != "linux" or not hasattr(os, "fork") or threading.active_count() != 1:
+        return False
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    return not getattr(parallel, "_is_initialized", False)
+
+
+def _fork_helper(parts: list[tuple[str, Any, tuple]]) -> Helper | None:
+    """The helper as a fork of this process: numba, mousesim and the argument types are
+    already loaded, so it compiles at once instead of after a new interpreter's 0.3-0.5 s of
+    start-up (the helper's share is the later one to finish: that is what a first run waits
+    for). The child reports on a pipe and ends with os._exit (no atexit handler, no flush of
+    this process's buffers)."""
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(read_fd)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it, quietly
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):  # nothing of the helper's reaches the terminal
+                os.dup2(devnull, fd)
+            os.environ[_ENV_FLAG] = "1"
+            for name, disp, sig in parts:
+                disp.compile(sig)  # saves to numba's cache before returning
+                os.write(write_fd, f"{name}\n".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return Helper(ForkedProcess(pid, read_fd))  # type: ignore[arg-type]
+
+
+def start_helper(
+    window: bool = False, parts: list[tuple[str, Any, tuple]] | None = None
+) -> Helper | None:
     """Start the helper on a machine with a second core (None on one core, or inside the
-    helper itself). It inherits the environment, NUMBA_CACHE_DIR included, and imports this
-    very copy of mousesim. `window`: it compiles the window's kernels too."""
+    helper itself). `parts`: the helper's kernels and argument types (`part_signatures`),
+    given where it may be forked (`can_fork`). Otherwise it is a new interpreter that inherits
+    the environment, NUMBA_CACHE_DIR included, and imports this very copy of mousesim.
+    `window`: it compiles the window's kernels too."""
     if os.environ.get(_ENV_FLAG) or (os.cpu_count() or 1) < 2:
         return None
+    if parts is not None and can_fork():
+        return _fork_helper(parts)
     root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, _ENV_FLAG: "1", "PYTHONPATH": root + (os.pathsep + path if path else "")}
@@ -195,8 +272,13 @@ def helped_compile(window: bool = False) -> Iterator[None]:
     names = HELPER_KERNELS + (WINDOW_HELPER_KERNELS if window else ())
     # Loading what another kernel's compile already cached takes milliseconds here: less than
     # a helper takes to start.
-    cached = all(in_disk_cache(dispatchers[name]) for name in names)
-    helper = None if cached else start_helper(window)
+    if all(in_disk_cache(dispatchers[name]) for name in names):
+        yield
+        return
+    # A forked helper gets the argument types with the fork (the tiny simulation they are
+    # read off is built once); a new interpreter builds its own.
+    parts = part_signatures(names + MAIN_KERNELS) if can_fork() else None
+    helper = start_helper(window, parts[: len(names)] if parts else None)
     if helper is None:
         yield
         return
@@ -211,7 +293,7 @@ def helped_compile(window: bool = False) -> Iterator[None]:
         disp.compile = compile_after_helper  # an instance attribute: numba calls self.compile
         patched.append(disp)
     try:
-        for _, disp, sig in part_signatures(MAIN_KERNELS):
+        for _, disp, sig in parts[len(names) :] if parts else part_signatures(MAIN_KERNELS):
             disp.compile(sig)
         yield
     finally:
