@@ -195,9 +195,12 @@ class ForkedProcess:
 
 def can_fork() -> bool:
     """True where a forked helper is safe: Linux (macOS frameworks are not fork-safe), one
-    Python thread, and numba's thread pool not started (a forked child gets only the thread
-    that forked: a lock another thread held would stay locked forever)."""
+    Python thread, numba's thread pool not started, and no pygame (SDL may run threads of its
+    own and holds the display's connection). A forked child gets only the thread that forked:
+    a lock another thread held would stay locked in it forever."""
     if sys.platform != "linux" or not hasattr(os, "fork") or threading.active_count() != 1:
+        return False
+    if "pygame" in sys.modules:  # `mousesim play` opens its display before compiling
         return False
     parallel = sys.modules.get("numba.np.ufunc.parallel")
     return not getattr(parallel, "_is_initialized", False)
