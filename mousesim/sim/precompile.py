@@ -12,6 +12,10 @@ cache instead of compiling it. If the helper fails or its types drift from the k
 process just compiles the part itself: same code, same bits, only slower
 (tests/test_precompile.py checks the types).
 
+On Linux the helper is a fork of this process, made once numba, mousesim and the argument
+types are loaded, so it starts compiling at once (`can_fork` says when a fork is safe).
+Elsewhere it is a new interpreter, which takes 0.3-0.5 s longer to start:
+
     python -m mousesim.sim.precompile [--window]   # the helper; prints each kernel's name
                                                    # once it is in the cache
 """
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 # compiled. Last, the helper compiles `start_episode` for Python's call (`start_episode_py`,
 # with its wrapper) while this process compiles `play_episode`. Measured in one process:
 # _ring_steps 1.8 s (with ring_steps32), world_step 1.8, start_episode 2.0; choose 2.6, settle
-# 1.7, sense 0.7, feel_walls 0.4, the rest 0.5; the helper's start-up takes 0.5-1 s.
+# 1.7, sense 0.7, feel_walls 0.4, the rest 0.5; a new interpreter's start-up takes 0.5-1 s.
 HELPER_KERNELS = ("_ring_steps", "world_step", "start_episode_py")
 MAIN_KERNELS = ("choose", "settle", "sense", "feel_walls", "play_episode")
 
@@ -176,9 +180,13 @@ class ForkedProcess:
 
     def poll(self) -> int | None:
         if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped by someone else: it has ended, how is unknown
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
     def kill(self) -> None:
@@ -188,8 +196,12 @@ class ForkedProcess:
 
     def wait(self) -> int:
         if self.returncode is None:
-            _, status = os.waitpid(self.pid, 0)
-            self.returncode = os.waitstatus_to_exitcode(status)
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                self.returncode = -1
+            else:
+                self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
 
