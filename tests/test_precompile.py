@@ -66,14 +66,16 @@ def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path
 
 @pytest.mark.slow
 def test_the_windows_kernels_are_shared_out_too(tmp_path):
-    """`mousesim play` compiles the window's kernels as well (single step, episode start, many
-    steps a frame): the helper takes two of them, this process `sim_step`; the first frame
-    then compiles nothing."""
+    """`mousesim play` compiles the window's kernels as well (episode start, steps a frame):
+    the helper takes the steps, this process the episode start; the first frame then
+    compiles nothing, and no single-step kernel is compiled (`Simulation.step` is one step
+    of the window's)."""
     out = _cold_compile_cache_log(
         tmp_path, ["-c", "from mousesim.sim.warmup import ensure_compiled; ensure_compiled()"]
     )
     helper = precompile.HELPER_KERNELS + precompile.WINDOW_HELPER_KERNELS
-    _assert_shared_out(out, helper, (*precompile.MAIN_KERNELS, "sim_step"))
+    _assert_shared_out(out, helper, (*precompile.MAIN_KERNELS, "reset_episode"))
+    assert "kernels.sim_step-" not in out  # neither compiled nor loaded
 
 
 def test_a_stuck_helper_is_given_up_on_not_waited_for():

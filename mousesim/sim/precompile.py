@@ -49,9 +49,9 @@ HELPER_KERNELS = ("_ring_steps", "world_step", "start_episode_py")
 MAIN_KERNELS = ("choose", "settle", "sense", "feel_walls", "play_episode")
 
 # With the window's kernels (`ensure_compiled(step=True)`: `mousesim play`), the helper then
-# compiles the window's episode start and its many-steps kernel, while this process compiles
-# `sim_step`: three kernels that each take as long as `play_episode` to compile.
-WINDOW_HELPER_KERNELS = ("reset_episode", "run_steps")
+# compiles the window's steps kernel (`Simulation.step` is one step of it), while this process
+# compiles its episode start: two kernels that each take about as long as `play_episode`.
+WINDOW_HELPER_KERNELS = ("run_steps",)
 _WINDOW_FLAG = "--window"
 
 _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"

@@ -31,7 +31,6 @@ from mousesim.sim.kernels import (
     record_width,
     reset_episode,
     run_steps,
-    sim_step,
     start_episode,
     stats_size,
 )
@@ -51,6 +50,9 @@ from mousesim.world.kernels import (
 )
 
 _POLICIES = {"chase": POLICY_CHASE, "random": POLICY_RANDOM, "patrol": POLICY_PATROL}
+# The trail of a step whose cells nobody keeps: no rows, so `run_steps` never writes to it
+# (writeable all the same: a read-only array is another type, and run_steps would compile twice).
+_NO_TRAIL = np.zeros((0, 2), dtype=np.int64)
 
 
 def world_params(cfg: WorldConfig) -> WorldParams:
@@ -176,7 +178,8 @@ class Simulation:
         """One world step; starts an episode first if none is running."""
         if not self.in_episode:
             self.reset()
-        action, flags = sim_step(*self._kernel_args())
+        # `run_steps` of one step is `sim_step` (one kernel fewer to compile for a window).
+        _, action, flags = run_steps(*self._kernel_args(), 1, _NO_TRAIL)
         self._end_if_done(flags)
         return StepResult(
             action=int(action),
@@ -192,7 +195,7 @@ class Simulation:
         describes it. `trail` (int64[n, 2]) receives the mouse's cell after each step."""
         if not self.in_episode:
             self.reset()
-        buf = trail if trail is not None else np.zeros((0, 2), dtype=np.int64)
+        buf = trail if trail is not None else _NO_TRAIL
         steps, action, flags = run_steps(*self._kernel_args(), int(n), buf)
         self._end_if_done(flags)
         return AdvanceResult(
