@@ -154,7 +154,7 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
 
     start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)
     _remove_temp_files(out)
-    ensure_compiled(log, step=False)
+    ensure_compiled(log)
     if overwrite:
         for name in RUN_FILES:
             (out / name).unlink(missing_ok=True)

@@ -339,23 +339,3 @@ def test_csv_cells_are_plain_numbers_whatever_the_float_type():
 
     text = to_csv([{"a": np.float64(0.25), "b": np.float32(0.5), "c": 3}], ["a", "b", "c"])
     assert text.splitlines()[1] == "0.25,0.5,3"
-
-
-def test_eval_compiles_the_episode_kernels_only():
-    """Compile only what a command needs: eval plays whole episodes, so its warm-up leaves the
-    window's kernels (single step, many steps a frame) alone. On a first run each of those
-    costs about as much compile time as the episode kernel."""
-    import subprocess
-    import sys
-
-    code = (
-        "from mousesim.evaluate.evaluate import warmup; warmup()\n"
-        "from mousesim.sim import kernels as k\n"
-        "print(len(k.play_episode.signatures), len(k.sim_step.signatures),"
-        " len(k.run_steps.signatures), len(k.reset_episode.signatures))"
-    )
-    root = Path(__file__).resolve().parents[1]
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
-    )
-    assert done.stdout.split() == ["1", "0", "0", "0"]

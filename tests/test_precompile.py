@@ -64,18 +64,32 @@ def test_a_cold_run_loads_the_helpers_kernels_instead_of_compiling_them(tmp_path
     _assert_shared_out(out, precompile.HELPER_KERNELS, precompile.MAIN_KERNELS)
 
 
-@pytest.mark.slow
-def test_the_windows_kernels_are_shared_out_too(tmp_path):
-    """`mousesim play` compiles the window's kernels as well (episode start, steps a frame):
-    the helper takes the steps, this process the episode start; the first frame then
-    compiles nothing, and no single-step kernel is compiled (`Simulation.step` is one step
-    of the window's)."""
-    out = _cold_compile_cache_log(
-        tmp_path, ["-c", "from mousesim.sim.warmup import ensure_compiled; ensure_compiled()"]
-    )
-    helper = precompile.HELPER_KERNELS + precompile.WINDOW_HELPER_KERNELS
-    _assert_shared_out(out, helper, (*precompile.MAIN_KERNELS, "reset_episode"))
-    assert "kernels.sim_step-" not in out  # neither compiled nor loaded
+def test_every_front_end_runs_the_kernels_a_run_compiles(tmp_path):
+    """One step loop: once `mousesim run` has its kernels, the window's calls (a new episode,
+    a frame of steps with its trail, a single step) and the eval's (whole episodes, learning
+    off, greedy) compile nothing more: a first window or eval pays for no kernel of its own."""
+    import numpy as np
+    from numba.core.registry import CPUDispatcher
+
+    from mousesim.io.yaml_config import load_config
+    from mousesim.runner import execute_run
+    from mousesim.sim import kernels as sk
+    from mousesim.sim.simulation import Simulation
+
+    cfg = load_config(None, {"world.max_steps": 20, "run.episodes": 1})
+    execute_run(cfg, tmp_path / "run")
+    dispatchers = {n: d for n, d in vars(sk).items() if isinstance(d, CPUDispatcher)}
+    dispatchers["start_episode_py"] = sk.start_episode.python_entry()
+    before = {n: len(d.signatures) for n, d in dispatchers.items()}
+    sim = Simulation(cfg, seed=1)
+    sim.reset()
+    sim.advance(25, np.zeros((25, 2), dtype=np.int64))
+    sim.step()
+    sim.run_episode()
+    sim.set_learning(False)
+    sim.greedy = True
+    sim.run_episode()
+    assert {n: len(d.signatures) for n, d in dispatchers.items()} == before
 
 
 def test_a_stuck_helper_is_given_up_on_not_waited_for():

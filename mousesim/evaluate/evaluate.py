@@ -333,7 +333,7 @@ def warmup(log: Callable[[str], None] | None = None) -> None:
     from mousesim.config import WorldConfig
     from mousesim.sim.warmup import ensure_compiled
 
-    ensure_compiled(log, step=False)  # episodes only: eval never steps a window
+    ensure_compiled(log)
     world = World(WorldConfig.model_validate(_TINY_WORLD), seed=0)
     run_policy(world, OraclePlanner.for_world(world.cfg), 1, seed=0)
 

@@ -1,12 +1,13 @@
-"""The step loop, jitted: one `sim_step` serves the window, the whole-episode
-loop serves headless runs, and both call the same world and brain kernels.
+"""The step loop, jitted: one kernel, `run_steps`, serves the window (a few steps a frame,
+or one), headless runs (a whole episode a call) and scripted stepping, and it calls the same
+world and brain kernels as the population's and the Gymnasium env's loops.
 
 Compile time: numba compiles each of the step's parts (`choose`, `world_step`, `sense`,
 `learned_gate`, `settle`...) once, on its own (about half of them in a helper process on a
 first run: `sim.precompile`), and LLVM inlines them into the loop (`jit_options.jit_only`);
-`act`, `perceive` and `sim_step` are small numba-IR glue around them. Python runs an episode
-as `start_episode` then `play_episode`. A Python caller of `sim_step` or `reset_episode` (the
-window) compiles its own loop body only when it needs it; the parts are shared.
+`act` and `perceive` are small numba-IR glue around them. Python starts an episode with
+`start_episode` and then runs `run_steps`: a first run, a first window and a first eval
+compile the same two kernels.
 
 Order inside a step (fixed, written out): gate/mix -> motor choice -> eligibility
 traces -> act in the world -> sense and update the rings (the bump and the percept
@@ -241,19 +242,12 @@ def settle(
         _record_row(ws, bs, buf, row, action)
 
 
+# `n` of a whole episode: more steps than any episode has (the world ends it: max_steps).
+WHOLE_EPISODE = 1 << 62
+
+
 @njit(cache=True)
-def reset_episode(
-    ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers
-) -> None:
-    """Start an episode and perceive its first moment (Python callers: the window)."""
-    start_episode(ws, wp, bs, bp, buf)
-    perceive(ws, wp, bs, bp, buf)
-    if buf.record.shape[0] > 0:
-        _record_row(ws, bs, buf, 0, -1)
-
-
-@njit(cache=True, inline="always")
-def sim_step(
+def run_steps(
     ws: WorldState,
     wp: WorldParams,
     bs: BrainState,
@@ -261,48 +255,47 @@ def sim_step(
     buf: StepBuffers,
     learning: int,
     greedy: int,
-) -> tuple[int, int]:
-    """One world step of mouse and brain. Returns (action, world flag bits).
+    n: int,
+    trail: np.ndarray,
+    fresh: int,
+) -> tuple[int, int, int]:
+    """Up to `n` steps of the running episode in one call, stopping after the step that ends
+    it: the one step loop of every front end (a headless episode is one call with
+    n = WHOLE_EPISODE, a window frame a few steps, `Simulation.step` one).
 
-    The rings already hold this moment's percept (see `perceive`): `act` (gate -> motor
-    choice -> eligibility traces -> act in the world) -> perceive the new moment (the
-    rings of an eaten cheese cleared first) -> `settle` (exploration drive -> learn)."""
-    action, flags = act(ws, wp, bs, bp, buf, learning, greedy)
-    perceive(ws, wp, bs, bp, buf)
-    settle(ws, wp, bs, bp, buf, learning, action, flags)
-    return action, flags
+    `fresh`: `start_episode` has just set up an episode, so its first moment is perceived
+    (and recorded) before the first step; otherwise the rings already hold the moment's
+    percept (the last step's). trail[i] = the mouse's (x, y) after step i (rows past trail's
+    length are not kept). Returns (steps done, last action, last flags).
 
-
-@njit(cache=True)
-def play_episode(
-    ws: WorldState,
-    wp: WorldParams,
-    bs: BrainState,
-    bp: BrainParams,
-    buf: StepBuffers,
-    learning: int,
-    greedy: int,
-) -> None:
-    """A whole episode once `start_episode` has set it up: step until the mouse is caught or
-    max_steps runs out.
-
-    The loop is `reset_episode`'s perceive then `sim_step` over and over, written turned
-    around so that `perceive` (the rings: most of the code) is inlined once, not twice:
-    perceive -> (the first moment: record it | else: settle, stop if the episode ended) -> act.
-    `start_episode` stays outside (`Simulation.run_episode` calls both): on a first run it is
-    compiled on the other core while this kernel compiles."""
+    A step is `act` (gate -> motor choice -> eligibility traces -> act in the world) ->
+    `perceive` the new moment (the rings of an eaten cheese cleared first) -> `settle`
+    (exploration drive -> learn). The loop is written turned around, perceive -> (a fresh
+    episode's first moment: record it | else: settle, stop if the episode ended) -> act, so
+    that `perceive` (the rings: most of the code) is inlined once, not twice."""
     ws, bs, buf = borrowed(ws), borrowed(bs), borrowed(buf)
+    done = np.int64(0)
     action, flags = np.int64(-1), np.int64(0)  # int64, not literals: one settle to compile
+    look = fresh  # something to perceive: a fresh episode's first moment or a step's outcome
     while True:
-        perceive(ws, wp, bs, bp, buf)
-        if action < 0:
-            if buf.record.shape[0] > 0:
-                _record_row(ws, bs, buf, 0, -1)
-        else:
-            settle(ws, wp, bs, bp, buf, learning, action, flags)
-            if flags & 3:
-                break
+        if look:
+            perceive(ws, wp, bs, bp, buf)
+            if action < 0:
+                if buf.record.shape[0] > 0:
+                    _record_row(ws, bs, buf, 0, -1)
+            else:
+                settle(ws, wp, bs, bp, buf, learning, action, flags)
+                if done < trail.shape[0]:
+                    trail[done, 0] = ws.mouse[0]
+                    trail[done, 1] = ws.mouse[1]
+                done += 1
+                if flags & 3:
+                    break
+        if done >= n:
+            break
         action, flags = act(ws, wp, bs, bp, buf, learning, greedy)
+        look = 1
+    return done, action, flags
 
 
 @njit(cache=True)
@@ -317,34 +310,6 @@ def run_episode(
 ) -> None:
     """A whole episode, start included, for jitted callers (the population)."""
     start_episode(ws, wp, bs, bp, buf)
-    play_episode(ws, wp, bs, bp, buf, learning, greedy)
-
-
-@njit(cache=True)
-def run_steps(
-    ws: WorldState,
-    wp: WorldParams,
-    bs: BrainState,
-    bp: BrainParams,
-    buf: StepBuffers,
-    learning: int,
-    greedy: int,
-    n: int,
-    trail: np.ndarray,
-) -> tuple[int, int, int]:
-    """Up to `n` steps of the running episode in one call, stopping after the step that ends
-    it. trail[i] = the mouse's (x, y) after step i (rows past trail's length are not kept).
-    Returns (steps done, last action, last flags)."""
-    ws, bs, buf = borrowed(ws), borrowed(bs), borrowed(buf)
-    done = 0
-    action = -1
-    flags = 0
-    while done < n:
-        action, flags = sim_step(ws, wp, bs, bp, buf, learning, greedy)
-        if done < trail.shape[0]:
-            trail[done, 0] = ws.mouse[0]
-            trail[done, 1] = ws.mouse[1]
-        done += 1
-        if flags & 3:
-            break
-    return done, action, flags
+    no_trail = np.zeros((0, 2), dtype=np.int64)
+    # int64 arguments, not literals: the very run_steps that Python calls, not a second build.
+    run_steps(ws, wp, bs, bp, buf, learning, greedy, np.int64(WHOLE_EPISODE), no_trail, np.int64(1))

@@ -1,12 +1,13 @@
 """A first-ever compile on two cores: a helper process compiles part of the episode kernel's
 call tree into numba's on-disk cache while this process compiles the rest.
 
-Python runs an episode as two kernels, `start_episode` then `play_episode`; the latter is a
-loop over the step's parts (`choose`, `world_step`, the rings, `settle`...), each compiled on
-its own and then inlined by LLVM. numba compiles a jitted callee when type inference first
-meets a call of it, one after another, then the caller itself. So the helper compiles some
-parts (with the exact argument types `play_episode` calls them with) and prints each one's name
-once it is in the cache, while this process compiles the other parts and then `play_episode`.
+Python runs an episode as two kernels, `start_episode` then `run_steps` (the one step loop
+of every front end); the latter is a loop over the step's parts (`choose`, `world_step`, the
+rings, `settle`...), each compiled on its own and then inlined by LLVM. numba compiles a
+jitted callee when type inference first meets a call of it, one after another, then the
+caller itself. So the helper compiles some parts (with the exact argument types `run_steps`
+calls them with) and prints each one's name once it is in the cache, while this process
+compiles the other parts and then `run_steps`.
 On meeting a helper's part, this process waits for that line and then loads the part from the
 cache instead of compiling it. If the helper fails or its types drift from the kernel's, this
 process just compiles the part itself: same code, same bits, only slower
@@ -16,8 +17,8 @@ On Linux the helper is a fork of this process, made once numba, mousesim and the
 types are loaded, so it starts compiling at once (`can_fork` says when a fork is safe).
 Elsewhere it is a new interpreter, which takes 0.3-0.5 s longer to start:
 
-    python -m mousesim.sim.precompile [--window]   # the helper; prints each kernel's name
-                                                   # once it is in the cache
+    python -m mousesim.sim.precompile   # the helper; prints each kernel's name once it is
+                                        # in the cache
 """
 
 from __future__ import annotations
@@ -38,21 +39,15 @@ if TYPE_CHECKING:
     from mousesim.sim.simulation import Simulation
 
 # The helper's kernels, in the order this process meets them, and this process's own, which
-# it compiles in this order, `play_episode` last (cue_input and clear_rings it compiles as that
+# it compiles in this order, `run_steps` last (cue_input and clear_rings it compiles as that
 # kernel's type inference meets them). About half the parts' compile time each, counting the
-# helper's start-up: `play_episode` itself (about 4.5 s) can only start once every part is
+# helper's start-up: `run_steps` itself (about 4.5 s) can only start once every part is
 # compiled. Last, the helper compiles `start_episode` for Python's call (`start_episode_py`,
-# with its wrapper) while this process compiles `play_episode`. Measured in one process:
+# with its wrapper) while this process compiles `run_steps`. Measured in one process:
 # _ring_steps 1.8 s (with ring_steps32), world_step 1.8, start_episode 2.0; choose 2.6, settle
 # 1.7, sense 0.7, feel_walls 0.4, the rest 0.5; a new interpreter's start-up takes 0.5-1 s.
 HELPER_KERNELS = ("_ring_steps", "world_step", "start_episode_py")
-MAIN_KERNELS = ("choose", "settle", "sense", "feel_walls", "play_episode")
-
-# With the window's kernels (`ensure_compiled(step=True)`: `mousesim play`), the helper then
-# compiles the window's steps kernel (`Simulation.step` is one step of it), while this process
-# compiles its episode start: two kernels that each take about as long as `play_episode`.
-WINDOW_HELPER_KERNELS = ("run_steps",)
-_WINDOW_FLAG = "--window"
+MAIN_KERNELS = ("choose", "settle", "sense", "feel_walls", "run_steps")
 
 _ENV_FLAG = "MOUSESIM_PRECOMPILE_HELPER"
 WAIT_S = 180.0  # the longest this process waits for the helper's copy of one kernel
@@ -60,15 +55,13 @@ WAIT_S = 180.0  # the longest this process waits for the helper's copy of one ke
 
 def part_dispatchers() -> dict[str, Any]:
     """The numba dispatcher of each part of the episode kernel, and of the kernels Python
-    calls for an episode (`start_episode_py`, `play_episode`), by name."""
+    calls for an episode (`start_episode_py`, `run_steps`), by name."""
     from mousesim.brain import kernels as bk
     from mousesim.sim import kernels as sk
     from mousesim.world import kernels as wk
 
     return {
         "start_episode_py": sk.start_episode.python_entry(),
-        "play_episode": sk.play_episode,
-        "reset_episode": sk.reset_episode,
         "run_steps": sk.run_steps,
         "choose": sk.choose,
         "sense": wk.sense,
@@ -91,9 +84,7 @@ def part_signatures(names: tuple[str, ...]) -> list[tuple[str, Any, tuple]]:
     state = (typeof(ws), typeof(wp), typeof(bs), typeof(bp), typeof(buf))
     args = {
         "start_episode_py": state,
-        "play_episode": (*state, i8, i8),
-        "reset_episode": state,
-        "run_steps": (*state, i8, i8, i8, typeof(np.zeros((0, 2), dtype=np.int64))),
+        "run_steps": (*state, i8, i8, i8, typeof(np.zeros((0, 2), dtype=np.int64)), i8),
         "choose": (state[0], state[2], state[3], state[4], i8, i8),
         "sense": (state[0], state[1], typeof(buf.kinds), typeof(buf.ranks), typeof(buf.percept)),
         "feel_walls": (state[0], state[1], i8, typeof(bs.whiskers)),
@@ -250,14 +241,11 @@ def _fork_helper(parts: list[tuple[str, Any, tuple]]) -> Helper | None:
     return Helper(ForkedProcess(pid, read_fd))  # type: ignore[arg-type]
 
 
-def start_helper(
-    window: bool = False, parts: list[tuple[str, Any, tuple]] | None = None
-) -> Helper | None:
+def start_helper(parts: list[tuple[str, Any, tuple]] | None = None) -> Helper | None:
     """Start the helper on a machine with a second core (None on one core, or inside the
     helper itself). `parts`: the helper's kernels and argument types (`part_signatures`),
     given where it may be forked (`can_fork`). Otherwise it is a new interpreter that inherits
-    the environment, NUMBA_CACHE_DIR included, and imports this very copy of mousesim.
-    `window`: it compiles the window's kernels too."""
+    the environment, NUMBA_CACHE_DIR included, and imports this very copy of mousesim."""
     if os.environ.get(_ENV_FLAG) or (os.cpu_count() or 1) < 2:
         return None
     if parts is not None and can_fork():
@@ -267,7 +255,7 @@ def start_helper(
     env = {**os.environ, _ENV_FLAG: "1", "PYTHONPATH": root + (os.pathsep + path if path else "")}
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mousesim.sim.precompile", *([_WINDOW_FLAG] if window else [])],
+            [sys.executable, "-m", "mousesim.sim.precompile"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
@@ -279,12 +267,11 @@ def start_helper(
 
 
 @contextlib.contextmanager
-def helped_compile(window: bool = False) -> Iterator[None]:
+def helped_compile() -> Iterator[None]:
     """Within this block, a compile that meets a helper kernel waits for the helper's copy. On
-    entry, while the helper works, this process compiles its own parts (MAIN_KERNELS).
-    `window`: the helper also compiles WINDOW_HELPER_KERNELS."""
+    entry, while the helper works, this process compiles its own parts (MAIN_KERNELS)."""
     dispatchers = part_dispatchers()
-    names = HELPER_KERNELS + (WINDOW_HELPER_KERNELS if window else ())
+    names = HELPER_KERNELS
     # Loading what another kernel's compile already cached takes milliseconds here: less than
     # a helper takes to start.
     if all(in_disk_cache(dispatchers[name]) for name in names):
@@ -293,7 +280,7 @@ def helped_compile(window: bool = False) -> Iterator[None]:
     # A forked helper gets the argument types with the fork (the tiny simulation they are
     # read off is built once); a new interpreter builds its own.
     parts = part_signatures(names + MAIN_KERNELS) if can_fork() else None
-    helper = start_helper(window, parts[: len(names)] if parts else None)
+    helper = start_helper(parts[: len(names)] if parts else None)
     if helper is None:
         yield
         return
@@ -318,8 +305,7 @@ def helped_compile(window: bool = False) -> Iterator[None]:
 
 
 def main() -> int:
-    window = WINDOW_HELPER_KERNELS if _WINDOW_FLAG in sys.argv[1:] else ()
-    for name, disp, sig in part_signatures(HELPER_KERNELS + window):
+    for name, disp, sig in part_signatures(HELPER_KERNELS):
         disp.compile(sig)  # saves to numba's cache before returning
         print(name, flush=True)
     return 0

@@ -151,7 +151,8 @@ class ReferenceSimulation:
         return g / g.sum()
 
     def step(self) -> tuple[int, int]:
-        """One world step; returns (action, world flags) like the jitted `sim_step`."""
+        """One world step; returns (action, world flags) like one step of the jitted
+        `run_steps`."""
         if not self.in_episode:
             self.reset()
         bp = self.bp

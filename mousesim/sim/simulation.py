@@ -1,8 +1,8 @@
 """`Simulation`: owns one world, one brain and their streams; the one loop every front end uses.
 
 Headless runs call `run_episode()` (a single jitted call per episode); the
-window calls `step()` (one jitted world step). Both run the same kernels, so
-what you watch is what the batch runs compute.
+window calls `advance(n)` (a few steps a frame) or `step()` (one). All three run the one
+jitted loop, `run_steps`, so what you watch is what the batch runs compute.
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ from mousesim.sim.kernels import (
     S_CAUGHT,
     S_EATEN,
     S_STEPS,
+    WHOLE_EPISODE,
     StepBuffers,
-    play_episode,
     record_width,
-    reset_episode,
     run_steps,
     start_episode,
     stats_size,
@@ -160,8 +159,9 @@ class Simulation:
 
     # -- stepping ---------------------------------------------------------------
     def reset(self) -> None:
-        """Start a new episode (the brain's readouts carry over)."""
-        reset_episode(self.world, self.wparams, self.brain, self.bparams, self.buffers)
+        """Start a new episode (the brain's readouts carry over) and perceive its first moment."""
+        start_episode(self.world, self.wparams, self.brain, self.bparams, self.buffers)
+        run_steps(*self._kernel_args(), 0, _NO_TRAIL, 1)
         self.in_episode = True
 
     def _kernel_args(self) -> tuple:
@@ -178,8 +178,7 @@ class Simulation:
         """One world step; starts an episode first if none is running."""
         if not self.in_episode:
             self.reset()
-        # `run_steps` of one step is `sim_step` (one kernel fewer to compile for a window).
-        _, action, flags = run_steps(*self._kernel_args(), 1, _NO_TRAIL)
+        _, action, flags = run_steps(*self._kernel_args(), 1, _NO_TRAIL, 0)
         self._end_if_done(flags)
         return StepResult(
             action=int(action),
@@ -196,7 +195,7 @@ class Simulation:
         if not self.in_episode:
             self.reset()
         buf = trail if trail is not None else _NO_TRAIL
-        steps, action, flags = run_steps(*self._kernel_args(), int(n), buf)
+        steps, action, flags = run_steps(*self._kernel_args(), int(n), buf, 0)
         self._end_if_done(flags)
         return AdvanceResult(
             steps=int(steps),
@@ -207,9 +206,8 @@ class Simulation:
 
     def run_episode(self) -> dict:
         """A whole episode in one jitted call; returns its metrics row."""
-        args = self.world, self.wparams, self.brain, self.bparams, self.buffers
-        start_episode(*args)
-        play_episode(*args, int(self.learning), int(self.greedy))
+        start_episode(self.world, self.wparams, self.brain, self.bparams, self.buffers)
+        run_steps(*self._kernel_args(), WHOLE_EPISODE, _NO_TRAIL, 1)
         self._end_if_done(TERMINATED | TRUNCATED)
         return self.episode_row()
 

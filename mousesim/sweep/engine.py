@@ -186,7 +186,7 @@ def run_sweep(
         # Compile (or load) the kernels once here: workers then only read numba's cache,
         # instead of all writing it at once. Only the episode kernel: a run never calls the
         # single-step kernel (the window's).
-        ensure_compiled(log, step=False)
+        ensure_compiled(log)
         if executor is None:
             n = min(workers or os.cpu_count() or 1, len(todo))
             executor = make_executor(backend, n, address)

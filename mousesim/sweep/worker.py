@@ -130,7 +130,7 @@ def warm_up(hold_s: float = 0.0) -> int:
 
     from mousesim.sim.warmup import ensure_compiled
 
-    ensure_compiled(None, step=False)  # runs use the episode kernel only
+    ensure_compiled(None)
     time.sleep(hold_s)
     return os.getpid()
 
