@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 
 from mousesim.sim import kernels as sim_kernels
@@ -21,7 +22,9 @@ def ensure_compiled(log: Callable[[str], None] | None = None) -> None:
         return
     cold = not all(in_disk_cache(d) for d in needed)
     if cold and log is not None:
-        log("compiling kernels (first run only, about 10 s)...")
+        # About 10 s with a second core for the helper, 16-20 s on one.
+        took = "about 10 s" if (os.cpu_count() or 1) >= 2 else "about 20 s"
+        log(f"compiling kernels (first run only, {took})...")
     sim = tiny_simulation()
     # A cold compile shares out part of the work to a helper process on the second core.
     with helped_compile() if cold else contextlib.nullcontext():
