@@ -157,8 +157,8 @@ def threatened(buf: StepBuffers, radius: float) -> int:
 def start_episode(
     ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers
 ) -> None:
-    """Put world, brain and buffers at the start of an episode; `perceive` then senses its
-    first moment. Not inlined: it runs once an episode."""
+    """Put world, brain and buffers at the start of an episode; `run_steps` with `fresh`
+    then perceives its first moment. Not inlined: it runs once an episode."""
     reset_world(ws, wp)
     reset_brain_episode(bs)
     set_beta(bs, bp)
