@@ -16,11 +16,12 @@ import mousesim.kernel_cache  # noqa: F401  (drops stale compiled kernels before
 from mousesim.jit_options import jit_only
 
 # Kernel stream slots, in the order they are spawned. New streams go at the end
-# so that old seeds still replay.
-SPAWN = 0  # mouse start, cheese placement and respawn
-PREDATOR = 1  # predator moves
-ACTION = 2  # softmax action sampling
-NOISE = 3  # ring noise
+# so that old seeds still replay. int64 scalars, not ints: numba types an int constant passed
+# as an argument (`uniform(rng, SPAWN)`) as a literal and compiles the callee once per value.
+SPAWN = np.int64(0)  # mouse start, cheese placement and respawn
+PREDATOR = np.int64(1)  # predator moves
+ACTION = np.int64(2)  # softmax action sampling
+NOISE = np.int64(3)  # ring noise
 N_KERNEL_STREAMS = 4
 
 _STREAM_ORDER = ("layout", "brain_init", "spawn", "predator", "action", "noise")

@@ -34,11 +34,6 @@ GATE_LEARNED = 2
 
 # Kernels with divisions use numpy's error model: Python's inserts a zero-division check
 # that stops LLVM from vectorising the neuron loops (4-8x slower).
-# Stream slots as int64 scalars: a literal argument (`uniform(rng, ACTION)`) would make numba
-# compile `uniform` once more per slot.
-_ACTION = np.int64(ACTION)
-_NOISE = np.int64(NOISE)
-
 KERNEL = {"cache": True, "error_model": "numpy"}
 
 _LN2_HI = 6.93147180369123816490e-01
@@ -395,7 +390,7 @@ def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> Non
         for _ in range(bp.euler_steps):
             if bp.noise > 0.0:
                 for i in range(n):
-                    bs.noise[i] = bp.noise * normal(rng, _NOISE)
+                    bs.noise[i] = bp.noise * normal(rng, NOISE)
             ring_substep_dense(r, bs.cue[e], bs.w_sym, bs.w_rot, bs.h, bp, rot, bs.noise)
         return
     _load32(bs, e)
@@ -404,7 +399,7 @@ def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> Non
     if bp.noise > 0.0:
         for _ in range(bp.euler_steps):
             for i in range(n):
-                bs.noise[i] = bp.noise * normal(rng, _NOISE)
+                bs.noise[i] = bp.noise * normal(rng, NOISE)
             ring_substep_fast(w[e], w[n_exp + e], w[2 * n_exp], w[2 * n_exp + 1], bs.noise, k)
     else:
         ring_steps32(w, n_exp, e, e + 1, bp.euler_steps, k)
@@ -505,7 +500,7 @@ def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray
             bs.drive[2] += g * v2
         reflex_softmax(bs.votes[k], beta, gain, bs.whiskers, bs.expert_probs[k])
     reflex_softmax(bs.drive, beta, gain, bs.whiskers, bs.probs)
-    u = uniform(rng, _ACTION)
+    u = uniform(rng, ACTION)
     if greedy and bs.explore[X_STARTLE] <= 0.0:
         d, w = bs.drive, bs.whiskers
         z0 = bp.beta * d[0] - gain * w[0]

@@ -23,10 +23,8 @@ DY = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
 WALL = 1
 FLOOR = 0
 
-# Stream slots as plain int64 arguments: a literal constant argument (`uniform(ws.rng, SPAWN)`,
-# `f(..., 0)`) makes numba compile the callee once more per distinct value.
-_SPAWN = np.int64(SPAWN)
-_PREDATOR = np.int64(PREDATOR)
+# An int64 argument, not a literal 0: a literal constant argument (`f(..., 0)`) makes numba
+# compile the callee once more per distinct value (the stream slots are int64 too: mousesim.rng).
 _NO_SLIDE = np.int64(0)  # predators never slide along walls
 
 # Target kinds an expert can sense.
@@ -210,30 +208,30 @@ def reset_world(ws: WorldState, wp: WorldParams) -> None:
         for y in range(grid.shape[0]):
             for x in range(grid.shape[1]):
                 n += grid[y, x] == FLOOR
-        pick = min(int(uniform(ws.rng, _SPAWN) * n), n - 1)
+        pick = min(int(uniform(ws.rng, SPAWN) * n), n - 1)
         for y in range(grid.shape[0]):
             for x in range(grid.shape[1]):
                 if grid[y, x] == FLOOR:
                     if pick == 0:
                         ws.mouse[0], ws.mouse[1] = x, y
                     pick -= 1
-    ws.mouse[2] = min(int(uniform(ws.rng, _SPAWN) * 8), 7)
+    ws.mouse[2] = min(int(uniform(ws.rng, SPAWN) * 8), 7)
     k_count = ws.cheese.shape[0]
     for k in range(k_count):
         s = 1 + k
         if ws.starts[s, 0] >= 0:
             ws.cheese[k, 0], ws.cheese[k, 1] = ws.starts[s, 0], ws.starts[s, 1]
         else:
-            ws.cheese[k, 0], ws.cheese[k, 1] = _pick_cell(ws, _SPAWN, wp.respawn_min_dist, k)
+            ws.cheese[k, 0], ws.cheese[k, 1] = _pick_cell(ws, SPAWN, wp.respawn_min_dist, k)
     for p in range(ws.preds.shape[0]):
         s = 1 + k_count + p
         if ws.starts[s, 0] >= 0:
             ws.preds[p, PX], ws.preds[p, PY] = ws.starts[s, 0], ws.starts[s, 1]
         else:
             ws.preds[p, PX], ws.preds[p, PY] = _pick_cell(
-                ws, _PREDATOR, wp.min_start_dist, np.int64(0)
+                ws, PREDATOR, wp.min_start_dist, np.int64(0)
             )
-        ws.preds[p, PHEAD] = min(int(uniform(ws.rng, _PREDATOR) * 8), 7)
+        ws.preds[p, PHEAD] = min(int(uniform(ws.rng, PREDATOR) * 8), 7)
         ws.preds[p, PTIMER] = 0
         ws.preds[p, PLASTX] = ws.preds[p, PX]
         ws.preds[p, PLASTY] = ws.preds[p, PY]
@@ -313,7 +311,7 @@ def _caught(ws: WorldState, wp: WorldParams) -> bool:
 
 @jit_only(cache=True)
 def _random_step(ws: WorldState, p: int) -> None:
-    h = min(int(uniform(ws.rng, _PREDATOR) * 8), 7)
+    h = min(int(uniform(ws.rng, PREDATOR) * 8), 7)
     ws.preds[p, PHEAD] = h
     nx, ny = step_target(ws.grid, ws.preds[p, PX], ws.preds[p, PY], h, _NO_SLIDE)
     ws.preds[p, PX], ws.preds[p, PY] = nx, ny
@@ -347,8 +345,8 @@ def move_predators(ws: WorldState, wp: WorldParams) -> None:
     direction), so a predator's stream stays aligned across policies' branches."""
     mx, my = ws.mouse[0], ws.mouse[1]
     for p in range(ws.preds.shape[0]):
-        u_move = uniform(ws.rng, _PREDATOR)
-        u_chase = uniform(ws.rng, _PREDATOR)
+        u_move = uniform(ws.rng, PREDATOR)
+        u_chase = uniform(ws.rng, PREDATOR)
         x, y = ws.preds[p, PX], ws.preds[p, PY]
         if wp.policy == POLICY_CHASE:
             sees = dist(x, y, mx, my) <= wp.vision_radius
@@ -493,4 +491,4 @@ def world_step(
 @jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
 def _pick_cell_respawn(ws: WorldState, wp: WorldParams) -> tuple[int, int]:
     """A respawn cell away from the mouse and every other piece of cheese."""
-    return _pick_cell(ws, _SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])
+    return _pick_cell(ws, SPAWN, wp.respawn_min_dist, ws.cheese.shape[0])
