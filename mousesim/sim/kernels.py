@@ -276,9 +276,10 @@ def run_steps(
     ws, bs, buf = borrowed(ws), borrowed(bs), borrowed(buf)
     done = np.int64(0)
     action, flags = np.int64(-1), np.int64(0)  # int64, not literals: one settle to compile
-    look = fresh  # something to perceive: a fresh episode's first moment or a step's outcome
     while True:
-        if look:
+        # Something to perceive: a fresh episode's first moment (no action yet) or a step's
+        # outcome (action >= 0 once `act` has run).
+        if fresh or action >= 0:
             perceive(ws, wp, bs, bp, buf)
             if action < 0:
                 if buf.record.shape[0] > 0:
@@ -294,7 +295,6 @@ def run_steps(
         if done >= n:
             break
         action, flags = act(ws, wp, bs, bp, buf, learning, greedy)
-        look = 1
     return done, action, flags
 
 

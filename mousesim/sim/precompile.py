@@ -169,10 +169,10 @@ class ForkedProcess:
         self.stdout: IO[bytes] | None = os.fdopen(read_fd, "rb", buffering=0)
         self.returncode: int | None = None
 
-    def poll(self) -> int | None:
+    def _reap(self, options: int) -> int | None:
         if self.returncode is None:
             try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                pid, status = os.waitpid(self.pid, options)
             except ChildProcessError:  # reaped by someone else: it has ended, how is unknown
                 self.returncode = -1
             else:
@@ -180,20 +180,18 @@ class ForkedProcess:
                     self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
+    def poll(self) -> int | None:
+        return self._reap(os.WNOHANG)
+
     def kill(self) -> None:
         if self.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
 
     def wait(self) -> int:
-        if self.returncode is None:
-            try:
-                _, status = os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                self.returncode = -1
-            else:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
+        code = self._reap(0)
+        assert code is not None  # a blocking waitpid returns once the child has ended
+        return code
 
 
 def can_fork() -> bool:
@@ -271,21 +269,20 @@ def helped_compile() -> Iterator[None]:
     """Within this block, a compile that meets a helper kernel waits for the helper's copy. On
     entry, while the helper works, this process compiles its own parts (MAIN_KERNELS)."""
     dispatchers = part_dispatchers()
-    names = HELPER_KERNELS
     # Loading what another kernel's compile already cached takes milliseconds here: less than
     # a helper takes to start.
-    if all(in_disk_cache(dispatchers[name]) for name in names):
+    if all(in_disk_cache(dispatchers[name]) for name in HELPER_KERNELS):
         yield
         return
     # A forked helper gets the argument types with the fork (the tiny simulation they are
     # read off is built once); a new interpreter builds its own.
-    parts = part_signatures(names + MAIN_KERNELS) if can_fork() else None
-    helper = start_helper(parts[: len(names)] if parts else None)
+    parts = part_signatures(HELPER_KERNELS + MAIN_KERNELS) if can_fork() else None
+    helper = start_helper(parts[: len(HELPER_KERNELS)] if parts else None)
     if helper is None:
         yield
         return
     patched = []
-    for name in names:
+    for name in HELPER_KERNELS:
         disp = dispatchers[name]
 
         def compile_after_helper(sig, _disp=disp, _name=name):
@@ -295,7 +292,9 @@ def helped_compile() -> Iterator[None]:
         disp.compile = compile_after_helper  # an instance attribute: numba calls self.compile
         patched.append(disp)
     try:
-        for _, disp, sig in parts[len(names) :] if parts else part_signatures(MAIN_KERNELS):
+        for _, disp, sig in (
+            parts[len(HELPER_KERNELS) :] if parts else part_signatures(MAIN_KERNELS)
+        ):
             disp.compile(sig)
         yield
     finally:
