@@ -13,7 +13,7 @@ __all__ = ["SimConfig", "Simulation", "__version__"]
 def __getattr__(name: str):
     # Lazy, so `import mousesim` stays cheap and never pulls numba in by itself.
     if name == "SimConfig":
-        from mousesim.config import SimConfig
+        from mousesim.common.config import SimConfig
 
         return SimConfig
     if name == "Simulation":

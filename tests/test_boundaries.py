@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import ROOT
 
-CORE = ["mousesim/world", "mousesim/brain", "mousesim/sim", "mousesim/config.py", "mousesim/rng.py"]
+CORE = ["mousesim/world", "mousesim/brain", "mousesim/sim", "mousesim/common", "mousesim/jit"]
 FORBIDDEN = {
     "pygame",
     "yaml",
@@ -127,9 +127,52 @@ def test_find_cycle_sees_a_function_level_cycle():
 
 def test_no_import_cycle_in_the_package():
     graph = import_graph()
-    assert "mousesim.runner" in graph["mousesim.sweep.worker"]  # the graph sees real imports
+    assert "mousesim.run.runner" in graph["mousesim.sweep.worker"]  # the graph sees real imports
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
 
 
 def test_errors_module_imports_nothing_of_the_package():
-    assert import_graph()["mousesim.errors"] == set()
+    assert import_graph()["mousesim.common.errors"] == set()
+
+
+# The package's layers, lowest first: a module may import its own package and any package of a
+# lower layer, never one beside it or above it. The core (world, brain, sim) sits on the shared
+# foundation; app-level packages (files, replays, evaluations, runs, sweeps) on the core; the
+# front-ends (window, Gymnasium, CLI) on top.
+LAYERS: list[tuple[str, ...]] = [
+    ("common", "jit"),
+    ("world",),
+    ("brain",),
+    ("sim",),
+    ("io",),
+    ("replay", "evaluate"),
+    ("run",),
+    ("sweep",),
+    ("render",),
+    ("gym",),
+    ("cli",),
+]
+_RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
+
+
+def _package(mod: str) -> str:
+    parts = mod.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_every_package_has_a_layer():
+    pkgs = {_package(m) for m in import_graph()} - {"", "__main__", "data"}
+    assert pkgs <= set(_RANK), f"place these packages in LAYERS: {sorted(pkgs - set(_RANK))}"
+
+
+def test_imports_go_down_the_layers():
+    bad = []
+    for mod, deps in import_graph().items():
+        src = _package(mod)
+        if src not in _RANK:
+            continue  # the package root and __main__ (lazy re-exports, the CLI entry)
+        for dep in deps:
+            dst = _package(dep)
+            if dst != src and (dst not in _RANK or _RANK[dst] >= _RANK[src]):
+                bad.append(f"{mod} -> {dep}")
+    assert not bad, "imports against the layers: " + "; ".join(sorted(bad))

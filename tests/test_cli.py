@@ -278,7 +278,7 @@ def test_kill_before_the_first_checkpoint_resumes_from_the_seed(tmp_path, monkey
     """A fresh run writes no episode-0 checkpoint: killed before its first one, --resume starts
     again from the seed (the same run). With --brain the episode-0 checkpoint holds that brain."""
     from mousesim.io.yaml_config import load_config
-    from mousesim.runner import execute_run
+    from mousesim.run.runner import execute_run
     from mousesim.sim.simulation import Simulation
 
     cfg = load_config(None, {"run.episodes": 5, "run.checkpoint_every": 10, "run.seed": 3,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mousesim.config import SimConfig
+from mousesim.common.config import SimConfig
 from mousesim.io.yaml_config import ConfigError, dump_config, load_config, parse_yaml_text, validate
 
 from .conftest import CONFIGS, ROOT

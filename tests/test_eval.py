@@ -20,9 +20,9 @@ from mousesim.evaluate.evaluate import EvalOptions, evaluate, summarize
 from mousesim.evaluate.oracle import OraclePlanner, distance_map, flee_action, forbidden_cells
 from mousesim.evaluate.policies import accepts_gate
 from mousesim.evaluate.report import OUTPUT_FILES, format_interval
+from mousesim.evaluate.scripted import flee_oracle
 from mousesim.evaluate.stats import METRICS, mean_ci
 from mousesim.io.yaml_config import load_config
-from mousesim.policies import flee_oracle
 from mousesim.world.world import World
 
 from .conftest import CONFIGS, cli, make_config

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mousesim.config import SimConfig
-from mousesim.policies import flee_oracle, random_policy, run_policy
+from mousesim.common.config import SimConfig
+from mousesim.evaluate.scripted import flee_oracle, random_policy, run_policy
 from mousesim.world.world import World
 
 

@@ -233,7 +233,7 @@ def test_observation_matches_the_documented_layout():
 def test_whiskers_and_blocked_predict_what_a_step_does(config):
     """The whisker of the action taken says whether the step will be blocked (1), move one
     cell and then face a wall (0.5), or move freely; `blocked` reports it afterwards."""
-    from mousesim.config import MouseConfig
+    from mousesim.common.config import MouseConfig
     from mousesim.gym import resolve_config
 
     cfg = resolve_config(config)  # without slide, a step into a wall never moves

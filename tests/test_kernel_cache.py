@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mousesim import kernel_cache
+from mousesim.jit import cache as kernel_cache
 
 
 def test_stale_cache_is_dropped_when_a_kernel_source_changes(tmp_path, monkeypatch):

@@ -7,8 +7,8 @@ import pytest
 
 from mousesim.brain.analysis import readout_correlation, row_preferred_angles
 from mousesim.brain.brain import hand_wired_readout
+from mousesim.evaluate.scripted import random_policy, run_policy
 from mousesim.io.yaml_config import load_config
-from mousesim.policies import random_policy, run_policy
 from mousesim.sim.simulation import Simulation
 from mousesim.world.world import World
 

@@ -6,8 +6,8 @@ import numpy as np
 
 from mousesim.brain.brain import brain_params, build_brain
 from mousesim.brain.kernels import learn, mix_and_choose, update_traces
-from mousesim.config import BrainConfig, MixtureConfig
-from mousesim.rng import make_streams
+from mousesim.common.config import BrainConfig, MixtureConfig
+from mousesim.jit.rng import make_streams
 
 
 def make(**kw):

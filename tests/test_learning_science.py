@@ -7,8 +7,8 @@ import numpy as np
 
 from mousesim.brain.brain import brain_params, build_brain
 from mousesim.brain.kernels import learn, mix_and_choose, set_beta, update_traces
-from mousesim.config import BrainConfig, ExpertConfig, MixtureConfig
-from mousesim.rng import make_streams
+from mousesim.common.config import BrainConfig, ExpertConfig, MixtureConfig
+from mousesim.jit.rng import make_streams
 
 CHEESE = (ExpertConfig(name="cheese", target="cheese"),)
 

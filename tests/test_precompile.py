@@ -72,7 +72,7 @@ def test_every_front_end_runs_the_kernels_a_run_compiles(tmp_path):
     from numba.core.registry import CPUDispatcher
 
     from mousesim.io.yaml_config import load_config
-    from mousesim.runner import execute_run
+    from mousesim.run.runner import execute_run
     from mousesim.sim import kernels as sk
     from mousesim.sim.simulation import Simulation
 

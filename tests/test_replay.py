@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from mousesim.errors import UsageError
-from mousesim.replay import (
+from mousesim.common.errors import UsageError
+from mousesim.replay.recording import (
     EpisodeRecorder,
     ReplayError,
     load_replay,

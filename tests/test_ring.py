@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mousesim.brain.ring import RingProbe
-from mousesim.config import RingConfig
+from mousesim.common.config import RingConfig
 
 
 def ang_diff(a: float, b: float) -> float:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mousesim.brain.ring import RingProbe
-from mousesim.config import RingConfig
+from mousesim.common.config import RingConfig
 from mousesim.io.yaml_config import ConfigError, load_config
 from mousesim.sim.simulation import Simulation
 

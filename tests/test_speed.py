@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from mousesim.errors import OutputError
+from mousesim.common.errors import OutputError
 from mousesim.io import atomic
 from mousesim.io.yaml_config import dump_config, load_config
 from mousesim.sim.simulation import Simulation

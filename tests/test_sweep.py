@@ -263,8 +263,8 @@ def test_dask_backend_matches_local(tiny, tmp_path):
     pytest.importorskip(
         "distributed", reason="dask.distributed cannot be imported (pip install 'mousesim[dask]')"
     )
-    from mousesim.executors import DaskExecutor
     from mousesim.sweep.engine import run_sweep
+    from mousesim.sweep.executors import DaskExecutor
 
     with DaskExecutor(workers=2) as ex:  # LocalCluster(n_workers=2, threads_per_worker=1)
         assert len(ex._client.scheduler_info()["workers"]) == 2

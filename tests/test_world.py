@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mousesim.config import CheeseConfig, PredatorConfig, WorldConfig
+from mousesim.common.config import CheeseConfig, PredatorConfig, WorldConfig
 from mousesim.world.kernels import DX, DY
 from mousesim.world.world import World
 
@@ -70,7 +70,7 @@ def test_diagonal_slides_along_wall():
 
 
 def test_no_slide_when_disabled():
-    from mousesim.config import MouseConfig
+    from mousesim.common.config import MouseConfig
 
     w = world(mouse=MouseConfig(slide=False))
     place(w, 1, 4, 4)

@@ -19,7 +19,7 @@ from mousesim.brain.kernels import (
     BrainState,
     ring32_rows,
 )
-from mousesim.config import BrainConfig, MixtureConfig, RingConfig
+from mousesim.common.config import BrainConfig, MixtureConfig, RingConfig
 from mousesim.world.kernels import KIND_CHEESE, KIND_PREDATOR
 
 KIND_CODES = {"cheese": KIND_CHEESE, "predator": KIND_PREDATOR}

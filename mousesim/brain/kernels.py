@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from mousesim.jit_options import jit_only
-from mousesim.rng import ACTION, NOISE, normal, uniform
+from mousesim.jit.options import jit_only
+from mousesim.jit.rng import ACTION, NOISE, normal, uniform
 
 N_MOTOR = 3
 

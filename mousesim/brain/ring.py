@@ -9,8 +9,8 @@ import numpy as np
 
 from mousesim.brain.brain import brain_params, build_brain
 from mousesim.brain.kernels import cue_input, ring_update
-from mousesim.config import BrainConfig, ExpertConfig, MixtureConfig, RingConfig
-from mousesim.rng import make_streams
+from mousesim.common.config import BrainConfig, ExpertConfig, MixtureConfig, RingConfig
+from mousesim.jit.rng import make_streams
 
 
 class RingProbe:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mousesim.config import SimConfig
+from mousesim.common.config import SimConfig
 
 
 def add_config_arguments(p: argparse.ArgumentParser, *, episodes: bool = True) -> None:

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    from mousesim.errors import USER_ERRORS, error_prefix
+    from mousesim.common.errors import USER_ERRORS, error_prefix
 
     try:
         return int(args._module.main(args) or 0)

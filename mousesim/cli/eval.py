@@ -60,7 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _int(flag: str, text: str, minimum: int) -> int:
-    from mousesim.errors import UsageError
+    from mousesim.common.errors import UsageError
 
     try:
         value = int(text)
@@ -72,7 +72,7 @@ def _int(flag: str, text: str, minimum: int) -> int:
 
 
 def _float(flag: str, text: str, low: float, high: float = math.inf) -> float:
-    from mousesim.errors import UsageError
+    from mousesim.common.errors import UsageError
 
     try:
         value = float(text)
@@ -86,7 +86,7 @@ def _float(flag: str, text: str, low: float, high: float = math.inf) -> float:
 
 def parse_focus_sweep(text: str | None) -> tuple[float, ...]:
     """'0,0.5,1' -> (0.0, 0.5, 1.0); UsageError naming the bad item."""
-    from mousesim.errors import UsageError
+    from mousesim.common.errors import UsageError
 
     if text is None:
         return ()

@@ -69,7 +69,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from mousesim.errors import UsageError
+    from mousesim.common.errors import UsageError
 
     if args.focus is not None and not 0.0 <= args.focus <= 1.0:
         raise UsageError(f"--focus must be between 0 and 1, got {args.focus}")

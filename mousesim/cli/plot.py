@@ -21,8 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from mousesim.errors import UsageError
-    from mousesim.plot import plot_learning_curves
+    from mousesim.common.errors import UsageError
+    from mousesim.run.plot import plot_learning_curves
 
     if args.window is not None and args.window < 1:
         raise UsageError(f"--window must be at least 1, got {args.window}")

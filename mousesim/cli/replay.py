@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from mousesim.cli.common import stderr_log
-from mousesim.words import plural
+from mousesim.common.words import plural
 
 HELP = "re-draw a recorded episode (RUN/replays/episode-N.npz) in the window or to a GIF"
 MAX_FPS = 50  # GIF delays are whole centiseconds and viewers slow down anything faster
@@ -31,8 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from mousesim.errors import UsageError
-    from mousesim.replay import load_replay
+    from mousesim.common.errors import UsageError
+    from mousesim.replay.recording import load_replay
 
     if not 0 < args.fps <= MAX_FPS:
         raise UsageError(f"--fps must be above 0 and at most {MAX_FPS}, got {args.fps:g}")

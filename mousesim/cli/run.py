@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from mousesim.cli.common import add_config_arguments, load_from_args, stderr_log
-from mousesim.config import SimConfig
-from mousesim.words import plural
+from mousesim.common.config import SimConfig
+from mousesim.common.words import plural
 
 HELP = "train headless from a YAML config; writes config.yaml, metrics.csv, summary.json, brain.npz"
 
@@ -69,8 +69,8 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from mousesim.errors import UsageError
-    from mousesim.runner import execute_run
+    from mousesim.common.errors import UsageError
+    from mousesim.run.runner import execute_run
 
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be used together")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from mousesim.cli.common import stderr_log
-from mousesim.words import plural
+from mousesim.common.words import plural
 
 HELP = (
     "run a grid of config values x seeds in parallel (local processes or Dask); writes one "
@@ -90,9 +90,9 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from mousesim.executors import ExecutorError
     from mousesim.io.atomic import check_writable
     from mousesim.sweep.engine import check_out, run_sweep
+    from mousesim.sweep.executors import ExecutorError
     from mousesim.sweep.spec import (
         MAX_RUNS,
         SAY_COUNT_FIRST,

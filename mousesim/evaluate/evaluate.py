@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mousesim.config import SimConfig
+from mousesim.common.config import SimConfig
 from mousesim.evaluate.oracle import OraclePlanner
 from mousesim.evaluate.policies import accepts_gate, with_overrides
+from mousesim.evaluate.scripted import random_policy, run_policy
 from mousesim.evaluate.stats import METRICS, combined_score, episode_metrics, mean_ci, metric_ci
-from mousesim.policies import random_policy, run_policy
 from mousesim.sim.simulation import Simulation
 from mousesim.world.world import World
 
@@ -330,7 +330,7 @@ _TINY_WORLD = {
 
 def warmup(log: Callable[[str], None] | None = None) -> None:
     """Compile (or load) the simulation and oracle kernels once, before forking workers."""
-    from mousesim.config import WorldConfig
+    from mousesim.common.config import WorldConfig
     from mousesim.sim.warmup import ensure_compiled
 
     ensure_compiled(log)

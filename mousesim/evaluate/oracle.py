@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from mousesim.config import WorldConfig
+from mousesim.common.config import WorldConfig
 from mousesim.world.kernels import DX, DY, step_target, turn_heading
 from mousesim.world.world import World
 
@@ -196,7 +196,7 @@ def flee_action(
     depth: int,
     slide: int,
 ) -> int:
-    """The flee oracle of `mousesim.policies.flee_oracle`, jitted (a test checks they agree):
+    """The flee oracle of `mousesim.evaluate.scripted.flee_oracle`, jitted (a test checks they agree):
     search `depth` own moves ahead with the predators still, and take the first action of the
     sequence whose end cell keeps the largest distance (plus a bonus for open cells); a first
     step into a `first` cell scores -1e6."""
@@ -227,7 +227,7 @@ class OraclePlanner:
     the bare "not where it can be next"; 2, the default, measured about twice the cheese and
     half the catches on the default config, because a path brushing past a moving predator
     ends in a chase the turn-limited mouse loses). With no safe path, or no reachable cheese,
-    it plays `mousesim.policies.flee_oracle`.
+    it plays `mousesim.evaluate.scripted.flee_oracle`.
 
     Call it like the scripted policies: `planner(world, obs) -> action`.
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mousesim.config import SimConfig
+from mousesim.common.config import SimConfig
 from mousesim.io.yaml_config import ConfigError, apply_overrides, validate
 
 # -- brain policies -----------------------------------------------------------------

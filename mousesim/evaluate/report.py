@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from mousesim import __version__
-from mousesim.errors import UsageError
+from mousesim.common.errors import UsageError
+from mousesim.common.words import plural
 from mousesim.evaluate.evaluate import EvalResult, gate_comparison, summarize
 from mousesim.evaluate.stats import METRICS, RANGE_NOTE, mean_ci, metric_ci
 from mousesim.io.atomic import write_bytes, write_text
-from mousesim.words import plural
 
 OUTPUT_FILES = (
     "eval.csv",

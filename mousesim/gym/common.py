@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from mousesim.config import SimConfig
-from mousesim.rng import make_streams
+from mousesim.common.config import SimConfig
+from mousesim.jit.rng import make_streams
 from mousesim.world.kernels import KIND_CHEESE, KIND_PREDATOR, WorldState
 from mousesim.world.mapgen import map_stream
 
@@ -85,7 +85,7 @@ def draw_seed() -> int:
 def seeded_world(cfg: SimConfig, seed: int) -> tuple[WorldState, np.ndarray]:
     """The world `mousesim run --seed seed` builds (same map, same streams), and its map
     stream for the procedural maps of later episodes."""
-    from mousesim.sim.simulation import build_world
+    from mousesim.world.build import build_world
 
     streams = make_streams(seed)
     return build_world(cfg.world, streams.layout, streams.kernel.copy()), map_stream(seed)

@@ -117,7 +117,7 @@ class MouseSimVectorEnv(ConfigSpec, gymnasium.vector.VectorEnv):
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
 
-        from mousesim.sim.simulation import world_params
+        from mousesim.world.build import world_params
 
         self.params = world_params(self.cfg.world)
         w0, _ = seeded_world(self.cfg, 0)  # the shapes of every world's arrays

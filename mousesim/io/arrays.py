@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from mousesim.errors import BrainFileError
+from mousesim.common.errors import BrainFileError
 
 READ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
 """What numpy, zipfile and zlib raise on a missing, truncated or corrupt .npz."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from mousesim.errors import OutputError
+from mousesim.common.errors import OutputError
 
 
 def _fsync_dir(path: Path) -> None:

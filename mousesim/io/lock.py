@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from mousesim.errors import RunError
+from mousesim.common.errors import RunError
 
 LOCK_NAME = ".lock"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from mousesim import __version__
-from mousesim.config import SimConfig
-from mousesim.errors import BrainFileError
+from mousesim.common.config import SimConfig
+from mousesim.common.errors import BrainFileError
 from mousesim.io.arrays import check_array, read_npz, scalar
 from mousesim.io.atomic import append_line, write_text, write_with
 from mousesim.io.yaml_config import config_hash

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from mousesim.errors import ConfigError
+from mousesim.common.errors import ConfigError
 
 MAX_VALUES = 100_000
 """Most scalars, lists and mappings a document may expand to once its aliases are resolved

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mousesim.config import SimConfig
-from mousesim.errors import ConfigError
+from mousesim.common.config import SimConfig
+from mousesim.common.errors import ConfigError
 from mousesim.io.safe_yaml import load_yaml
 
 _NULLS = {"null", "Null", "NULL", "~"}

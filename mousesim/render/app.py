@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from mousesim.errors import UsageError
+from mousesim.common.errors import UsageError
+from mousesim.common.words import plural
 from mousesim.io.atomic import write_with
 from mousesim.io.results import save_brain
 from mousesim.render.controls import (
@@ -42,7 +43,6 @@ from mousesim.render.session import SessionStats
 from mousesim.render.view import View
 from mousesim.sim.kernels import N_STAT_FIXED
 from mousesim.sim.simulation import Simulation
-from mousesim.words import plural
 
 FPS_CAP = 60
 MESSAGE_S = 6.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from mousesim.config import SimConfig
+from mousesim.common.config import SimConfig
 
 
 def window_fps(frames: int, steps_per_frame: int, config: SimConfig | None = None) -> float:

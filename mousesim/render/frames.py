@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from mousesim.replay import Replay
+    from mousesim.replay.recording import Replay
 
 CELL = 16  # pixels per grid cell in frames
 TRAIL = 20  # recent mouse cells drawn as the trail

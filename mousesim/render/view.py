@@ -10,6 +10,7 @@ import numpy as np
 import pygame
 
 from mousesim.brain.kernels import X_BETA, X_STARTLE, X_THREAT
+from mousesim.common.words import plural
 from mousesim.render import palette as pal
 from mousesim.render.controls import MOUSE_HELP, UiState, bindings
 from mousesim.render.draw import (
@@ -32,7 +33,6 @@ from mousesim.render.layout import (
 )
 from mousesim.render.session import SessionStats
 from mousesim.sim.simulation import Simulation
-from mousesim.words import plural
 from mousesim.world.kernels import C_CAUGHT, C_EATEN, C_STEP
 
 SPARK_EPISODES = 100

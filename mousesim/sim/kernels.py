@@ -41,7 +41,7 @@ from mousesim.brain.kernels import (
     set_beta,
     update_traces,
 )
-from mousesim.jit_options import jit_only
+from mousesim.jit.options import jit_only
 from mousesim.world.kernels import (
     ATE,
     BLOCKED,

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit, parallel_chunksize, prange
 
 from mousesim.brain.kernels import BrainParams, BrainState
-from mousesim.config import SimConfig
+from mousesim.common.config import SimConfig
 from mousesim.sim.kernels import StepBuffers, run_episode
 from mousesim.sim.simulation import Simulation
 from mousesim.world.kernels import WorldParams, WorldState

@@ -111,7 +111,7 @@ def in_disk_cache(disp) -> bool:
 
 def tiny_simulation() -> Simulation:
     """A simulation on an 8x8 map: the argument types of a real run, for next to no work."""
-    from mousesim.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
+    from mousesim.common.config import CheeseConfig, PredatorConfig, SimConfig, WorldConfig
     from mousesim.sim.simulation import Simulation
 
     # Distances 0: the default ones cannot be met on this tiny map (and would be refused).

@@ -17,7 +17,7 @@ from mousesim.brain.kernels import (
     GATE_TOP1,
     POST_BLENDED,
 )
-from mousesim.rng import ACTION, NOISE, normal, uniform
+from mousesim.jit.rng import ACTION, NOISE, normal, uniform
 from mousesim.sim.simulation import Simulation
 from mousesim.world.kernels import (
     ATE,

@@ -19,8 +19,8 @@ from mousesim.brain.brain import (
     gate_bias_from_focus,
     gate_from_focus,
 )
-from mousesim.config import SimConfig, WorldConfig
-from mousesim.rng import make_streams
+from mousesim.common.config import SimConfig
+from mousesim.jit.rng import make_streams
 from mousesim.sim.kernels import (
     N_STAT_FIXED,
     S_CAUGHT,
@@ -33,59 +33,19 @@ from mousesim.sim.kernels import (
     start_episode,
     stats_size,
 )
-from mousesim.world.grid import build_grid
+from mousesim.world.build import build_world, world_params
 from mousesim.world.kernels import (
     ATE,
     CTRL_MOUSE,
     CTRL_PREDATOR,
     NO_CONTROL,
-    POLICY_CHASE,
-    POLICY_PATROL,
-    POLICY_RANDOM,
     TERMINATED,
     TRUNCATED,
-    WorldParams,
-    WorldState,
 )
 
-_POLICIES = {"chase": POLICY_CHASE, "random": POLICY_RANDOM, "patrol": POLICY_PATROL}
 # The trail of a step whose cells nobody keeps: no rows, so `run_steps` never writes to it
 # (writeable all the same: a read-only array is another type, and run_steps would compile twice).
 _NO_TRAIL = np.zeros((0, 2), dtype=np.int64)
-
-
-def world_params(cfg: WorldConfig) -> WorldParams:
-    pred = cfg.predator
-    return WorldParams(
-        max_steps=int(cfg.max_steps),
-        respawn_min_dist=float(cfg.cheese.respawn_min_dist),
-        eat_bonus=float(cfg.cheese.eat_bonus),
-        caught_penalty=float(pred.caught_penalty),
-        policy=_POLICIES[pred.policy],
-        move_prob=float(pred.move_prob),
-        chase_prob=float(pred.chase_prob),
-        vision_radius=float(pred.vision_radius),
-        give_up=int(pred.give_up),
-        catch_radius=int(pred.catch_radius),
-        min_start_dist=float(pred.min_start_dist),
-        sense_radius=float(cfg.sense_radius),
-        line_of_sight=int(cfg.line_of_sight),
-        slide=int(cfg.mouse.slide),
-    )
-
-
-def build_world(cfg: WorldConfig, layout_rng: np.random.Generator, rng: np.ndarray) -> WorldState:
-    grid, starts = build_grid(cfg, layout_rng)
-    return WorldState(
-        grid=grid,
-        mouse=np.zeros(3, dtype=np.int64),
-        cheese=np.zeros((cfg.cheese.count, 2), dtype=np.int64),
-        preds=np.zeros((cfg.predator.count, 6), dtype=np.int64),
-        counters=np.zeros(4, dtype=np.int64),
-        starts=starts,
-        rng=rng,
-        control=np.full(2, NO_CONTROL, dtype=np.int64),
-    )
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mousesim.executors import Executor, make_executor
 from mousesim.io.atomic import check_writable, write_bytes, write_text
+from mousesim.sweep.executors import Executor, make_executor
 from mousesim.sweep.spec import Sweep, SweepError
 from mousesim.sweep.tables import by_params, by_params_csv, run_row, summary_csv
 from mousesim.sweep.worker import DONE, read_summary, run_one, run_state

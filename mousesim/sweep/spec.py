@@ -31,8 +31,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mousesim import __version__
-from mousesim.config import SimConfig
-from mousesim.errors import UsageError
+from mousesim.common.config import SimConfig
+from mousesim.common.errors import UsageError
+from mousesim.common.words import plural
 from mousesim.io.yaml_config import (
     ConfigError,
     apply_overrides,
@@ -41,7 +42,6 @@ from mousesim.io.yaml_config import (
     read_yaml,
     validate,
 )
-from mousesim.words import plural
 
 
 class SweepError(UsageError):

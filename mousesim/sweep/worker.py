@@ -21,13 +21,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mousesim.config import SimConfig
-from mousesim.errors import ConfigError
+from mousesim.common.config import SimConfig
+from mousesim.common.errors import ConfigError
 from mousesim.io.lock import folder_lock
 from mousesim.io.results import BrainFileError
 from mousesim.io.safe_yaml import load_yaml
 from mousesim.io.yaml_config import config_hash, validate
-from mousesim.runner import RUN_FILES, RunError, execute_run
+from mousesim.run.runner import RUN_FILES, RunError, execute_run
 
 DONE, SAME, OTHER, EMPTY = "done", "same", "other", "empty"
 REQUIRED = ("config.yaml", "metrics.csv", "summary.json", "brain.npz")

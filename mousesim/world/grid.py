@@ -6,8 +6,8 @@ import logging
 
 import numpy as np
 
-from mousesim.config import WorldConfig
-from mousesim.errors import LayoutError
+from mousesim.common.config import WorldConfig
+from mousesim.common.errors import LayoutError
 from mousesim.world.kernels import FLOOR, WALL
 
 

@@ -5,7 +5,7 @@ layout). Heading h in 0..7 points at angle h * 45 deg counter-clockwise from
 east as seen on screen, so "left" is +45 deg and a positive bearing is on the
 mouse's left. Everything here works on the arrays of `WorldState` and the
 scalars of `WorldParams`; randomness comes from the explicit streams in
-`WorldState.rng` (see `mousesim.rng`).
+`WorldState.rng` (see `mousesim.jit.rng`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mousesim.jit_options import jit_only
-from mousesim.rng import PREDATOR, SPAWN, uniform
+from mousesim.jit.options import jit_only
+from mousesim.jit.rng import PREDATOR, SPAWN, uniform
 
 DX = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
 DY = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
@@ -24,7 +24,7 @@ WALL = 1
 FLOOR = 0
 
 # An int64 argument, not a literal 0: a literal constant argument (`f(..., 0)`) makes numba
-# compile the callee once more per distinct value (the stream slots are int64 too: mousesim.rng).
+# compile the callee once more per distinct value (the stream slots are int64 too: mousesim.jit.rng).
 _NO_SLIDE = np.int64(0)  # predators never slide along walls
 
 # Target kinds an expert can sense.

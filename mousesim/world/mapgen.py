@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from mousesim.rng import uniform
+from mousesim.jit.rng import uniform
 from mousesim.world.kernels import FLOOR, WALL
 
 # SeedSequence child index of the map stream. make_streams spawns children 0, 1, 2, ... in

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mousesim.config import WorldConfig
-from mousesim.rng import make_streams
+from mousesim.common.config import WorldConfig
+from mousesim.jit.rng import make_streams
 from mousesim.world.kernels import (
     ATE,
     KIND_CHEESE,
@@ -32,7 +32,7 @@ class World:
     """A seeded grid world driven by actions 0 (turn left + step), 1 (step), 2 (turn right + step)."""
 
     def __init__(self, cfg: WorldConfig | None = None, seed: int = 0) -> None:
-        from mousesim.sim.simulation import build_world, world_params
+        from mousesim.world.build import build_world, world_params
 
         self.cfg = cfg or WorldConfig()
         self._build_world = build_world

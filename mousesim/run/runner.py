@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mousesim.config import SimConfig
-from mousesim.errors import RunError
+from mousesim.common.config import SimConfig
+from mousesim.common.errors import RunError
 from mousesim.io.atomic import check_writable, one_dir_sync, write_text
 from mousesim.io.lock import folder_lock
 from mousesim.io.results import (
@@ -104,7 +104,7 @@ def execute_run(
     Every input is checked before the first byte is written. Ctrl-C (or SIGTERM) stops after
     the current episode; everything done so far is saved and the result says interrupted.
     `record_episodes` ("1,50,last") saves those episodes' replays in out/replays/."""
-    from mousesim.replay import EpisodeRecorder
+    from mousesim.replay.recording import EpisodeRecorder
     from mousesim.sim.simulation import Simulation
 
     out = Path(out)
@@ -149,7 +149,7 @@ def _run_locked(cfg, out, sim, brain, recorder, resume, overwrite, progress, log
     """The run itself, while this process owns `out`."""
     from tqdm import tqdm
 
-    from mousesim.replay import clear_replays
+    from mousesim.replay.recording import clear_replays
     from mousesim.sim.warmup import ensure_compiled
 
     start_rows = check_out_dir(out, cfg, resume=resume, overwrite=overwrite)

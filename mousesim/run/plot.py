@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mousesim.errors import UsageError
-from mousesim.words import plural
+from mousesim.common.errors import UsageError
+from mousesim.common.words import plural
 
 REQUIRED = ("episode", "steps", "cheese", "caught")
 PLOT_DIR = "plots"

@@ -13,11 +13,11 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-_PKG = Path(__file__).resolve().parent
+_PKG = Path(__file__).resolve().parents[1]  # the mousesim package
 # Every module with cached kernels (a cached kernel holds a copy of everything it calls, so an
 # edit to any of them can make another's cache stale), and the options they are built with.
 KERNEL_SOURCES = (
-    "rng.py",
+    "jit/rng.py",
     "world/kernels.py",
     "world/batch.py",
     "world/mapgen.py",
@@ -25,7 +25,7 @@ KERNEL_SOURCES = (
     "sim/kernels.py",
     "sim/population.py",
     "evaluate/oracle.py",
-    "jit_options.py",
+    "jit/options.py",
 )
 _STAMP = "mousesim-kernels.sha256"
 

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from mousesim.errors import UsageError
+from mousesim.common.errors import UsageError
 
 BACKENDS = ("local", "dask")
 

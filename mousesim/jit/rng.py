@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-import mousesim.kernel_cache  # noqa: F401  (drops stale compiled kernels before any load)
-from mousesim.jit_options import jit_only
+import mousesim.jit.cache  # noqa: F401  (drops stale compiled kernels before any load)
+from mousesim.jit.options import jit_only
 
 # Kernel stream slots, in the order they are spawned. New streams go at the end
 # so that old seeds still replay. int64 scalars, not ints: numba types an int constant passed

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from mousesim import __version__
-from mousesim.config import SimConfig
-from mousesim.errors import UsageError
+from mousesim.common.config import SimConfig
+from mousesim.common.errors import UsageError
 from mousesim.io.atomic import write_bytes
 from mousesim.sim.kernels import (
     N_RECORD_FIXED,
@@ -176,7 +176,7 @@ def save_replay(
 
 
 def _grid_for(cfg: SimConfig, seed: int) -> np.ndarray:
-    from mousesim.rng import make_streams
+    from mousesim.jit.rng import make_streams
     from mousesim.world.grid import build_grid
 
     return build_grid(cfg.world, make_streams(int(seed)).layout)[0]

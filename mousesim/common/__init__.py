@@ -1,0 +1,1 @@
+"""Shared by every layer: the config models, the user-facing errors, counts in words."""

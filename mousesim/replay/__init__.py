@@ -1,0 +1,1 @@
+"""Recorded episodes: the replay file format and the run-side recorder."""
