@@ -273,11 +273,11 @@ class App:
             save_brain(
                 path,
                 self.sim.cfg,
-                b.readout,
-                b.baseline,
+                b.readout.weights,
+                b.readout.baseline,
                 self.brain_episodes + self.sim.episode,
-                gate_w=b.gate_w,
-                gate_baseline=b.gate_baseline,
+                gate_w=b.gate.weights,
+                gate_baseline=b.gate.baseline,
             )
         except OSError as exc:
             self.say(f"could not save the brain: {exc.strerror or exc}")

@@ -75,22 +75,22 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), the threat
     arousal (brain.explore.threat_arousal: a looming predator holds beta up), and which targets
     loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
-    b, bp = sim.brain, sim.bparams
-    beta, startle = float(b.explore[X_BETA]), float(b.explore[X_STARTLE])
-    felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.whiskers, strict=True))
-    pct = beta / bp.beta if bp.beta > 0 else 1.0
+    b, xp, gp = sim.brain, sim.bparams.explore, sim.bparams.gate
+    beta, startle = float(b.explore.values[X_BETA]), float(b.explore.values[X_STARTLE])
+    felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.explore.whiskers, strict=True))
+    pct = beta / xp.beta if xp.beta > 0 else 1.0
     items: list[tuple[str, tuple[str, ...]]] = [
         ("explore", (f"beta {beta:.1f} ({pct:.0%})", f"beta {beta:.1f}", f"{beta:.0f}")),
         ("startle", ("BLOCKED", "!") if startle > 0 else ("-",)),
         ("whiskers", (felt,)),
     ]
-    if bp.threat_arousal:  # the arousal that holds beta at its ceiling while a threat looms
-        fear = float(b.explore[X_THREAT])
+    if xp.threat_arousal:  # the arousal that holds beta at its ceiling while a threat looms
+        fear = float(b.explore.values[X_THREAT])
         items.append(
             ("fear", (f"{fear:.0%} (beta held up)", f"{fear:.0%}") if fear > 0.05 else ("-",))
         )
     p = sim.buffers.percept
-    near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= bp.loom_radius]
+    near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= gp.loom_radius]
     items.append(("looming", (", ".join(near), f"{len(near)} near") if near else ("-",)))
     return items
 
@@ -112,7 +112,7 @@ class View:
         self.colors = [pal.target_color(t) for t in sim.expert_targets]
         self.luts = [pal.rate_lut(c) for c in self.colors]
         self.div_lut = pal.diverging_lut()
-        self.order = egocentric_order(sim.brain.rates.shape[1])
+        self.order = egocentric_order(sim.brain.ring.rates.shape[1])
         self.r_max = float(sim.cfg.brain.ring.r_max)
         self._overlay: pygame.Surface | None = None
 
@@ -393,18 +393,18 @@ class View:
         draw_ring(
             surface,
             ring_area(rect),
-            b.rates[e],
-            float(b.decoded[e, 0]),
-            float(b.decoded[e, 1]),
+            b.ring.rates[e],
+            float(b.ring.decoded[e, 0]),
+            float(b.ring.decoded[e, 1]),
             r_max=self.r_max,
             target_bearing=float(bearing),
             target_visible=bool(visible),
             color=color,
             lut=self.luts[e],
         )
-        amp = float(b.decoded[e, 1])
+        amp = float(b.ring.decoded[e, 1])
         if amp > 1e-3:
-            angle = _deg(float(b.decoded[e, 0]))
+            angle = _deg(float(b.ring.decoded[e, 0]))
             bump = (f"bump {angle}", angle)
         else:
             bump = ("no bump (silent ring)", "no bump", "silent")
@@ -431,7 +431,7 @@ class View:
         )
 
     def draw_motor_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
-        b = sim.brain
+        b = sim.brain.motor
         draw_motor(surface, Layout.body(rect), b.drive, b.probs, stats.last_action, self.text)
 
     def draw_gate_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
@@ -455,7 +455,7 @@ class View:
             )
             bar = pygame.Rect(body.x + label_w, y + 3, body.w - label_w - value_w - reward_w, 12)
             pygame.draw.rect(surface, pal.FLOOR, bar, border_radius=4)
-            g = float(b.gate[k])
+            g = float(b.gate.share[k])
             fill = pygame.Rect(bar.x, bar.y, int(bar.w * min(1.0, max(0.0, g))), bar.h)
             if fill.w > 0:
                 pygame.draw.rect(surface, self.colors[k], fill, border_radius=4)
@@ -476,7 +476,7 @@ class View:
                 pal.GOOD if r > 0 else pal.TEXT_DIM,
                 anchor="topright",
             )
-        driver = int(b.driver[0])
+        driver = int(b.motor.driver[0])
         if 0 <= driver < n and body.bottom - (body.y + 2 + n * row_h) >= 16:
             name = sim.expert_names[driver]
             self._label(
@@ -502,7 +502,7 @@ class View:
         return rows, body.bottom - tick_h + 2
 
     def draw_readouts(self, surface, rect: pygame.Rect, sim: Simulation) -> None:
-        readout = sim.brain.readout
+        readout = sim.brain.readout.weights
         rows, _ = self._readout_rows(rect, readout.shape[0])
         vmax = float(np.max(np.abs(readout))) or 1.0
         for k, row in enumerate(rows):
