@@ -69,11 +69,23 @@ def run_population(pw, wp, pb, bp, pbuf, learning, greedy, out) -> None:
         _one_mouse(pw, wp, pb, bp, pbuf, b, learning, greedy, out)
 
 
+# numba's parallel loop hands the loop body a tuple of arrays or of scalars that is an argument
+# of its function, not a tuple of tuples: the brain's groups come in one by one and are put
+# together again inside the loop.
 @njit(cache=True, parallel=True)
+def _run_parallel(
+    pw, wp, geometry, ring, readout, motor, gate, explore,
+    ring_p, readout_p, explore_p, gate_p, gate_learning_p, pbuf, learning, greedy, out,
+) -> None:  # fmt: skip
+    for b in prange(out.shape[0]):
+        brain = BrainState(geometry, ring, readout, motor, gate, explore)
+        params = BrainParams(ring_p, readout_p, explore_p, gate_p, gate_learning_p)
+        _one_mouse(pw, wp, brain, params, pbuf, b, learning, greedy, out)
+
+
 def run_population_parallel(pw, wp, pb, bp, pbuf, learning, greedy, out) -> None:
     """The same on every core: mice share nothing they write, so results are identical."""
-    for b in prange(out.shape[0]):
-        _one_mouse(pw, wp, pb, bp, pbuf, b, learning, greedy, out)
+    _run_parallel(pw, wp, *pb, *bp, pbuf, learning, greedy, out)
 
 
 def _stacked(groups: list) -> tuple:
