@@ -38,6 +38,19 @@ def test_no_named_tuple_has_more_than_16_fields():
     assert not too_wide, too_wide
 
 
+def test_named_tuples_are_classes_so_their_fields_can_be_counted():
+    """`namedtuple("X", ...)` or `NamedTuple("X", ...)` would slip past the count above."""
+    calls = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
+                if name in ("namedtuple", "NamedTuple"):
+                    calls.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert not calls, calls
+
+
 def test_the_counter_counts_fields():
     src = "from typing import NamedTuple\nclass A(NamedTuple):\n    x: int\n    y: float\n"
     assert _named_tuples(ast.parse(src)) == [("A", 2)]
