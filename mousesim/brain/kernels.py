@@ -15,9 +15,10 @@ Why nested named tuples (not structured arrays or jitclasses): numba flattens a 
 into its members wherever it passes one, so a group costs nothing at run time (the same loads
 of the same arrays: the same machine code, the same bits), and a kernel that takes three groups
 passes only their arrays. Kernels that take them compile once per type and cache to disk like
-any other (`cache=True`); jitclass methods cannot be cached (every process would compile them
-again) and every access goes through a reference-counted object; a structured array holds
-scalars of one record, not arrays of different shapes. Adding a field: add it to its group
+any other (`cache=True`); a jitclass's methods are not cached (every process would compile them
+again) and its instance is a heap object reached through a pointer; a structured array holds
+scalars of one record, not arrays of different shapes. Measured: the same bits, and the same
+first compile and steps/s as the flat tuples within the machine's noise. Adding a field: add it to its group
 here (comment: shape and meaning) and fill it in `brain.build_brain` or `brain.brain_params`;
 the population, the window and the checkpoint code need no change unless they read it.
 """
