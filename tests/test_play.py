@@ -359,8 +359,8 @@ def test_stats_panel_shows_the_fear_that_holds_beta_up():
     app.ui.paused = True
     texts = stats_texts(app)
     assert texts[texts.index("fear") + 1].startswith("100%"), texts
-    explore = app.sim.brain.explore
-    assert explore[X_BETA] == app.sim.bparams.beta or explore[X_STARTLE] > 0
+    explore = app.sim.brain.explore.values
+    assert explore[X_BETA] == app.sim.bparams.explore.beta or explore[X_STARTLE] > 0
     calm = make_app(**{"brain.explore.threat_arousal": False})
     step_until_the_predator_looms(calm.sim)
     calm.ui.paused = True
