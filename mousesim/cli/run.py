@@ -98,7 +98,7 @@ def main(args: argparse.Namespace) -> int:
     if not args.quiet:
         stderr_log(
             f"{plural(s['episodes'], 'episode')}, {plural(s['total_steps'], 'step')} at "
-            f"{s['steps_per_s']:.0f} steps/s; "
+            f"{s['steps_per_s']:,.0f} steps/s; "
             f"cheese/episode {s['cheese_per_episode_first_10pct']:.2f} (first 10%) -> "
             f"{s['cheese_per_episode_last_10pct']:.2f} (last 10%); caught rate "
             f"{s['caught_rate']:.2f}; files in {out}"

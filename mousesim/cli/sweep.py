@@ -152,7 +152,11 @@ def _main(args: argparse.Namespace) -> int:
     if not quiet:
         ran = outcome.total - outcome.skipped
         how = f" on {outcome.executor}" if outcome.executor else ""
-        now = f"{ran} run now{how}, {outcome.skipped} already done" if ran else "all already done"
+        now = (
+            f"{plural(ran, 'run')} run now{how}, {outcome.skipped:,} already done"
+            if ran
+            else "all already done"
+        )
         stderr_log(
             f"{plural(outcome.total, 'run')} complete ({now}) in {outcome.wall_s:.0f} s; "
             f"{out}/summary.csv, summary_by_params.csv, sweep.png"
