@@ -80,6 +80,7 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
     import statistics
 
     from mousesim.executors import LocalExecutor
+
     from mousesim.sim.warmup import ensure_compiled
 
     ensure_compiled(None)
@@ -113,7 +114,6 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
         )
         try:
             import distributed  # noqa: F401
-
             from mousesim.executors import DaskExecutor
         except ImportError:
             return res

@@ -58,8 +58,9 @@ def fingerprint(out: Path) -> str:
 
 
 def run_cases() -> dict[str, str]:
-    from mousesim.io.yaml_config import load_config
     from mousesim.runner import execute_run
+
+    from mousesim.io.yaml_config import load_config
 
     prints = {}
     with tempfile.TemporaryDirectory(prefix="same_results-") as tmp:
