@@ -125,8 +125,8 @@ def test_every_help_page_fits_the_smallest_window(sims, control):
     assert "the ring remembers" in shown[0] and "Warm" in shown[0]
     assert "decisive" in shown[1] and "wall" in shown[1]
     assert ("turn left" if control == "mouse" else "pause") in shown[2]
-    # The last line of each page is drawn (nothing fell off the bottom of the box).
-    assert "slider" in shown[0] and "steps per frame" in shown[1]
+    # The last row of each page is drawn (nothing fell off the bottom of the box).
+    assert "gate decides." in shown[0] and "steps per frame." in shown[1] and "quit" in shown[2]
 
 
 def test_a_projector_sized_window_draws_larger_text(sims):

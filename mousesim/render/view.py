@@ -77,41 +77,32 @@ LEGENDS = (
 PANELS_HELP = (
     (
         "world",
-        "The mouse (white; its nose shows where it faces), the cheese (yellow) and the "
-        "predator (red). The faint circle is how far the mouse senses; the blue line is its "
-        "recent path.",
+        "The mouse (white; its nose shows where it faces), the cheese (yellow), the "
+        "predator (red). The faint circle is how far the mouse senses.",
     ),
     (
         "rings",
-        "One ring of 64 neurons per expert, seen from the mouse: ahead at the top, its "
-        "left on the left. Bright neurons are active; the white arrow is where their bump "
-        "points, the coloured dot where the target really is. When the target is out of range "
-        "the dot goes and the bump stays: the ring remembers. It turns when the mouse turns.",
+        "One ring of 64 neurons per expert, seen from the mouse (ahead at the top). "
+        "The white arrow is where the bump of active neurons points, the dot where the target "
+        "is. Out of range the dot goes and the bump stays: the ring remembers.",
     ),
     (
         "motor neurons",
-        "The chance of turning left, going straight, turning right; the chosen "
-        "one is outlined. 'drive' is the sum of the experts' votes for it.",
+        "The chance of turning left, going straight, turning right; the chosen one is outlined.",
     ),
-    (
-        "gate",
-        "How much each expert's vote counts now (the focus slider biases it), and its "
-        "mean reward over the last hundred steps. Watch the predator share jump when the "
-        "predator comes close.",
-    ),
+    ("gate", "How much each expert's vote counts now, and its mean reward lately."),
     (
         "readout weights",
-        "What each expert learned: for each of its neurons (behind-left, "
-        "left, ahead, right, behind-right), three rows for left / straight / right, each minus "
-        "the mean of the three. Warm: that action wins when the target is at that bearing; "
-        "blue: it loses. A fresh brain is speckle; a trained cheese expert shows a diagonal "
-        "(left row warm on the left, straight in the middle, right on the right).",
+        "What each expert learned: rows left / straight / right over its "
+        "neurons, each minus the mean of the three. Warm: that move wins for a target at that "
+        "bearing; blue: it loses. Untrained: speckle. Trained: the cheese rows turn toward "
+        "(left row warm on the left), the predator rows away.",
     ),
-    ("sparkline", "Cheese eaten in each of the last 100 episodes: it climbs as the mouse learns."),
+    ("sparkline", "Cheese eaten in each of the last 100 episodes."),
     (
         "focus slider",
-        "0: only the predator expert acts (the mouse flees, never eats). 1: only "
-        "the cheese expert (it ignores the predator). 0.5: the learned gate decides.",
+        "0: only the predator expert acts; 1: only the cheese expert; 0.5: the "
+        "learned gate decides.",
     ),
 )
 STATS_HELP = (
