@@ -20,8 +20,7 @@ CONFIGS = (
     (
         "maze",
         "configs/maze.yaml",
-        "ASCII maze with line of sight (walls hide targets, the rings must remember), "
-        "one patrolling predator.",
+        "ASCII maze with line of sight (walls hide targets), one patrolling predator.",
     ),
     (
         "no_predator",
@@ -107,6 +106,32 @@ def _ratio(summ: dict, a: str, b: str, metric: str = "cheese_per_episode") -> st
     return f"{summ[a][metric] / summ[b][metric]:.2f}x"
 
 
+def weakness(result, summ: dict, w: float, top: int) -> list[str]:
+    """A paragraph saying in words where the learned mouse is weak on this config, from the
+    figures (empty when it beats random on both cheese and safety)."""
+    from mousesim.evaluate.evaluate import summarize
+
+    learned, rnd = summ.get("learned"), summ.get("random")
+    if not learned or not rnd or learned["caught_rate"] <= rnd["caught_rate"]:
+        return []
+    text = (
+        f"Where the mouse is weak: here the learned mouse is caught in "
+        f"{learned['caught_rate']:.0%} of episodes, more often than a mouse that moves at random "
+        f"({rnd['caught_rate']:.0%})."
+    )
+    if result.sweep:
+        at = {(e["policy"], e["focus"]): e for e in summarize(result.sweep, ("policy", "focus"))}
+        flee, wired = at.get(("learned", 0.0)), at.get(("hand-wired", 0.0))
+        if flee and wired:
+            text += (
+                f" With its predator expert alone (focus 0) it is still caught in "
+                f"{flee['caught_rate']:.0%}, where the hand-wired flee readout is caught in "
+                f"{wired['caught_rate']:.0%}: in this world its predator expert has not learned "
+                f"to flee within {result.options.train_episodes} training episodes."
+            )
+    return [text, ""]
+
+
 def section(name: str, path: str, blurb: str, result, rel: str) -> str:
     from mousesim.evaluate.evaluate import gate_comparison, summarize
     from mousesim.evaluate.report import (
@@ -120,13 +145,21 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
     lines = [f"## {name} (`{path}`)", "", blurb, "", header(result) + ".", ""]
     # the score's and survival's intervals are clipped at -catch_weight and max_steps
     w, top = result.options.catch_weight, result.cfg.world.max_steps
-    lines += [markdown_table(summarize(result.rows, ("policy", "focus"), w, top)), ""]
+    lines += [
+        "The table: how each player does over the same evaluation episodes. Cheese per "
+        "episode and the caught rate are what matter; catches per 1000 steps and survival "
+        "say the same about safety in other units; the score weighs both (higher is better).",
+        "",
+        markdown_table(summarize(result.rows, ("policy", "focus"), w, top)),
+        "",
+    ]
     facts = [
         f"learned / random cheese per episode: {_ratio(summ, 'learned', 'random')}",
         f"learned / hand-wired cheese per episode: {_ratio(summ, 'learned', 'hand-wired')}",
         f"oracle / learned cheese per episode: {_ratio(summ, 'oracle', 'learned')}",
     ]
     lines += [f"- {f}" for f in facts] + [f"- note: {n}" for n in result.notes] + [""]
+    lines += weakness(result, summ, w, top)
     lines += before_table(name, summ)
     if result.training:
         lines += [f"![learning curve, {name}]({rel}/learning_curve.png)", ""]
@@ -134,8 +167,10 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
     if result.sweep:
         sweep = summarize(result.sweep, ("policy", "focus"), w, top)
         lines += [
-            "Focus sweep: the hand-wired brain, and the learned brain (trained at the config's "
-            "focus), played at each focus value:",
+            "Focus sweep: the hand-wired brain, and the learned brain's readouts (trained at the "
+            "config's focus) behind a fixed gate, played at each focus value (0: only the "
+            "predator expert acts, 1: only the cheese expert). It shows the trade-off the "
+            "slider makes: more cheese for more catches.",
             "",
             markdown_table(sweep, with_focus=True),
             "",
