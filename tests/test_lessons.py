@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _lessons():
     spec = importlib.util.spec_from_file_location("lessons", ROOT / "scripts" / "lessons.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules["lessons"] = mod  # its dataclasses look their module up
     spec.loader.exec_module(mod)
     return mod
 
