@@ -84,14 +84,14 @@ def ring_memory(_: Path) -> dict:
 def learned_maps(d: Path) -> dict:
     import numpy as np
 
-    brain = np.load(d / "learned" / "brain.npz")
+    brain = np.load(d / "lessons" / "learned" / "brain.npz")
     w = brain["readout"]
     rel = w - w.mean(axis=1, keepdims=True)
     n = w.shape[2]
     theta = (2 * np.pi * np.arange(n) / n + np.pi) % (2 * np.pi) - np.pi
     left, right = theta > np.radians(30), theta < -np.radians(30)
     toward = [float(rel[k, 0, left].mean() - rel[k, 0, right].mean()) for k in range(w.shape[0])]
-    profile = list(csv.DictReader((d / "gate" / "gate_profile.csv").open()))
+    profile = list(csv.DictReader((d / "lessons" / "gate" / "gate_profile.csv").open()))
     near = [float(r["share"]) for r in profile if int(r["distance"]) <= 3]
     far = [float(r["share"]) for r in profile if int(r["distance"]) >= 8]
     return {
@@ -112,24 +112,33 @@ def two_runs(a: str, b: str) -> Callable[[Path], dict]:
 
 
 def focus_sweep(d: Path) -> dict:
-    rows = list(csv.DictReader((d / "focus" / "focus_sweep.csv").open()))
+    rows = list(csv.DictReader((d / "lessons" / "focus" / "focus_sweep.csv").open()))
     out = {}
     for f in ("0", "0.5", "1"):
         mine = [r for r in rows if r["policy"] == "learned" and float(r["focus"]) == float(f)]
         key = f.replace(".", "")
         out[f"cheese_{key}"] = _mean(float(r["cheese_per_episode"]) for r in mine)
         out[f"caught_{key}"] = _mean(float(r["caught_rate"]) for r in mine)
-    gate = [r for r in csv.DictReader((d / "focus" / "eval.csv").open())]
+    gate = [r for r in csv.DictReader((d / "lessons" / "focus" / "eval.csv").open())]
     gate = [r for r in gate if r["policy"] == "learned-gate"]
     out["cheese_gate"] = _mean(float(r["cheese_per_episode"]) for r in gate)
     out["caught_gate"] = _mean(float(r["caught_rate"]) for r in gate)
     return out
 
 
+def _learned(eval_dir: Path) -> tuple[float, float]:
+    """The learned brain's cheese per episode and caught rate, mean over an eval's seeds."""
+    rows = [r for r in csv.DictReader((eval_dir / "eval.csv").open()) if r["policy"] == "learned"]
+    return (
+        _mean(float(r["cheese_per_episode"]) for r in rows),
+        _mean(float(r["caught_rate"]) for r in rows),
+    )
+
+
 def penalties(d: Path) -> dict:
     out = {}
     for p in (5, 25, 100):
-        c, k = _run_figures(d / f"penalty{p}")
+        c, k = _learned(d / "lessons" / f"penalty{p}")
         out[f"cheese_{p}"], out[f"caught_{p}"] = c, k
     return out
 
@@ -160,19 +169,19 @@ LESSONS = (
         "The readout weights start random. Does the mouse get better because it learns, or "
         "would any brain of this shape do as well?",
         (
-            "mousesim run --episodes 200 --seed 1 --out on --quiet",
-            "mousesim run --episodes 200 --seed 1 --out off --set brain.learn=false --quiet",
-            "mousesim plot on",
+            "mousesim run --episodes 200 --seed 1 --out lessons/on --quiet",
+            "mousesim run --episodes 200 --seed 1 --out lessons/off --set brain.learn=false --quiet",
+            "mousesim plot lessons/on",
         ),
-        "Compare `on/metrics.csv` with `off/metrics.csv` (cheese and caught per episode), and "
-        "look at `on/plots/learning_curves.png`. In the window, press L to switch learning "
+        "Compare `lessons/on/metrics.csv` with `lessons/off/metrics.csv` (cheese and caught per episode), and "
+        "look at `lessons/on/plots/learning_curves.png`. In the window, press L to switch learning "
         "off and on.",
         "Over the last 50 episodes: learning on, {cheese_a:.1f} cheese per episode and caught "
         "in {caught_a:.0%} of episodes; learning off (the same random start), {cheese_b:.1f} "
         "cheese and caught in {caught_b:.0%}.",
         "The learning-off mouse has the same rings, reflexes and gate. What, exactly, did the "
         "learning mouse change?",
-        two_runs("on", "off"),
+        two_runs("lessons/on", "lessons/off"),
     ),
     Lesson(
         "The focus trade-off",
@@ -182,10 +191,10 @@ LESSONS = (
         "votes count equally), and also plays them with their own learned gate.",
         (
             "mousesim eval --seeds 3 --train-episodes 200 --episodes 100 "
-            "--focus-sweep 0,0.5,1 --out focus --quiet",
+            "--focus-sweep 0,0.5,1 --out lessons/focus --quiet",
         ),
-        "`focus/focus_tradeoff.png` (cheese per episode against caught rate, one point per "
-        "focus) and the `learned` rows of `focus/focus_sweep.csv`. In the window, drag the "
+        "`lessons/focus/focus_tradeoff.png` (cheese per episode against catches per 1000 steps "
+        "and against survival, one point per focus, coloured by focus) and the `learned` rows of `lessons/focus/focus_sweep.csv`. In the window, drag the "
         "slider to each end.",
         "The same trained readouts behind a fixed gate: at focus 0, {cheese_0:.1f} cheese per "
         "episode, caught in {caught_0:.0%} of episodes; at 0.5, {cheese_05:.1f} and "
@@ -200,36 +209,40 @@ LESSONS = (
         "Remove the predator expert: the mouse keeps its body, whiskers and reflexes, but has "
         "no ring for the predator and no readout to learn to flee with.",
         (
-            "mousesim run --episodes 200 --seed 1 --out both --quiet",
-            "mousesim run --episodes 200 --seed 1 --out cheese_only --quiet "
+            "mousesim run --episodes 200 --seed 1 --out lessons/both --quiet",
+            "mousesim run --episodes 200 --seed 1 --out lessons/cheese_only --quiet "
             "--set 'brain.experts=[{name: cheese, target: cheese}]' --set mixture.focus=1",
         ),
-        "Compare the caught column of `both/metrics.csv` and `cheese_only/metrics.csv`.",
+        "Compare the caught column of `lessons/both/metrics.csv` and `lessons/cheese_only/metrics.csv`.",
         "Over the last 50 episodes: with both experts {cheese_a:.1f} cheese per episode, "
         "caught in {caught_a:.0%}; with the cheese expert alone {cheese_b:.1f} cheese, caught "
         "in {caught_b:.0%}.",
         "The cheese-only mouse still sees the predator with its body (it can be caught), but "
         "not with its brain. What would a third expert for a second predator add (see the "
-        "README's Configs section)?",
-        two_runs("both", "cheese_only"),
+        "[README's Configs section](../README.md#configs))?",
+        two_runs("lessons/both", "lessons/cheese_only"),
     ),
     Lesson(
         "Pricing a catch",
         "`world.predator.caught_penalty` is what a catch costs the predator expert and the "
-        "gate (the default, 25, is five cheeses). Train three mice that price it differently.",
+        "gate (the default, 25, is five cheeses). Train mice that price it differently, five "
+        "seeds each (one seed is one mouse), and evaluate them with learning off.",
         (
-            "mousesim run --episodes 200 --seed 1 --out penalty5 --quiet "
-            "--set world.predator.caught_penalty=5",
-            "mousesim run --episodes 200 --seed 1 --out penalty25 --quiet",
-            "mousesim run --episodes 200 --seed 1 --out penalty100 --quiet "
-            "--set world.predator.caught_penalty=100",
+            "mousesim eval --seeds 5 --train-episodes 200 --episodes 100 --out lessons/penalty5 "
+            "--quiet --set world.predator.caught_penalty=5",
+            "mousesim eval --seeds 5 --train-episodes 200 --episodes 100 --out lessons/penalty25 "
+            "--quiet",
+            "mousesim eval --seeds 5 --train-episodes 200 --episodes 100 --out lessons/penalty100 "
+            "--quiet --set world.predator.caught_penalty=100",
         ),
-        "The caught and cheese columns of each run's `metrics.csv` (or `mousesim plot` each).",
-        "Over the last 50 episodes: penalty 5: {cheese_5:.1f} cheese per episode, caught in "
-        "{caught_5:.0%}; 25: {cheese_25:.1f}, {caught_25:.0%}; 100: {cheese_100:.1f}, "
-        "{caught_100:.0%}.",
-        "One seed is one mouse: run `--seed 2` and `--seed 3` too. Which differences survive? "
-        "What price would you choose, and by what score?",
+        "The `learned` row of each folder's `summary.csv` (mean and 95% interval over the five "
+        "seeds), and `policies.png`.",
+        "The learned mouse, mean of five seeds: penalty 5: {cheese_5:.1f} cheese per episode, "
+        "caught in {caught_5:.0%} of episodes; 25: {cheese_25:.1f} and {caught_25:.0%}; 100: "
+        "{cheese_100:.1f} and {caught_100:.0%}.",
+        "Is a higher price always safer? A catch also ends the episode, and with it all the "
+        "cheese still to come. Which price gives the best score (cheese per episode - 5 x "
+        "caught rate), and are the differences larger than the intervals?",
         penalties,
     ),
     Lesson(
@@ -237,13 +250,13 @@ LESSONS = (
         "After training, the readout weights say which way each expert turns for a target at "
         "each bearing, and the learned gate says when each expert is listened to.",
         (
-            "mousesim run --episodes 200 --seed 1 --out learned --quiet",
-            "mousesim play --brain learned/brain.npz",
-            "mousesim eval --seeds 1 --train-episodes 200 --episodes 100 --out gate --quiet",
+            "mousesim run --episodes 200 --seed 1 --out lessons/learned --quiet",
+            "mousesim play --brain lessons/learned/brain.npz",
+            "mousesim eval --seeds 1 --train-episodes 200 --episodes 100 --out lessons/gate --quiet",
         ),
         "In the window, the readout panel (H explains it): the cheese expert's left row is "
         "warm on the left half; the predator expert's is warm on the right half. "
-        "`gate/gate_profile.png`: the gate's predator share against the distance to the "
+        "`lessons/gate/gate_profile.png`: the gate's predator share against the distance to the "
         "predator.",
         "The left row's weights (minus the mean of the three rows) for targets on the left "
         "minus those on the right: cheese expert {cheese_toward:+.2f} (turn toward), "
@@ -301,12 +314,13 @@ def page(figures: dict[int, dict]) -> str:
         "# Lessons",
         "",
         "Six experiments a student can run in a class, each with the exact commands, what to",
-        "look at, the numbers to expect and a question to think about. Run them in a folder of",
-        "your own inside the repository (the commands read `configs/`). The numbers below are",
-        "what these commands give on seed 1 (`python scripts/lessons.py` runs every command and",
-        "rewrites this page); another seed gives another mouse, so expect the same story, not",
-        "the same digits. Each headless command takes seconds; `mousesim eval` takes about a",
-        "minute. Press H in the window for what each panel shows.",
+        "look at, the numbers to expect and a question to think about. Run the commands from",
+        "the repository's folder after the [quick start](../README.md#quick-start); they write",
+        "into `lessons/`. The numbers below are what these commands give (on seed 1 where a",
+        "seed is named): `python scripts/lessons.py` runs every command and rewrites this page.",
+        "Another seed gives another mouse, so expect the same story, not the same digits. Each",
+        "`mousesim run` takes a few seconds, each `mousesim eval` under a minute. In the window,",
+        "press H for what each panel shows.",
         "",
     ]
     for i, lesson in enumerate(LESSONS, 1):

@@ -35,11 +35,11 @@ def test_the_page_lists_every_lesson_with_its_commands():
     assert "{" not in text.replace("{name: cheese, target: cheese}", "")  # every figure filled
 
 
-def test_ring_lesson_figures():
+def test_ring_lesson_figures(tmp_path):
     """Lesson 1 (no training): the bump holds the cue's bearing (60 deg) for 20 steps without
     it, within 5 deg, and a 45 deg left turn moves it 45 deg to the right; a ring that never
     sensed its target stays silent."""
-    f = lessons.run_lesson(1, Path("."), small=True)
+    f = lessons.run_lesson(1, tmp_path, small=True)
     assert abs(f["seen"] - 60) < 5 and abs(f["kept"] - 60) < 5
     assert f["turned"] - f["kept"] == pytest.approx(-45, abs=3)
     assert f["silent"] == 0.0

@@ -25,7 +25,10 @@ from mousesim.sim.simulation import Simulation  # noqa: E402
 
 from .conftest import logged_frame, make_config  # noqa: E402
 
-SIZES = [(640, 400), (760, 460), (1024, 640), (1400, 500), (760, 900), (1920, 1080), (900, 560)]
+SIZES = [
+    (640, 400), (760, 460), (1024, 640), (1400, 500), (760, 900), (800, 1150), (1920, 1080),
+    (900, 560),
+]  # fmt: skip
 THREE = {
     "brain.experts": [
         {"name": "cheese", "target": "cheese"},
@@ -68,6 +71,8 @@ def check_window(app: App) -> None:
     free = min(w - 20, h - 40 - 66)
     assert lay.world.w >= 0.6 * free, (w, h, lay.world)
 
+    if lay.shown(lay.motor):  # the bars stay readable: at least 40 px for a probability of 1
+        assert lay.body(lay.motor).h - 40 >= 40, (w, h, lay.motor)
     texts = drawn_texts(app)
     assert len(texts) > 20
     for tag, text, r in texts:
