@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                 done, caught, steps = done + 1, caught + bool(row["caught"]), steps + row["steps"]
         pace = "a move every step" if every_step else "the built-in predator's pace"
         print(
-            f"{pace}: caught in {caught} of {done} episodes, after {steps / done:.0f} steps on average"
+            f"{pace}: caught in {caught} of {done} episodes, which lasted "
+            f"{steps / done:.0f} steps on average"
         )
     return 0
 
