@@ -153,7 +153,8 @@ def _main(args: argparse.Namespace) -> int:
         ran = outcome.total - outcome.skipped
         how = f" on {outcome.executor}" if outcome.executor else ""
         now = (
-            f"{plural(ran, 'run')} run now{how}, {outcome.skipped:,} already done"
+            f"{ran:,} ran now{how}, {outcome.skipped:,} "
+            f"{'was' if outcome.skipped == 1 else 'were'} done before"
             if ran
             else "all already done"
         )
