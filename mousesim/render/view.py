@@ -14,6 +14,7 @@ from mousesim.render import palette as pal
 from mousesim.render.brain_arrays import brain_arrays
 from mousesim.render.controls import MOUSE_HELP, UiState, bindings
 from mousesim.render.draw import (
+    BUMP_MIN,
     TextCache,
     draw_colorbar,
     draw_heatmap,
@@ -192,7 +193,7 @@ def ring_texts(
     """The two lines under a ring (each as wordings, longest first) and the second line's
     colour ("target", "dim" or "faint"). They say what the ring draws: a bump (the arrow)
     or none, and whether the target is sensed (the dot) or only remembered by the bump."""
-    has_bump = amplitude > 1e-3
+    has_bump = amplitude > BUMP_MIN
     if has_bump:
         angle = _deg(bump_angle)
         bump = (f"bump points {angle}", f"bump {angle}", angle)
@@ -648,7 +649,9 @@ class View:
         if stats.abandoned:
             items.append(("abandoned", f"{stats.abandoned}"))
         rows = (len(items) + 1) // 2
-        line_h = max(STAT_LINE_H, min(22, (body.h + 4) // rows))
+        line_h = max(
+            STAT_LINE_H, min(22, (body.h + 2) // rows)
+        )  # the last row ends by rect.bottom - 4
         col_w = (body.w - 16) // 2
         for i, (k, v) in enumerate(items):
             x = body.x + (i % 2) * (col_w + 16)
