@@ -116,7 +116,7 @@ STATS_HELP = (
         "How decisive the mouse is: beta, the sharpness of its choice, and its share "
         "of the most. Low when nothing goes well, so the mouse tries new things.",
     ),
-    ("startle", "BLOCKED: the last step hit a wall, so the next two choices are nearly random."),
+    ("startle", "BLOCKED: the last step hit a wall, so the next two choices are much less sure."),
     (
         "whiskers",
         "Which moves (L left, S straight, R right) would hit a wall within 3 steps; "
