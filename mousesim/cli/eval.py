@@ -118,15 +118,24 @@ def main(args: argparse.Namespace) -> int:
         catch_weight=_float("--catch-weight", args.catch_weight, 0.0),
         workers=_int("--workers", args.workers, 1),
     )
-    out = Path(args.out) if args.out else default_out(args.config)
-    check_out_dir(out, args.overwrite)
     from mousesim.io.atomic import check_writable
+    from mousesim.io.lock import folder_lock
+    from mousesim.io.owner import check_owner, removed_if_left_empty
 
-    check_writable(out)  # before minutes of training, not at the first write after them
-    log = None if args.quiet else stderr_log
-    result = evaluate(cfg, opts, log=log)
-    name = Path(args.config).stem if args.config else "default"
-    write_outputs(result, out, name)
+    out = Path(args.out) if args.out else default_out(args.config)
+    check_owner(out, "eval")  # another command's folder, even with --overwrite
+    check_out_dir(out, args.overwrite)
+    with removed_if_left_empty(out):
+        check_writable(out)  # before minutes of training, not at the first write after them
+        # This process owns the folder until its files are written: a run, sweep or
+        # second eval into it is refused meanwhile (and this one checks again as the owner).
+        with folder_lock(out, wait=False):
+            check_owner(out, "eval")
+            check_out_dir(out, args.overwrite)
+            log = None if args.quiet else stderr_log
+            result = evaluate(cfg, opts, log=log)
+            name = Path(args.config).stem if args.config else "default"
+            write_outputs(result, out, name)
     print(report_text(result), flush=True)
     if not args.quiet:
         stderr_log(f"evaluated in {result.seconds:.0f} s; files in {out}")

@@ -146,7 +146,7 @@ def _main(args: argparse.Namespace) -> int:
     done = f"{outcome.complete} of {plural(outcome.total, 'run')} complete"
     if outcome.lost:
         stderr_log(
-            f"{outcome.lost} ({done}); summaries of those in {out}. "
+            f"sweep stopped: {outcome.lost}; {done}, summaries of those in {out}. "
             f"Resume with: {resume_command(args, out)}"
         )
         return EXIT_RUN_FAILED

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -344,6 +344,41 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+def _worker_init(parent_pid: int) -> None:
+    """First thing in an eval worker: a stop signal ends it (a forked worker would otherwise
+    run the parent's handlers), Ctrl-C is the parent's to act on, and the worker ends when
+    the parent is gone (even by SIGKILL): no orphan computes on or holds the caller's
+    stdout and stderr open."""
+    from mousesim.io.stop import default_in_child, start_parent_watchdog
+
+    default_in_child()
+    start_parent_watchdog(parent_pid)
+
+
+def _in_workers(cfg, opts, policies, sweep, seeds, workers, report) -> None:
+    """Seeds in a pool of `workers` processes. Whatever stops the evaluation (a stop signal,
+    a failed seed, a worker that died) ends every worker before it returns."""
+    from mousesim.common.errors import RunError
+    from mousesim.io.pool import ProcessPool, WorkerDied
+
+    pool = ProcessPool(workers, _pool_context(), _worker_init, (os.getpid(),), respawn=False)
+    futures = {pool.submit(evaluate_seed, cfg, s, opts, policies, sweep): s for s in seeds}
+    try:
+        for fut in as_completed(futures):
+            try:
+                res = fut.result()
+            except WorkerDied as exc:
+                raise RunError(
+                    f"evaluation of seed {futures[fut]} failed: {exc}; nothing was written"
+                ) from None
+            report(res)
+    except BaseException:
+        pool.kill()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def evaluate(
     cfg: SimConfig, opts: EvalOptions, log: Callable[[str], None] | None = None
 ) -> EvalResult:
@@ -365,15 +400,7 @@ def evaluate(
         for s in seeds:
             report(evaluate_seed(cfg, s, opts, policies, sweep))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            futures = [pool.submit(evaluate_seed, cfg, s, opts, policies, sweep) for s in seeds]
-            try:
-                for fut in as_completed(futures):
-                    report(fut.result())
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+        _in_workers(cfg, opts, policies, sweep, seeds, workers, report)
     for s in seeds:  # seed order, whatever order the workers finished in
         result.rows.extend(done[s]["rows"])
         result.sweep.extend(done[s]["sweep"])

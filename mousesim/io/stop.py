@@ -86,13 +86,36 @@ def _handlers(handler: Callable[[int, FrameType | None], None]) -> Iterator[None
 
 @contextlib.contextmanager
 def raise_on_stop() -> Iterator[None]:
-    """While in the block, a stop signal raises `Stopped(signum)` in the main thread."""
+    """While in the block, a stop signal raises `Stopped(signum)` in the main thread.
+
+    A signal that lands inside a callback from C (numba's compiler calls back into Python
+    while it compiles or loads the kernels) raises there, and Python drops an exception
+    raised in such a callback ("Exception ignored ..."): the stop would be lost. So a dropped
+    `Stopped` sends its signal again a moment later, until it lands in plain Python code."""
+    import os
+    import sys
+    import threading
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise Stopped(signum)
 
-    with _handlers(handler):
-        yield
+    old_hook = sys.unraisablehook
+
+    def hook(unraisable) -> None:  # type: ignore[no-untyped-def]
+        exc = unraisable.exc_value
+        if isinstance(exc, Stopped):
+            again = threading.Timer(0.05, os.kill, (os.getpid(), exc.signum))
+            again.daemon = True
+            again.start()
+            return
+        old_hook(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        with _handlers(handler):
+            yield
+    finally:
+        sys.unraisablehook = old_hook
 
 
 class StopFlag:

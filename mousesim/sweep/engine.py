@@ -33,7 +33,7 @@ from mousesim.io.lock import folder_lock
 from mousesim.io.owner import check_owner
 from mousesim.io.pool import WorkerDied
 from mousesim.io.stop import StopFlag, raise_on_stop, signum_of
-from mousesim.sweep.executors import Executor, make_executor
+from mousesim.sweep.executors import ClusterLost, Executor, make_executor
 from mousesim.sweep.spec import Sweep, SweepError
 from mousesim.sweep.tables import by_params, by_params_csv, run_row, summary_csv
 from mousesim.sweep.worker import DONE, read_summary, run_one, run_state
@@ -306,6 +306,10 @@ def _collect(
             f"finished on its worker, but {d.resolve()} does not hold it here: the workers "
             "must see the sweep folder at the same path"
         )
+    if isinstance(exc, ClusterLost):
+        # Said once, by the command, for every run it leaves unfinished.
+        outcome.lost = str(exc)
+        return
     reason = _failure_text(exc)
     broken = isinstance(exc, BrokenProcessPool)
     if not (broken and any(r == reason for _, r in outcome.failed)):

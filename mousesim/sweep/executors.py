@@ -62,6 +62,16 @@ def check_address(address: str) -> str:
     return address.strip()
 
 
+class ClusterLost(Exception):
+    """The cluster went away while tasks were running (its scheduler stopped)."""
+
+
+def _quiet_dask_logs() -> None:
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+
+
 class Executor(abc.ABC):
     """The seam: submit/map/shutdown, plus `interrupt` to ask running tasks to stop early."""
 
@@ -195,6 +205,9 @@ class DaskExecutor(Executor):
         self._pending: dict[cf.Future, Any] = {}
         if address:
             check_address(address)
+            # The sweep reports a lost scheduler in one line; the client's own reconnect
+            # errors (full tracebacks) are not for the user.
+            _quiet_dask_logs()
             try:
                 self._client = Client(address, timeout="15s")
             except Exception as exc:  # OSError, TimeoutError, or the scheduler's own refusal
@@ -242,12 +255,14 @@ class DaskExecutor(Executor):
             try:
                 if d.status == "finished":
                     result, error = d.result(), None
+                elif d.status == "cancelled" and self._client.status != "running":
+                    result, error = None, ClusterLost(self._lost_text())
                 elif d.status == "cancelled":
                     result, error = None, cf.CancelledError()
                 else:
                     result, error = None, d.exception()
-            except Exception as exc:  # the cluster went away under us
-                result, error = None, exc
+            except Exception:  # the cluster went away under us
+                result, error = None, ClusterLost(self._lost_text())
             with contextlib.suppress(cf.InvalidStateError):  # cancelled meanwhile
                 if error is None:
                     bridge.set_result(result)
@@ -257,6 +272,9 @@ class DaskExecutor(Executor):
         bridge.add_done_callback(on_cancel)
         dfut.add_done_callback(done)
         return bridge
+
+    def _lost_text(self) -> str:
+        return f"lost the dask scheduler at {self.address} (it stopped, or the network went down)"
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
@@ -285,6 +303,7 @@ def make_executor(backend: str, workers: int | None = None, address: str | None 
 
 __all__ = [
     "BACKENDS",
+    "ClusterLost",
     "DaskExecutor",
     "Executor",
     "ExecutorError",
