@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import sys
 from pathlib import Path
@@ -91,6 +92,7 @@ def main(args: argparse.Namespace) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     from mousesim.io.atomic import check_writable
+    from mousesim.io.lock import folder_lock
     from mousesim.io.owner import removed_if_left_empty
     from mousesim.io.stop import exit_code, signal_name
     from mousesim.sweep.engine import check_out, run_sweep
@@ -126,8 +128,13 @@ def _main(args: argparse.Namespace) -> int:
     sweep = load_sweep(args.sweep, max_runs=args.max_runs or MAX_RUNS, log=log)
     out = Path(args.out) if args.out else default_out(args.sweep)
     check_out(out)
-    with removed_if_left_empty(out):  # a sweep refused before its first file leaves no folder
+    with contextlib.ExitStack() as owned:
+        # A sweep refused before its first file leaves no folder behind.
+        owned.enter_context(removed_if_left_empty(out))
         check_writable(out)  # before the count line, so a refusal stays one line
+        # Owned from here on (run_sweep takes the same lock): a folder another command is
+        # writing is refused before the count line too.
+        owned.enter_context(folder_lock(out, wait=False))
         if len(sweep.runs) < SAY_COUNT_FIRST:  # larger counts were said before building
             log(describe_count(args.sweep, len(sweep.points), len(sweep.seeds)))
         try:

@@ -56,6 +56,7 @@ RUN_FILES = (
 # whatever world.max_steps is; the chunk grows or shrinks to take about CHUNK_S. Shorter
 # episodes stay one call. Same steps, same random draws: the results are bit-identical.
 CHUNK_STEPS = 20_000
+CHUNK_MIN, CHUNK_MAX = 1_000, 5_000_000
 CHUNK_S = 0.25
 HEARTBEAT_S = 2.0  # without a progress bar: one line this often during a long episode
 
@@ -319,7 +320,7 @@ class _EpisodePlayer:
             took = time.perf_counter() - t
             # Aim at CHUNK_S a chunk, whatever this machine's speed and the world's size.
             if took > 0:
-                self.chunk = int(min(max(self.chunk * CHUNK_S / took, 1_000), 5_000_000))
+                self.chunk = int(min(max(self.chunk * CHUNK_S / took, CHUNK_MIN), CHUNK_MAX))
             self.bar.call("set_postfix_str", f"episode {sim.episode + 1}: {steps:,} steps")
             now = time.perf_counter()
             if self.heartbeat is not None and not self.bar.on and now - last_line >= HEARTBEAT_S:
