@@ -199,6 +199,26 @@ def test_a_killed_sweep_worker_fails_only_its_run(tmp_path):
     assert temp_files(out) == []
 
 
+@needs_linux
+def test_a_killed_eval_worker_is_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "e"
+    args = ["eval", "--train-episodes", "100000", "--episodes", "2", "--seeds", "2"]
+    proc = start(*args, "--workers", "2", "--out", out, *TINY)
+    try:
+        workers = wait_for(lambda: len(children(proc.pid)) >= 2 and children(proc.pid), proc)
+        time.sleep(1.0)
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=30)
+        wait_for(lambda: not any(alive(w) for w in workers), timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    line = refused(subprocess.CompletedProcess([], 1, "", err), "killed by SIGKILL", code=1)
+    assert f"(pid {workers[0]})" in line and "nothing was written" in line
+    assert not out.exists()
+
+
 def test_the_pool_replaces_a_dead_worker_and_fails_only_its_task():
     import multiprocessing
 
@@ -582,3 +602,15 @@ def test_a_map_bomb_is_refused_from_its_header(tmp_path):
     t0 = time.monotonic()
     refused(cli("replay", bomb, "--gif", tmp_path / "b.gif"), str(bomb), "larger than a replay")
     assert time.monotonic() - t0 < 30
+
+
+def test_eval_plays_long_episodes_in_chunks_with_the_same_bits(monkeypatch):
+    from mousesim.evaluate import evaluate as ev
+    from mousesim.io.yaml_config import load_config
+
+    cfg = load_config(None, {"world.max_steps": 300, "run.seed": 2})
+    opts = ev.EvalOptions(train_episodes=2, episodes=2, seeds=1, policies=("learned",))
+    whole = ev.evaluate_seed(cfg, 2, opts, ["learned"], False)
+    monkeypatch.setattr(ev, "LONG_EPISODE", 37)
+    chunked = ev.evaluate_seed(cfg, 2, opts, ["learned"], False)
+    assert chunked["rows"] == whole["rows"] and chunked["training"] == whole["training"]

@@ -105,8 +105,8 @@ def default_out(config: str | None) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
-    from mousesim.evaluate.evaluate import EvalOptions, evaluate
-    from mousesim.evaluate.report import check_out_dir, report_text, write_outputs
+    from mousesim.evaluate.evaluate import EvalOptions, SeedFailed
+    from mousesim.evaluate.report import check_out_dir
 
     cfg = load_from_args(args)
     opts = EvalOptions(
@@ -118,13 +118,26 @@ def main(args: argparse.Namespace) -> int:
         catch_weight=_float("--catch-weight", args.catch_weight, 0.0),
         workers=_int("--workers", args.workers, 1),
     )
-    from mousesim.io.atomic import check_writable
-    from mousesim.io.lock import folder_lock
-    from mousesim.io.owner import check_owner, removed_if_left_empty
+    from mousesim.io.owner import check_owner
 
     out = Path(args.out) if args.out else default_out(args.config)
     check_owner(out, "eval")  # another command's folder, even with --overwrite
     check_out_dir(out, args.overwrite)
+    try:
+        _evaluate_into(out, cfg, opts, args)
+    except SeedFailed as exc:  # not bad input: the machine's fault, exit 1
+        stderr_log(f"error: {exc}")
+        return 1
+    return 0
+
+
+def _evaluate_into(out: Path, cfg, opts, args: argparse.Namespace) -> None:
+    from mousesim.evaluate.evaluate import evaluate
+    from mousesim.evaluate.report import check_out_dir, report_text, write_outputs
+    from mousesim.io.atomic import check_writable
+    from mousesim.io.lock import folder_lock
+    from mousesim.io.owner import check_owner, removed_if_left_empty
+
     with removed_if_left_empty(out):
         check_writable(out)  # before minutes of training, not at the first write after them
         # This process owns the folder until its files are written: a run, sweep or
@@ -139,4 +152,3 @@ def main(args: argparse.Namespace) -> int:
     print(report_text(result), flush=True)
     if not args.quiet:
         stderr_log(f"evaluated in {result.seconds:.0f} s; files in {out}")
-    return 0

@@ -367,7 +367,7 @@ def load_replay(path: str | Path) -> Replay:
 
 
 MAX_GRID_CELLS = 10_000 * 10_000
-MAX_RECORD_VALUES = 1_000_001 * 64
+MAX_RECORD_VALUES = (1 << 30) // 8  # the largest replay buffer a run records (1 GiB)
 
 
 def _member_shape(z, key: str) -> tuple[int, ...]:
