@@ -17,12 +17,14 @@ from pathlib import Path
 from mousesim.common.errors import UsageError
 
 # (kind, files or folders that only that command writes), checked in this order: a sweep
-# folder holds run folders, and config.yaml alone is the start of a run (written first).
+# folder holds run folders. config.yaml alone ("config") is the start of a run (a run writes
+# it first) or a config someone keeps there: a run or an eval decides (their own checks
+# refuse it without --resume or --overwrite); a sweep refuses it.
 MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sweep", ("sweep.yaml", "runs", "summary_by_params.csv", "sweep.png")),
     ("eval", ("eval.json", "eval.csv", "training.csv", "focus_sweep.csv", "gate_profile.csv")),
     ("run", ("metrics.csv", "checkpoint.npz", "checkpoint.json", "brain.npz", "summary.json")),
-    ("run", ("config.yaml",)),
+    ("config", ("config.yaml",)),
 )
 COMMAND = {"run": "`mousesim run`", "eval": "`mousesim eval`", "sweep": "`mousesim sweep`"}
 
@@ -36,8 +38,9 @@ def visible_entries(folder: Path) -> list[str]:
 
 
 def folder_kind(folder: str | Path) -> tuple[str | None, str]:
-    """(kind, evidence): kind is "run", "eval", "sweep", "other" (content of none of them) or
-    None (missing or empty); evidence is the file that says so."""
+    """(kind, evidence): kind is "run", "eval", "sweep", "config" (config.yaml alone),
+    "other" (content of none of them) or None (missing or empty); evidence is the file that
+    says so."""
     folder = Path(folder)
     names = visible_entries(folder)
     if not names:
@@ -56,10 +59,10 @@ def check_owner(folder: str | Path, kind: str) -> str | None:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: exists and is not a directory")
     held, evidence = folder_kind(folder)
-    if held is None or held == kind:
+    if held is None or held == kind or (held == "config" and kind in ("run", "eval")):
         return held
     mine = COMMAND[kind]
-    if held == "other":
+    if held in ("other", "config"):
         more = len(visible_entries(folder)) - 1
         extra = f" and {more} more" if more else ""
         raise UsageError(
