@@ -79,8 +79,8 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
     """
     import statistics
 
-    from mousesim.sweep.executors import LocalExecutor
     from mousesim.sim.warmup import ensure_compiled
+    from mousesim.sweep.executors import LocalExecutor
 
     ensure_compiled(None)
     sweep = _sweep(quick)
