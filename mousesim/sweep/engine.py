@@ -178,7 +178,13 @@ def _run_owned(sweep, out, backend, workers, address, executor, progress, log) -
     from mousesim.sim.warmup import ensure_compiled
 
     t0 = time.perf_counter()
-    todo = [r for r in sweep.runs if run_state(run_dir(out, r.run_id), r.cfg) != DONE]
+    todo = []
+    for r in sweep.runs:
+        d = run_dir(out, r.run_id)
+        if run_state(d, r.cfg) != DONE:
+            todo.append(r)  # its worker removes its own temp files, under its lock
+        elif any(d.glob(".*.tmp-*")):
+            remove_temp_files(d, depth=2)  # finished: nobody writes it any more
     outcome = SweepOutcome(
         out=out, total=len(sweep.runs), complete=0, skipped=len(sweep.runs) - len(todo)
     )
