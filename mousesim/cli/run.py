@@ -60,6 +60,19 @@ def resume_config(args: argparse.Namespace, out: Path) -> SimConfig:
     return cfg
 
 
+def _bar_fits() -> bool:
+    """A progress bar can show on stderr: a terminal with columns (a terminal of size 0, as
+    some containers give, would show an empty bar: lines are printed instead)."""
+    import os
+
+    if not sys.stderr.isatty():
+        return False
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns > 0
+    except (OSError, ValueError):
+        return False
+
+
 def resume_command(args: argparse.Namespace, out: Path) -> str:
     """The command that continues this run (config and count come from the run folder)."""
     cmd = ["mousesim", "run", "--out", str(out), "--resume"]
@@ -80,7 +93,7 @@ def main(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else default_out(args.config)
     cfg = resume_config(args, out) if args.resume else load_from_args(args)
-    tty = sys.stderr.isatty()
+    tty = _bar_fits()
     source = args.config or "the built-in default config"
     if args.overrides:
         source += " with " + " ".join(f"--set {o}" for o in args.overrides)
