@@ -137,6 +137,7 @@ def _evaluate_into(out: Path, cfg, opts, args: argparse.Namespace) -> None:
     from mousesim.io.atomic import check_writable
     from mousesim.io.lock import folder_lock
     from mousesim.io.owner import check_owner, removed_if_left_empty
+    from mousesim.io.stop import StopFlag, Stopped
 
     with removed_if_left_empty(out):
         check_writable(out)  # before minutes of training, not at the first write after them
@@ -148,7 +149,12 @@ def _evaluate_into(out: Path, cfg, opts, args: argparse.Namespace) -> None:
             log = None if args.quiet else stderr_log
             result = evaluate(cfg, opts, log=log)
             name = Path(args.config).stem if args.config else "default"
-            write_outputs(result, out, name)
+            # A stop signal while the files are written waits for the last one (a second
+            # or two): the folder holds a whole evaluation or none.
+            with StopFlag().installed() as stop:
+                write_outputs(result, out, name)
+            if stop.requested:
+                raise Stopped(stop.signum or 2)
     print(report_text(result), flush=True)
     if not args.quiet:
         stderr_log(f"evaluated in {result.seconds:.0f} s; files in {out}")
