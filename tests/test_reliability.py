@@ -614,3 +614,43 @@ def test_eval_plays_long_episodes_in_chunks_with_the_same_bits(monkeypatch):
     monkeypatch.setattr(ev, "LONG_EPISODE", 37)
     chunked = ev.evaluate_seed(cfg, 2, opts, ["learned"], False)
     assert chunked["rows"] == whole["rows"] and chunked["training"] == whole["training"]
+
+
+@needs_linux
+def test_a_million_step_episode_moves_the_progress_bar_in_a_terminal(tmp_path):
+    """In a terminal the bar counts the steps of the running episode, a few times a second."""
+    import fcntl
+    import pty
+    import re
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    lone = ["--set", "world.max_steps=1000000", "--set", "world.predator.count=0"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mousesim", "run", "--episodes", "2", "--out", tmp_path / "r",
+         *lone], stdout=slave, stderr=slave,
+    )  # fmt: skip
+    os.close(slave)
+    seen: list[tuple[float, int]] = []
+    text = b""
+    try:
+        t_end = time.monotonic() + 120
+        while len(seen) < 3 and time.monotonic() < t_end and proc.poll() is None:
+            if select.select([master], [], [], 0.5)[0]:
+                text += os.read(master, 65536)
+                counts = re.findall(rb"episode 1: ([\d,]+) steps", text)
+                if counts and (not seen or int(counts[-1].replace(b",", b"")) != seen[-1][1]):
+                    seen.append((time.monotonic(), int(counts[-1].replace(b",", b""))))
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert len(seen) == 3, text[-500:]
+    assert seen[0][1] < seen[1][1] < seen[2][1] < 1_000_000
+    assert seen[2][0] - seen[0][0] < 3.0  # updates within a second or two
+    assert proc.returncode == 130
