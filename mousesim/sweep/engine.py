@@ -263,11 +263,18 @@ def _run_all(
             for run in todo:
                 fut = executor.submit(run_one, run.config_dict(), str(run_dir(where, run.run_id)))
                 futures[fut] = run
-            for fut in cf.as_completed(futures):
-                _collect(fut, futures[fut], outcome, say, out)
-                bar.update(1)
-                if outcome.failed:
-                    bar.set_postfix(failed=len(outcome.failed), refresh=False)
+            pending = set(futures)
+            while pending:
+                # A second at most between refreshes: the bar's clock moves even while runs
+                # of long episodes take minutes each.
+                done, pending = cf.wait(pending, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    _collect(fut, futures[fut], outcome, say, out)
+                    bar.update(1)
+                    if outcome.failed:
+                        bar.set_postfix(failed=len(outcome.failed), refresh=False)
+                if not done:
+                    bar.refresh()
     except KeyboardInterrupt as exc:
         outcome.interrupted = True
         outcome.signum = signum_of(exc)
