@@ -512,7 +512,7 @@ def test_a_disk_that_fills_inside_a_sweep_names_the_file_and_leaves_no_temp(tmp_
 def test_a_million_step_episode_shows_progress_and_stops_within_seconds(tmp_path):
     out = tmp_path / "long"
     lone = ["--set", "world.max_steps=1000000", "--set", "world.predator.count=0"]
-    proc = start("run", "--episodes", "3", "--out", out, *lone)
+    proc = start("run", "--episodes", "50", "--out", out, *lone)
     lines: list[str] = []
     try:
         # Without a terminal, a line every couple of seconds says how far the episode is.
@@ -531,7 +531,7 @@ def test_a_million_step_episode_shows_progress_and_stops_within_seconds(tmp_path
     assert proc.returncode == 130, err
     assert took < 3.0, f"Ctrl-C took {took:.1f} s"
     s = json.loads((out / "summary.json").read_text())
-    assert s["interrupted"] is True and s["episodes"] == rows(out / "metrics.csv") < 3
+    assert s["interrupted"] is True and s["episodes"] == rows(out / "metrics.csv") < 50
 
 
 def test_long_episodes_in_chunks_give_the_same_bits(tmp_path, monkeypatch):

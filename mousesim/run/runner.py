@@ -301,6 +301,7 @@ class _EpisodePlayer:
         self.chunk = CHUNK_STEPS
         self.snapshot: dict | None = None
         self.partial_steps = 0
+        self.last_line = time.perf_counter()  # of the heartbeat, across episodes
 
     def play(self) -> dict | None:
         """The finished episode's row, or None when a stop signal came in the middle."""
@@ -308,7 +309,7 @@ class _EpisodePlayer:
         if not self.chunked:
             return sim.run_episode()
         self.snapshot = sim.state_dict()
-        t_episode = last_line = time.perf_counter()
+        t_episode = time.perf_counter()
         sim.reset()
         steps = 0
         while sim.in_episode:
@@ -323,8 +324,12 @@ class _EpisodePlayer:
                 self.chunk = int(min(max(self.chunk * CHUNK_S / took, CHUNK_MIN), CHUNK_MAX))
             self.bar.call("set_postfix_str", f"episode {sim.episode + 1}: {steps:,} steps")
             now = time.perf_counter()
-            if self.heartbeat is not None and not self.bar.on and now - last_line >= HEARTBEAT_S:
-                last_line = now
+            if (
+                self.heartbeat is not None
+                and not self.bar.on
+                and now - self.last_line >= HEARTBEAT_S
+            ):
+                self.last_line = now
                 self.heartbeat(
                     f"episode {sim.episode + 1} of {self.total}: {steps:,} steps so far "
                     f"({now - t_episode:.0f} s)"
