@@ -294,6 +294,10 @@ def test_help_lists_every_key_and_quit_keys_end_the_loop():
     labels = " ".join(b.label for b in BINDINGS)
     for word in ("Space", "N", "+", "-", "Left", "Right", "R", "L", "S", "H", "Esc", "Q"):
         assert word in labels
+    assert app.ui.help_page == 0  # what each panel shows, then the stats words, then the keys
+    press(app, pygame.K_h)
+    press(app, pygame.K_h)
+    assert app.ui.show_help and app.ui.help_page == 2
     press(app, pygame.K_h)
     assert not app.ui.show_help
     for k in (pygame.K_ESCAPE, pygame.K_q):
@@ -359,8 +363,8 @@ def test_stats_panel_shows_the_fear_that_holds_beta_up():
     app.ui.paused = True
     texts = stats_texts(app)
     assert texts[texts.index("fear") + 1].startswith("100%"), texts
-    explore = app.sim.brain.explore
-    assert explore[X_BETA] == app.sim.bparams.beta or explore[X_STARTLE] > 0
+    explore = app.sim.brain.explore.values
+    assert explore[X_BETA] == app.sim.bparams.explore.beta or explore[X_STARTLE] > 0
     calm = make_app(**{"brain.explore.threat_arousal": False})
     step_until_the_predator_looms(calm.sim)
     calm.ui.paused = True

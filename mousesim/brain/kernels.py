@@ -17,8 +17,10 @@ of the same arrays: the same machine code, the same bits), and a kernel that tak
 passes only their arrays. Kernels that take them compile once per type and cache to disk like
 any other (`cache=True`); a jitclass's methods are not cached (every process would compile them
 again) and its instance is a heap object reached through a pointer; a structured array holds
-scalars of one record, not arrays of different shapes. Measured: the same bits, and the same
-first compile and steps/s as the flat tuples within the machine's noise. Adding a field: add it to its group
+scalars of one record, not arrays of different shapes. Measured against the flat tuples: the
+same bits, the same steps/s and first compile; one cost, a call from Python (`Simulation.step`)
+takes about 4 us more, as numba's dispatcher reads each named tuple's class and field names to
+type it (per call, not per step: a headless episode is one call, a window frame one). Adding a field: add it to its group
 here (comment: shape and meaning) and fill it in `brain.build_brain` or `brain.brain_params`;
 the population, the window and the checkpoint code need no change unless they read it.
 """
