@@ -12,9 +12,13 @@ from mousesim.brain.kernels import (
     GATE_FIXED,
     GATE_LEARNED,
     GATE_TOP1,
+    GRADIENT_EXACT,
+    GRADIENT_RESPONSIBILITY,
     N_MOTOR,
     POST_BLENDED,
     POST_EXPERT,
+    ROUTE_BLEND,
+    ROUTE_SAMPLE,
     BrainParams,
     BrainState,
     ExploreParams,
@@ -83,6 +87,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             floor=min(float(mixture.gate_floor), 0.5 / len(brain.experts)),
             override=float(mixture.override),
             calm_kind=KIND_PREDATOR if mixture.calm_feature else -1,
+            routing={"sample": ROUTE_SAMPLE, "blend": ROUTE_BLEND}[mixture.routing],
         ),
         gate_learning=GateLearningParams(
             learning_rate=float(mixture.gate_learning_rate),
@@ -91,6 +96,9 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             baseline_rate=float(mixture.gate_baseline_rate),
             clip=float(mixture.gate_clip),
             events=int(mixture.gate_reward == "events"),
+            gradient={"exact": GRADIENT_EXACT, "responsibility": GRADIENT_RESPONSIBILITY}[
+                mixture.gate_gradient
+            ],
         ),
     )
 

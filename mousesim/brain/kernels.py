@@ -44,6 +44,14 @@ GATE_FIXED = 0
 GATE_TOP1 = 1
 GATE_LEARNED = 2
 
+# How the gate's shares become the motor drive (mixture.routing).
+ROUTE_BLEND = 0  # u = sum_k g_k v_k
+ROUTE_SAMPLE = 1  # one expert, drawn from the gate each step, drives: u = v_k
+
+# The learned gate's eligibility (mixture.gate_gradient).
+GRADIENT_RESPONSIBILITY = 0  # post = resp - g (Jacobs et al. 1991, for an unfloored softmax)
+GRADIENT_EXACT = 1  # post = d log pi(a) / dz through the floored, slider-scaled gate
+
 # INLINED: the step's small brain kernels are inlined at numba's IR level into the step's parts
 # that call them (`sim.kernels.choose`, `settle`): small code, so copying their IR costs little,
 # and a call of a jitted function passes every array of the groups it takes field by field
@@ -148,6 +156,7 @@ class GateParams(NamedTuple):
     floor: float
     override: float
     calm_kind: int  # target kind whose looming ends the calm (-1: x_0 is a constant 1)
+    routing: int  # ROUTE_SAMPLE | ROUTE_BLEND (top-1 always routes to the winner)
 
 
 class GateLearningParams(NamedTuple):
@@ -159,6 +168,7 @@ class GateLearningParams(NamedTuple):
     baseline_rate: float
     clip: float
     events: int  # learns from the task's events (1) or the experts' total reward (0)
+    gradient: int  # GRADIENT_EXACT | GRADIENT_RESPONSIBILITY
 
 
 class BrainParams(NamedTuple):
@@ -562,6 +572,17 @@ def reflex_softmax(u: np.ndarray, beta: float, gain: float, w: np.ndarray, out: 
     out[0], out[1], out[2] = e0 / total, e1 / total, e2 / total
 
 
+@njit(inline="always")
+def sample_expert(share: np.ndarray, u: float) -> int:
+    """k with probability share[k] (shares sum to 1), from a uniform draw u in [0, 1)."""
+    acc = 0.0
+    for k in range(share.shape[0]):
+        acc += share[k]
+        if u < acc:
+            return k
+    return share.shape[0] - 1
+
+
 @njit(cache=True, inline="always")  # see INLINED
 def mix_and_choose(
     motor: MotorState,
@@ -574,10 +595,13 @@ def mix_and_choose(
     greedy: int,
     rng: np.ndarray,
 ) -> int:
-    """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only); action ~
+    """Votes v_k = M_k r_k; drive u = v_k of one expert k drawn from the gate (routing sample;
+    greedy: the largest share), or u = sum_k g_k v_k (routing blend; top-1: the larger gate
+    only); action ~
     softmax(beta_eff u - whisker_gain w), w_a = how near a wall blocks action a (the reflex is
     not scaled by the exploration temperature). Greedy: argmax(beta u - whisker_gain w), exact
-    ties broken by the draw (a startle still samples). One ACTION draw per step."""
+    ties broken by the draw (a startle still samples). One ACTION draw per step, two when
+    sampling routes."""
     n_exp = ring.rates.shape[0]
     beta = explore.values[X_BETA]
     gain = xp.whisker_gain
@@ -606,6 +630,13 @@ def mix_and_choose(
             motor.drive[1] += g * v1
             motor.drive[2] += g * v2
         reflex_softmax(motor.votes[k], beta, gain, explore.whiskers, motor.expert_probs[k])
+    if gp.mode != GATE_TOP1 and gp.routing == ROUTE_SAMPLE:
+        # One expert drives this step, drawn from the gate (greedy: the largest share); the
+        # blend summed above is replaced by its votes. Its own draw, before the action's.
+        winner = sample_expert(gate.share, uniform(rng, ACTION)) if not greedy else winner
+        motor.drive[0] = motor.votes[winner, 0]
+        motor.drive[1] = motor.votes[winner, 1]
+        motor.drive[2] = motor.votes[winner, 2]
     reflex_softmax(motor.drive, beta, gain, explore.whiskers, motor.probs)
     u = uniform(rng, ACTION)
     if greedy and explore.values[X_STARTLE] <= 0.0:
@@ -630,8 +661,8 @@ def mix_and_choose(
 def set_driver(motor: MotorState, gate: GateState, gp: GateParams, action: int, winner: int):
     """The driver of an action is the expert most responsible for it: argmax_k g_k p_k(a)
     (the responsibility of Jacobs et al. 1991). An expert whose gate is 0 is never the driver;
-    top-1 routing: the winner."""
-    if gp.mode == GATE_TOP1:
+    top-1 and sampled routing: the expert routed to."""
+    if gp.mode == GATE_TOP1 or gp.routing == ROUTE_SAMPLE:
         motor.driver[0] = winner
         return
     best = -1.0
@@ -858,18 +889,61 @@ def learned_gate(
         g[k] /= norm
 
 
+@njit(inline="always")
+def gate_logit(gate: GateState, k: int) -> float:
+    """z_k = V_k . x, expert k's logit in the learned gate's softmax."""
+    z = 0.0
+    for j in range(gate.context.shape[0]):
+        z += gate.weights[k, j] * gate.context[j]
+    return z
+
+
 @jit_only(**KERNEL)
-def gate_traces(gate: GateState, motor: MotorState, gl: GateLearningParams, action: int) -> None:
-    """e_g <- lambda_g e_g + (resp - g) (x) x, resp_k = g_k p_k(a) / sum_j g_j p_j(a): how much
-    of the chosen action each expert was responsible for (Jacobs et al. 1991), so the gate
-    moves toward the experts whose proposals were taken when the reward beats its baseline."""
+def gate_traces(
+    gate: GateState, motor: MotorState, gp: GateParams, gl: GateLearningParams, action: int
+) -> None:
+    """e_g <- lambda_g e_g + post (x) x.
+
+    Exact (default): post_k = d log pi(a) / dz_k for the policy the mouse follows,
+    pi(a) = sum_j g_j p_j(a) (sampled routing: expert j drives with probability g_j), with
+    g_j = a_j q_j, q = floor + (1 - E floor) s, s = softmax(z), a_j = g_j / q_j the slider's
+    scaling: post_k = (1 - E floor) s_k [a_k (p_k - pi) - sum_j a_j s_j (p_j - pi)] / pi.
+    It vanishes as the softmax saturates, so a gate that has learned a clear preference stops
+    growing its weights (Williams 1992; the mixture-of-experts gradient, Jacobs et al. 1991).
+    Responsibility: post_k = resp_k - g_k, resp_k = g_k p_k(a) / pi, the same gradient for an
+    unfloored softmax; with a floor it never vanishes (g_k stays >= floor while resp_k -> 1),
+    so the weights of every feature active while one expert dominates grow until the clip."""
     g = gate.share
     n_exp = g.shape[0]
-    norm = 0.0
+    pi = 0.0
     for k in range(n_exp):
-        norm += g[k] * motor.expert_probs[k, action]
+        pi += g[k] * motor.expert_probs[k, action]
+    if gl.gradient == GRADIENT_EXACT:
+        m = -1.0e300
+        for k in range(n_exp):
+            m = max(m, gate_logit(gate, k))
+        total = 0.0
+        for k in range(n_exp):
+            total += np.exp(gate_logit(gate, k) - m)
+        scale = 1.0 - n_exp * gp.floor
+        mean = 0.0  # sum_j a_j s_j (p_j - pi)
+        for j in range(n_exp):
+            sj = np.exp(gate_logit(gate, j) - m) / total
+            qj = gp.floor + scale * sj
+            aj = g[j] / qj if qj > 0.0 else 0.0
+            mean += aj * sj * (motor.expert_probs[j, action] - pi)
+        for k in range(n_exp):
+            post = 0.0
+            if pi > 0.0:
+                sk = np.exp(gate_logit(gate, k) - m) / total
+                qk = gp.floor + scale * sk
+                ak = g[k] / qk if qk > 0.0 else 0.0
+                post = scale * sk * (ak * (motor.expert_probs[k, action] - pi) - mean) / pi
+            for j in range(n_exp + 1):
+                gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * gate.context[j]
+        return
     for k in range(n_exp):
-        resp = g[k] * motor.expert_probs[k, action] / norm if norm > 0.0 else g[k]
+        resp = g[k] * motor.expert_probs[k, action] / pi if pi > 0.0 else g[k]
         post = resp - g[k]
         for j in range(n_exp + 1):
             gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * gate.context[j]

@@ -91,7 +91,11 @@ PANELS_HELP = (
         "motor neurons",
         "The chance of turning left, going straight, turning right; the chosen one is outlined.",
     ),
-    ("gate", "How much each expert's vote counts now, and its mean reward lately."),
+    (
+        "gate",
+        "The odds that each expert drives the next step (one is drawn each step; the panel "
+        "names the last), and its mean reward lately.",
+    ),
     (
         "readout weights",
         "What each expert learned: rows left / straight / right over its "
@@ -546,7 +550,7 @@ class View:
         draw_motor(surface, Layout.body(rect), b.drive, b.probs, stats.last_action, self.text)
 
     def draw_gate_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
-        """Per expert: its gate weight (set by the focus slider) and its running mean reward."""
+        """Per expert: its gate share (the odds it drives a step) and its running mean reward."""
         body = Layout.body(rect)
         b = brain_arrays(sim)
         n = len(sim.expert_names)

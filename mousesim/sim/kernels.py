@@ -198,7 +198,7 @@ def choose(
     if learning:
         update_traces(bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, gp, action)
         if gated:
-            gate_traces(bs.gate, bs.motor, bp.gate_learning, action)
+            gate_traces(bs.gate, bs.motor, bp.gate, bp.gate_learning, action)
     return action
 
 

@@ -15,7 +15,9 @@ from mousesim.brain.kernels import (
     FEATURES_LOOMING,
     GATE_LEARNED,
     GATE_TOP1,
+    GRADIENT_EXACT,
     POST_BLENDED,
+    ROUTE_SAMPLE,
 )
 from mousesim.jit.rng import ACTION, NOISE, normal, uniform
 from mousesim.sim.simulation import Simulation
@@ -167,6 +169,13 @@ class ReferenceSimulation:
             drive = votes[winner]
         else:
             drive = (np.where(self.gate > 0, self.gate, 0.0)[:, None] * votes).sum(axis=0)
+        if gp.mode != GATE_TOP1 and gp.routing == ROUTE_SAMPLE:
+            r = uniform(self.world.rng, ACTION)  # drawn even when greedy, as the kernel does
+            if not self.greedy:
+                winner = int(
+                    min(np.searchsorted(np.cumsum(self.gate), r, side="right"), len(self.gate) - 1)
+                )
+            drive = votes[winner]
         reflex = xp.whisker_gain * self.whiskers
         probs = _softmax(self.beta * drive - reflex, 1.0)
         expert_p = np.array([_softmax(self.beta * v - reflex, 1.0) for v in votes])
@@ -191,9 +200,24 @@ class ReferenceSimulation:
                     post = post * self.gate[k]
                 self.elig[k] = lp.trace_decay * self.elig[k] + np.outer(post, self.rates[k])
             if learned:
-                resp = self.gate * expert_p[:, action]
-                resp = resp / resp.sum() if resp.sum() > 0 else self.gate
-                self.gate_elig = gl.trace_decay * self.gate_elig + np.outer(resp - self.gate, x)
+                p_a = expert_p[:, action]
+                pi = self.gate @ p_a
+                if gl.gradient == GRADIENT_EXACT:
+                    # d log pi(a) / dz through g = a q, q = floor + (1 - E floor) softmax(z)
+                    soft = _softmax(self.gate_w @ x, 1.0)
+                    scale = 1.0 - len(self.gate) * gp.floor
+                    q = gp.floor + scale * soft
+                    a = np.where(q > 0, self.gate / np.where(q > 0, q, 1.0), 0.0)
+                    mean = np.sum(a * soft * (p_a - pi))
+                    post = (
+                        scale * soft * (a * (p_a - pi) - mean) / pi
+                        if pi > 0
+                        else np.zeros_like(soft)
+                    )
+                else:
+                    resp = self.gate * p_a / pi if pi > 0 else self.gate
+                    post = resp - self.gate
+                self.gate_elig = gl.trace_decay * self.gate_elig + np.outer(post, x)
         flags = world_step(self.world, self.wparams, action, self.kinds, self.ranks, self.rewards)
         self.last_turn = 1 - action
         if flags & ATE and self.bp.ring.clear_on_eat:
