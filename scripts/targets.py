@@ -9,6 +9,9 @@ Sections:
   caught rate and cheese per 250-episode window.
 - frozen: seeds 0-2; a copy of the brain frozen after 100k and after 1M training steps, each
   played 200 episodes with learning off (the same evaluation seed for both).
+- transfer: seeds 0-3; 500 episodes on the default map without its predator, then 1000 on
+  the default map with it (the brain carried over, learning on): can a learned mouse still
+  learn to flee? Caught rate / cheese per 200-episode window after the switch.
 - walls: `mousesim eval` on the maze and the rooms, corridors and pillars maps (line of sight
   on), 3 seeds, 200 training and 100 evaluation episodes: learned vs hand-wired vs oracle.
 - memory: the maze and the pillars map, seeds 0-4: the learned brain with the shipped ring
@@ -35,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WINDOW = 250
-SECTIONS = ("stability", "frozen", "walls", "memory", "experts", "oracle")
+SECTIONS = ("stability", "frozen", "transfer", "walls", "memory", "experts", "oracle")
 WALL_MAPS = ("maze", "rooms", "corridors", "pillars")
 
 
@@ -116,6 +119,30 @@ def frozen(pool: ProcessPoolExecutor) -> list[str]:
     out.append(f"| mean | {a[0]:.2f} / {a[1]:.2f} | {b[0]:.2f} / {b[1]:.2f} |")
     out.append("")
     out.append("Each brain frozen and played 200 episodes with learning off on seed 10000 + seed.")
+    return out
+
+
+# -- a predator appears: what was learned without one must not stop the mouse learning to flee
+def _transfer_seed(seed: int) -> tuple[int, np.ndarray]:
+    calm = _sim(None, seed, {"world.predator.count": 0})
+    for _ in range(500):
+        calm.run_episode()
+    sim = _sim(None, seed)
+    sim.load_state(calm.state_dict(), rng=False)
+    rows = np.array([[r["caught"], r["cheese"]] for r in (sim.run_episode() for _ in range(1000))])
+    return seed, rows.reshape(-1, 200, 2).mean(axis=1)
+
+
+def transfer(pool: ProcessPoolExecutor) -> list[str]:
+    res = list(pool.map(_transfer_seed, range(4)))
+    heads = [f"{i * 200 + 1}-{(i + 1) * 200}" for i in range(5)]
+    out = ["| seed | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
+    for seed, w in res:
+        out.append(f"| {seed} | " + " | ".join(f"{c:.2f} / {k:.1f}" for c, k in w) + " |")
+    learned = sum(w[-1, 0] <= 0.3 for _, w in res)
+    out.append("")
+    out.append(f"Cells: caught rate / cheese per episode after the predator appears. Seeds whose "
+               f"last window is caught at most 0.30: {learned} of {len(res)}.")  # fmt: skip
     return out
 
 
@@ -226,6 +253,7 @@ def oracle(pool: ProcessPoolExecutor) -> list[str]:
 TITLES = {
     "stability": "Long-run stability (default config, learning on for 1500 episodes)",
     "frozen": "A brain frozen after 100k and after 1M steps (default config)",
+    "transfer": "A predator appears: learned without one, then with it",
     "walls": "Walled maps: learned vs hand-wired vs oracle",
     "memory": "Does the ring's memory pay? (learned brain, with and without a persistent bump)",
     "experts": "Two predators: a third expert for the second-nearest predator",
