@@ -201,7 +201,7 @@ def table() -> str:
         recs = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
         if not recs:
             continue
-        lines += [f"**`{env_id}`**", ""]
+        lines += [f"`{env_id}`:", ""]
         lines += [
             "| player | cheese/episode | caught rate | score | over |",
             "|---|---|---|---|---|",
@@ -223,7 +223,52 @@ def table() -> str:
             body.append(_row(f"PPO, {steps:,} steps", ppo[steps], True))
         lines += ["| " + " | ".join(row) + " |" for row in body]
         lines.append("")
+    lines += per_seed_table()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def per_seed_table() -> list[str]:
+    """PPO per training seed (cheese / caught over the evaluation seeds): what
+    `examples/ppo.py --env ID --seed S` prints in its table's first two columns."""
+    from mousesim.gym import VARIANTS
+
+    body = []
+    seeds: set[int] = set()
+    for env_id in VARIANTS:
+        recs = [json.loads(p.read_text()) for p in (STORE / short(env_id)).glob("ppo-*.json")]
+        by_steps: dict[int, dict[int, dict]] = {}
+        for r in recs:
+            by_steps.setdefault(r["steps"], {})[r["seed"]] = r
+            seeds.add(r["seed"])
+        for steps in sorted(by_steps):
+            body.append((env_id, steps, by_steps[steps]))
+    if not body:
+        return []
+    order = sorted(seeds)
+    lines = [
+        "PPO per training seed: cheese/episode / caught rate, means over the evaluation seeds",
+        "(`python examples/ppo.py --env ID --seed S --steps 1000000 --checkpoints 100000`",
+        "prints the same figures):",
+        "",
+        "| variant | steps | " + " | ".join(f"seed {s}" for s in order) + " |",
+        "|---|---|" + "---|" * len(order),
+    ]
+    for env_id, _, by_seed in body:
+        cells = []
+        for s in order:
+            if s not in by_seed:
+                cells.append("")
+                continue
+            rows = by_seed[s]["rows"]
+            cheese = np.mean([r["cheese_per_episode"] for r in rows])
+            caught = np.mean([r["caught_rate"] for r in rows])
+            cells.append(f"{cheese:.2f} / {caught:.2f}")
+        lines.append(
+            f"| {short(env_id)} | {by_seed[min(by_seed)]['trained_steps']:,} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return lines
 
 
 def write_table() -> None:
