@@ -19,7 +19,8 @@ evaluation seeds 0..4, 200 episodes each in the world `mousesim eval` builds fro
 Each result is stored as JSON in docs/results/gym/<variant>/ (kept across runs, so --only ring
 leaves the PPO rows as they are), and the table in docs/gym.md (between its baselines markers)
 is rebuilt from all stored results after every run. A PPO seed whose rows are stored is
-skipped unless --redo.
+skipped, and a stored step count on the way to a longer one is not scored again, unless
+--redo. The PPO agents are saved in ppo/baselines/<variant>/seed<k>/ (not committed).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def run_ring(env_id: str, cfg, marks: list[int]) -> None:
         save(env_id, f"ring-{m}", rec | {"seconds": time.perf_counter() - t0})
 
 
-def run_ppo(env_id: str, cfg, marks: list[int], seed: int) -> None:
+def run_ppo(env_id: str, cfg, marks: list[int], seed: int, redo: bool) -> None:
     import ppo as example  # examples/ppo.py: the same training and scoring
 
     todo = list(marks)
@@ -137,8 +138,16 @@ def run_ppo(env_id: str, cfg, marks: list[int], seed: int) -> None:
 
     def on_mark(model, n: int) -> None:
         # The first rollout end at or past each requested step count.
+        agents = ROOT / "ppo" / "baselines" / short(env_id) / f"seed{seed}"
+        agents.mkdir(parents=True, exist_ok=True)
+        model.save(agents / f"agent_{n}.zip")  # for rescoring: python examples/ppo.py --load
         while todo and n >= todo[0]:
             m = todo.pop(0)
+            if not redo and (STORE / short(env_id) / f"ppo-{m}-seed{seed}.json").exists():
+                # The same agent as the stored one (a checkpoint is what a run of that length
+                # saves), so its scores stand; training goes on to the next mark.
+                print(f"  [{short(env_id)} seed {seed}] {m:,} steps: stored", flush=True)
+                continue
             entry = example.score(model, cfg, len(EVAL_SEEDS), EPISODES, True)
             rec = {
                 "player": "ppo",
@@ -307,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                     if not args.redo and all(p.exists() for p in names):
                         print(f"  seed {seed}: stored (--redo to rerun)")
                         continue
-                    run_ppo(env_id, cfg, args.ppo_steps, seed)
+                    run_ppo(env_id, cfg, args.ppo_steps, seed, args.redo)
             write_table()
     return 0
 

@@ -613,3 +613,42 @@ def test_record_video_writes_an_mp4(tmp_path):
     env.close()
     videos = list(folder.glob("*.mp4"))
     assert len(videos) == 1 and videos[0].stat().st_size > 1000
+
+
+def test_play_scores_each_seed_like_a_single_env_on_that_seeds_map():
+    """scores.play steps all evaluation seeds in one vector env; each seed's episodes are
+    those of a single env reset with that seed and kept on its map (mousesim eval's worlds)."""
+    from mousesim.evaluate.stats import episode_metrics
+    from mousesim.gym.scores import catch_weight, play
+
+    def policy(obs: np.ndarray) -> np.ndarray:  # a deterministic rule: turn toward the cheese
+        return np.where(obs[:, 0] > 0.2, 0, np.where(obs[:, 0] < -0.2, 2, 1))
+
+    cfg = {"world": {"max_steps": 60}}
+    rows = play(policy, cfg, [3, 7], 4)
+    for row in rows:
+        env = MouseSimEnv(cfg, new_maps=False)
+        obs, _ = env.reset(seed=row["seed"])
+        episodes = []
+        while len(episodes) < 4:
+            obs, _, terminated, truncated, info = env.step(int(policy(obs[None])[0]))
+            if terminated or truncated:
+                episodes.append({k: int(info[k]) for k in ("steps", "cheese", "caught")})
+                obs, _ = env.reset()
+        assert row == {"seed": row["seed"], **episode_metrics(episodes, catch_weight())}
+    assert rows[0] != rows[1]
+
+
+def test_reference_random_and_oracle_rows_are_mousesim_evals():
+    from dataclasses import replace
+
+    from mousesim.evaluate.evaluate import EvalOptions, evaluate_seed
+    from mousesim.gym import resolve_config
+    from mousesim.gym.scores import scripted_rows
+
+    cfg = resolve_config({"world": {"max_steps": 80}})
+    opts = replace(EvalOptions(), episodes=3, policies=("random", "oracle"))
+    ours = {n: scripted_rows(n, cfg, [2], 3)[0] for n in ("random", "oracle")}
+    for row in evaluate_seed(cfg, 2, opts, ("random", "oracle"), False)["rows"]:
+        mine = ours[row["policy"]]
+        assert {k: mine[k] for k in mine if k != "seed"} == {k: row[k] for k in mine if k != "seed"}
