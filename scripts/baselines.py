@@ -180,6 +180,8 @@ def _stat(values: list[float], decimals: int) -> str:
 
 
 def _row(label: str, records: list[dict], per_seed_mean: bool) -> list[str]:
+    from mousesim.common.words import plural
+
     """Cheese, caught rate and score: mean (min–max) over training seeds (PPO: each seed's
     mean over the evaluation seeds) or over evaluation seeds (the others)."""
     if per_seed_mean:  # one value per PPO training seed
@@ -187,11 +189,11 @@ def _row(label: str, records: list[dict], per_seed_mean: bool) -> list[str]:
             k: [float(np.mean([r[k] for r in rec["rows"]])) for rec in records]
             for k in ("cheese_per_episode", "caught_rate", "score")
         }
-        n = f"{len(records)} training seeds"
+        n = plural(len(records), "training seed")
     else:
         rows = records[0]["rows"]
         values = {k: [r[k] for r in rows] for k in ("cheese_per_episode", "caught_rate", "score")}
-        n = f"{len(rows)} seeds"
+        n = plural(len(rows), "seed")
     return [
         label,
         _stat(values["cheese_per_episode"], 2),
