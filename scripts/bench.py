@@ -126,7 +126,7 @@ def run_fixed_cost(repeats: int) -> dict[str, float]:
     process: a run of one 1-step episode, median over `repeats`; also its fsyncs per run and
     the median without them (fsync latency is the disk's, and moves with other jobs' writes)."""
     from mousesim.io.yaml_config import load_config
-    from mousesim.runner import execute_run
+    from mousesim.run.runner import execute_run
 
     cfg = load_config(None, {"world.max_steps": 1, "run.episodes": 1})
     real_fsync, calls = os.fsync, [0]

@@ -79,8 +79,8 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
     """
     import statistics
 
-    from mousesim.executors import LocalExecutor
     from mousesim.sim.warmup import ensure_compiled
+    from mousesim.sweep.executors import LocalExecutor
 
     ensure_compiled(None)
     sweep = _sweep(quick)
@@ -114,7 +114,7 @@ def bench_sweep(quick: bool = False) -> dict[str, float]:
         try:
             import distributed  # noqa: F401
 
-            from mousesim.executors import DaskExecutor
+            from mousesim.sweep.executors import DaskExecutor
         except ImportError:
             return res
         sd, rd = _timed(sweep, DaskExecutor, 2, Path(tmp) / "d2")

@@ -59,7 +59,7 @@ def fingerprint(out: Path) -> str:
 
 def run_cases() -> dict[str, str]:
     from mousesim.io.yaml_config import load_config
-    from mousesim.runner import execute_run
+    from mousesim.run.runner import execute_run
 
     prints = {}
     with tempfile.TemporaryDirectory(prefix="same_results-") as tmp:

@@ -84,6 +84,7 @@ def test_the_world_steps_at_the_game_rate_whatever_the_frame_rate():
 
 def test_arrow_keys_move_the_predator_one_cell_per_world_step():
     app, clock = game("predator", rate=6, **{"world.predator.count": 1})
+    app.ui.every_step = True  # P: a move on every step (the default is the built-in's pace)
     moves = []
     for k, (dx, dy) in ((pygame.K_RIGHT, (1, 0)), (pygame.K_UP, (0, -1)), (pygame.K_LEFT, (-1, 0))):
         post(pygame.KEYDOWN, k)  # held: one cell per step, screen y grows downward
@@ -154,7 +155,7 @@ def test_help_and_hints_list_the_game_keys():
         helps = " ".join(b.help for b in bindings(control))
         assert words in helps and "C" in [b.label for b in bindings(control)]
         app, _ = game(control)
-        app.ui.show_help = True
+        app.ui.show_help, app.ui.help_page = True, 2
         shown = " ".join(t for tag, t, _ in logged_frame(app) if tag in ("help", "message"))
         assert words in shown
 
@@ -174,3 +175,50 @@ def test_cli_play_control_runs_and_bad_game_options_are_one_line_errors(tmp_path
         r = cli("play", *args, "--frames", "1", env=env, cwd=tmp_path)
         assert r.returncode == 2, (args, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, r.stderr
+
+
+def test_the_persons_predator_moves_at_the_built_in_predators_pace_unless_p():
+    """By default the person's predator moves on every second world step, as often as the
+    built-in predator (world.predator.move_prob 0.5); after P, on every step. An arrow held
+    on an open floor: 12 world steps give 6 moves, then 12 moves."""
+    layout = "\n".join(["#" * 40, "#M" + "." * 37 + "#", "#" + "." * 38 + "#",
+                          "#P" + "." * 36 + "C#", "#" * 40])  # fmt: skip
+    for every_step, want in ((False, 6), (True, 12)):
+        app, clock = game("predator", rate=6, **{"world.layout": layout, "brain.learn": False})
+        if every_step:
+            post(pygame.KEYDOWN, pygame.K_p)
+            tick(app, clock, 0.0)
+        assert app.ui.every_step == every_step
+        post(pygame.KEYDOWN, pygame.K_RIGHT)
+        start, moves = app.stats.steps, 0
+        while app.stats.steps - start < 12 and app.sim.in_episode:
+            before = predator(app)
+            tick(app, clock, 1 / 6)
+            moves += predator(app) != before
+        assert app.stats.steps - start == 12, "the episode ended early"
+        assert moves == want, (every_step, moves)
+        post(pygame.KEYUP, pygame.K_RIGHT)
+
+
+def test_game_hints_and_header_follow_the_state():
+    """While the computer plays, the hint bar offers to take the role back (not 'C computer
+    plays'); during the pause after a catch, the header shows the episode that ended."""
+    app, clock = game("predator", rate=6)
+    hint = [t for tag, t, _ in logged_frame_redrawn(app) if tag == "message"]
+    assert any("C computer plays" in t for t in hint)
+    post(pygame.KEYDOWN, pygame.K_c)
+    tick(app, clock, 0.0)
+    hint = [t for tag, t, _ in logged_frame_redrawn(app) if tag == "message"]
+    assert any("take it back" in t for t in hint) and not any("C computer plays" in t for t in hint)
+    for _ in range(3000):  # the computer's predator plays until an episode ends
+        tick(app, clock, 1 / 6)
+        if not app.sim.in_episode:
+            break
+    assert not app.sim.in_episode
+    ended = app.sim.episode
+    header = stats_texts(app)[0]
+    assert header.startswith(f"episode {ended} "), (header, ended)
+
+
+def logged_frame_redrawn(app: App) -> list:
+    return logged_frame(app, redraw=True)

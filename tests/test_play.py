@@ -292,6 +292,10 @@ def test_help_lists_every_key_and_quit_keys_end_the_loop():
     labels = " ".join(b.label for b in BINDINGS)
     for word in ("Space", "N", "+", "-", "Left", "Right", "R", "L", "S", "H", "Esc", "Q"):
         assert word in labels
+    assert app.ui.help_page == 0  # what each panel shows, then the stats words, then the keys
+    press(app, pygame.K_h)
+    press(app, pygame.K_h)
+    assert app.ui.show_help and app.ui.help_page == 2
     press(app, pygame.K_h)
     assert not app.ui.show_help
     for k in (pygame.K_ESCAPE, pygame.K_q):

@@ -160,6 +160,8 @@ def test_rerun_skips_finished_runs_and_redoes_broken_ones(tiny, tmp_path, capsys
     before = {d: (d / "metrics.csv").stat().st_mtime_ns for d in (kept,)}
     rc, err = _main(["sweep", tiny["spec"], "--out", out, "--workers", 1], capsys)
     assert rc == 0, err
+    total = len(list((out / "runs").iterdir()))
+    assert f"{total} runs complete (2 ran now" in err and f", {total - 2} were done before)" in err
     assert (kept / "metrics.csv").stat().st_mtime_ns == before[kept]  # skipped, not redone
     for d in (killed, foreign):
         ref = tiny["out1"] / "runs" / d.name

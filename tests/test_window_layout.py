@@ -25,7 +25,10 @@ from mousesim.sim.simulation import Simulation  # noqa: E402
 
 from .conftest import logged_frame, make_config  # noqa: E402
 
-SIZES = [(640, 400), (760, 460), (1024, 640), (1400, 500), (760, 900), (1920, 1080), (900, 560)]
+SIZES = [
+    (640, 400), (760, 460), (1024, 640), (1400, 500), (760, 900), (800, 1150), (1920, 1080),
+    (900, 560),
+]  # fmt: skip
 THREE = {
     "brain.experts": [
         {"name": "cheese", "target": "cheese"},
@@ -53,7 +56,7 @@ def drawn_texts(app: App) -> list[tuple[str, str, pygame.Rect]]:
 
 
 def check_window(app: App) -> None:
-    w, h = app.screen.get_size()
+    w, h = app.canvas.get_size()  # what is drawn (magnified to the window when it is large)
     screen = pygame.Rect(0, 0, w, h)
     lay = app.layout
     panels = lay.panels()
@@ -68,6 +71,8 @@ def check_window(app: App) -> None:
     free = min(w - 20, h - 40 - 66)
     assert lay.world.w >= 0.6 * free, (w, h, lay.world)
 
+    if lay.shown(lay.motor):  # the bars stay readable: at least 40 px for a probability of 1
+        assert lay.body(lay.motor).h - 40 >= 40, (w, h, lay.motor)
     texts = drawn_texts(app)
     assert len(texts) > 20
     for tag, text, r in texts:
@@ -105,12 +110,38 @@ def test_a_resize_below_the_minimum_is_held_at_the_minimum(sims):
     check_window(app)
 
 
-def test_help_overlay_fits_the_smallest_window(sims):
-    app = App(sims[2], size=MIN_SIZE, control="mouse")
+@pytest.mark.parametrize("control", [None, "mouse", "predator"])
+def test_every_help_page_fits_the_smallest_window(sims, control):
+    """The help explains the panels (page 1), the stats words (page 2) and the keys (page 3);
+    at 640 x 400 every line of each page is on screen, none overlaps another, none is cut."""
+    app = App(sims[2], size=MIN_SIZE, control=control)
     app.ui.show_help = True
-    texts = drawn_texts(app)
-    screen = app.screen.get_rect()
-    helps = [(t, r) for tag, t, r in texts if tag == "help"]
-    assert any("turn left" in t for t, _ in helps)
-    for t, r in helps:
-        assert screen.contains(r), (t, r)
+    shown = []
+    for page in range(3):
+        app.ui.help_page = page
+        helps = [(t, r) for tag, t, r in drawn_texts(app) if tag == "help"]
+        screen = app.screen.get_rect()
+        for t, r in helps:
+            assert screen.contains(r), (page, t, r)
+            assert "…" not in t
+        for (t1, r1), (t2, r2) in itertools.combinations(helps, 2):
+            assert not r1.colliderect(r2), (page, t1, t2)
+        shown.append(" ".join(t for t, _ in helps))
+    assert "the ring remembers" in shown[0] and "Warm" in shown[0]
+    assert "decisive" in shown[1] and "wall" in shown[1]
+    assert ("turn left" if control == "mouse" else "pause") in shown[2]
+    # The last row of each page is drawn (nothing fell off the bottom of the box).
+    assert "gate decides." in shown[0] and "steps per frame." in shown[1] and "quit" in shown[2]
+
+
+def test_a_projector_sized_window_draws_larger_text(sims):
+    """At 1920 x 1080 the picture is drawn at 1.42x (text about 17 px, not 12); the slider
+    still answers the mouse where it is drawn on the window."""
+    app = App(sims[2], size=(1920, 1080))
+    app.frame()
+    assert app.scale == pytest.approx(1080 / 760)
+    assert app.canvas.get_size() == (1351, 760)
+    t = app.layout.slider_track
+    at = (round((t.x + 0.75 * t.w) * app.scale), round(t.centery * app.scale))
+    app.frame([pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=at)])
+    assert app.sim.focus == pytest.approx(0.75, abs=0.01)

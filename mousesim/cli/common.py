@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from mousesim.common.config import SimConfig
@@ -41,4 +42,7 @@ def load_from_args(args: argparse.Namespace) -> SimConfig:
 
 
 def stderr_log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    """One line on stderr; nothing when stderr is gone (a closed terminal, a closed pipe):
+    a command that lost its terminal still finishes its files."""
+    with contextlib.suppress(OSError, ValueError):
+        print(msg, file=sys.stderr, flush=True)

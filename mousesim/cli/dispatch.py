@@ -43,21 +43,27 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    from mousesim.cli.common import stderr_log
     from mousesim.common.errors import USER_ERRORS, error_prefix
+    from mousesim.io.stop import exit_code, raise_on_stop, signal_name, signum_of
 
     try:
-        return int(args._module.main(args) or 0)
+        # Every signal that would end the process (SIGTERM, a closed terminal's SIGHUP, ...)
+        # stops the command the way Ctrl-C does: temp files removed, workers ended, one line.
+        with raise_on_stop():
+            return int(args._module.main(args) or 0)
     except USER_ERRORS as exc:
-        print(f"{error_prefix(exc)}: {exc}", file=sys.stderr)
+        stderr_log(f"{error_prefix(exc)}: {exc}")
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        signum = signum_of(exc)
+        stderr_log("interrupted" if signum == 2 else f"interrupted by {signal_name(signum)}")
+        return exit_code(signum)
     except OSError as exc:
         # Last line of defence for the file system (a folder that cannot be made, a disk
         # that fills up outside the atomic writer): one line, never a traceback.
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        stderr_log(f"error: {where}{exc.strerror or exc}")
         return EXIT_FAILED
 
 

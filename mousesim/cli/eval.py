@@ -105,8 +105,8 @@ def default_out(config: str | None) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
-    from mousesim.evaluate.evaluate import EvalOptions, evaluate
-    from mousesim.evaluate.report import check_out_dir, report_text, write_outputs
+    from mousesim.evaluate.evaluate import EvalOptions, SeedFailed
+    from mousesim.evaluate.report import check_out_dir
 
     cfg = load_from_args(args)
     opts = EvalOptions(
@@ -118,16 +118,43 @@ def main(args: argparse.Namespace) -> int:
         catch_weight=_float("--catch-weight", args.catch_weight, 0.0),
         workers=_int("--workers", args.workers, 1),
     )
-    out = Path(args.out) if args.out else default_out(args.config)
-    check_out_dir(out, args.overwrite)
-    from mousesim.io.atomic import check_writable
+    from mousesim.io.owner import check_owner
 
-    check_writable(out)  # before minutes of training, not at the first write after them
-    log = None if args.quiet else stderr_log
-    result = evaluate(cfg, opts, log=log)
-    name = Path(args.config).stem if args.config else "default"
-    write_outputs(result, out, name)
+    out = Path(args.out) if args.out else default_out(args.config)
+    check_owner(out, "eval")  # another command's folder, even with --overwrite
+    check_out_dir(out, args.overwrite)
+    try:
+        _evaluate_into(out, cfg, opts, args)
+    except SeedFailed as exc:  # not bad input: the machine's fault, exit 1
+        stderr_log(f"error: {exc}")
+        return 1
+    return 0
+
+
+def _evaluate_into(out: Path, cfg, opts, args: argparse.Namespace) -> None:
+    from mousesim.evaluate.evaluate import evaluate
+    from mousesim.evaluate.report import check_out_dir, report_text, write_outputs
+    from mousesim.io.atomic import check_writable
+    from mousesim.io.lock import folder_lock
+    from mousesim.io.owner import check_owner, removed_if_left_empty
+    from mousesim.io.stop import StopFlag, Stopped
+
+    with removed_if_left_empty(out):
+        check_writable(out)  # before minutes of training, not at the first write after them
+        # This process owns the folder until its files are written: a run, sweep or
+        # second eval into it is refused meanwhile (and this one checks again as the owner).
+        with folder_lock(out, wait=False):
+            check_owner(out, "eval")
+            check_out_dir(out, args.overwrite)
+            log = None if args.quiet else stderr_log
+            result = evaluate(cfg, opts, log=log)
+            name = Path(args.config).stem if args.config else "default"
+            # A stop signal while the files are written waits for the last one (a second
+            # or two): the folder holds a whole evaluation or none.
+            with StopFlag().installed() as stop:
+                write_outputs(result, out, name)
+            if stop.requested:
+                raise Stopped(stop.signum or 2)
     print(report_text(result), flush=True)
     if not args.quiet:
         stderr_log(f"evaluated in {result.seconds:.0f} s; files in {out}")
-    return 0

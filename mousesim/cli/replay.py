@@ -47,10 +47,12 @@ def main(args: argparse.Namespace) -> int:
     replay = load_replay(args.file)
 
     import mousesim.render  # noqa: F401  (quiets pygame's import banner)
-    from mousesim.render.frames import replay_to_gif
+    from mousesim.render.frames import replay_rows, replay_to_gif
 
     if gif is not None:
-        n = replay_to_gif(replay, gif, fps=args.fps, stride=args.stride)
+        frames = len(replay_rows(replay.steps, args.stride))
+        cell = fit_cell(args.file, replay, GIF_LIMIT, "a GIF frame", frames, args.stride)
+        n = replay_to_gif(replay, gif, fps=args.fps, stride=args.stride, cell=cell)
         end = ", caught" if replay.caught else ""
         stderr_log(
             f"wrote {gif}: {plural(n, 'frame')} (episode {replay.episode}, "
@@ -59,7 +61,8 @@ def main(args: argparse.Namespace) -> int:
         return 0
     _open_display(args.file)
     try:
-        _window(replay, args.fps, args.stride)
+        cell = fit_cell(args.file, replay, _screen_limit(), "the screen")
+        _window(replay, args.fps, args.stride, cell)
     finally:
         import pygame
 
@@ -77,14 +80,68 @@ def _open_display(file: str) -> None:
     )
 
 
-def _window(replay, fps: float, stride: int) -> None:
+# -- maps of any size: drawn smaller to fit, or refused in one line ------------------------
+
+GIF_LIMIT = (2048, 2048)  # pixels of a GIF frame
+MAX_GIF_BYTES = 1 << 30  # the GIF writer holds every frame, one byte a pixel, until it saves
+WINDOW_LIMIT = (1920, 1080)  # when the display cannot say its size
+
+
+def _screen_limit() -> tuple[int, int]:
+    """The desktop's size less room for the window's frame (an initialised display)."""
+    import pygame
+
+    try:
+        w, h = pygame.display.get_desktop_sizes()[0]
+    except (pygame.error, IndexError):
+        w, h = WINDOW_LIMIT
+    if w < 200 or h < 200:
+        w, h = WINDOW_LIMIT
+    return w - 40, h - 80
+
+
+def fit_cell(
+    file: str, replay, limit: tuple[int, int], what: str, frames: int = 1, stride: int = 1
+) -> int:
+    """Pixels per map cell for a replay frame within `limit`: the usual size when it fits,
+    else the largest smaller one (down to 1 pixel a cell). A map too large even then, or a
+    GIF whose frames would not fit in memory, is refused (ReplayError naming the file)."""
+    from mousesim.render.frames import CELL, replay_frame_size
+    from mousesim.replay.recording import ReplayError
+
+    rows, cols = replay.grid.shape
+    for cell in range(CELL, 0, -1):
+        w, h = replay_frame_size(replay.grid.shape, replay.n_experts, cell)
+        if w <= limit[0] and h <= limit[1]:
+            break
+    else:
+        _, h0 = replay_frame_size((0, 0), replay.n_experts, 1)  # the frame around the map
+        hint = ""
+        if what == "the screen" and cols + 16 <= GIF_LIMIT[0] and rows + h0 <= GIF_LIMIT[1]:
+            hint = f"; write a GIF instead: mousesim replay {file} --gif episode.gif"
+        raise ReplayError(
+            f"{file}: its {cols}x{rows}-cell map does not fit {what} ({limit[0]}x{limit[1]} "
+            f"pixels) even at 1 pixel a cell (up to {limit[0] - 16}x{limit[1] - h0} cells "
+            f"fit){hint}"
+        )
+    size = w * h * frames
+    if size > MAX_GIF_BYTES:
+        stride *= -(-size // MAX_GIF_BYTES)
+        raise ReplayError(
+            f"{file}: {frames} frames of {w}x{h} pixels would need {size / 2**30:.1f} GiB "
+            f"while the GIF is made; show fewer steps, e.g. --stride {stride}"
+        )
+    return cell
+
+
+def _window(replay, fps: float, stride: int, cell: int) -> None:
     """Play the replay in a window. Space pauses, arrows step, Home/End jump, +/- change the
     speed, R restarts, Q or Esc quits; at the end it waits on the last step."""
     import pygame
 
     from mousesim.render.frames import ReplayPainter, replay_rows
 
-    painter = ReplayPainter(replay)
+    painter = ReplayPainter(replay, cell)
     screen = pygame.display.set_mode(painter.size)
     pygame.display.set_caption(f"mousesim replay - episode {replay.episode}")
     rows = replay_rows(replay.steps, stride)

@@ -60,6 +60,19 @@ def resume_config(args: argparse.Namespace, out: Path) -> SimConfig:
     return cfg
 
 
+def _bar_fits() -> bool:
+    """A progress bar can show on stderr: a terminal with columns (a terminal of size 0, as
+    some containers give, would show an empty bar: lines are printed instead)."""
+    import os
+
+    if not sys.stderr.isatty():
+        return False
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns > 0
+    except (OSError, ValueError):
+        return False
+
+
 def resume_command(args: argparse.Namespace, out: Path) -> str:
     """The command that continues this run (config and count come from the run folder)."""
     cmd = ["mousesim", "run", "--out", str(out), "--resume"]
@@ -76,29 +89,39 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--resume and --overwrite cannot be used together")
     if args.resume and args.out is None:
         raise UsageError("--resume needs --out DIR (the run to continue)")
+    from mousesim.io.stop import exit_code, signal_name
+
     out = Path(args.out) if args.out else default_out(args.config)
     cfg = resume_config(args, out) if args.resume else load_from_args(args)
+    tty = _bar_fits()
+    source = args.config or "the built-in default config"
+    if args.overrides:
+        source += " with " + " ".join(f"--set {o}" for o in args.overrides)
     result = execute_run(
         cfg,
         out,
         brain_file=args.brain,
         resume=args.resume,
         overwrite=args.overwrite,
-        progress=not args.quiet and sys.stderr.isatty(),
+        progress=not args.quiet and tty,
         log=stderr_log,
         record_episodes=args.record_episodes,
+        heartbeat=None if args.quiet or tty else stderr_log,
+        config_source=source,
     )
     s = result.summary
     if result.interrupted:
+        by = "" if result.signum in (None, 2) else f" by {signal_name(result.signum)}"
         stderr_log(
-            f"interrupted after {s['episodes']} of {plural(s['episodes_requested'], 'episode')};"
-            f" saved in {out} (continue with: {resume_command(args, out)})"
+            f"interrupted{by} after {s['episodes']} of "
+            f"{plural(s['episodes_requested'], 'episode')}; saved in {out} "
+            f"(continue with: {resume_command(args, out)})"
         )
-        return 130
+        return exit_code(result.signum)
     if not args.quiet:
         stderr_log(
             f"{plural(s['episodes'], 'episode')}, {plural(s['total_steps'], 'step')} at "
-            f"{s['steps_per_s']:.0f} steps/s; "
+            f"{s['steps_per_s']:,.0f} steps/s; "
             f"cheese/episode {s['cheese_per_episode_first_10pct']:.2f} (first 10%) -> "
             f"{s['cheese_per_episode_last_10pct']:.2f} (last 10%); caught rate "
             f"{s['caught_rate']:.2f}; files in {out}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import sys
 from pathlib import Path
@@ -91,6 +92,9 @@ def main(args: argparse.Namespace) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     from mousesim.io.atomic import check_writable
+    from mousesim.io.lock import folder_lock
+    from mousesim.io.owner import removed_if_left_empty
+    from mousesim.io.stop import exit_code, signal_name
     from mousesim.sweep.engine import check_out, run_sweep
     from mousesim.sweep.executors import ExecutorError
     from mousesim.sweep.spec import (
@@ -115,34 +119,51 @@ def _main(args: argparse.Namespace) -> int:
             )
     if args.max_runs is not None and args.max_runs < 1:
         raise SweepError(f"--max-runs must be at least 1 (got {args.max_runs})")
+    if args.address:
+        from mousesim.sweep.executors import check_address
+
+        check_address(args.address)  # before anything is made
     quiet = args.quiet
     log = (lambda msg: None) if quiet else stderr_log
     sweep = load_sweep(args.sweep, max_runs=args.max_runs or MAX_RUNS, log=log)
     out = Path(args.out) if args.out else default_out(args.sweep)
     check_out(out)
-    check_writable(out)  # before the count line, so a refusal stays one line
-    if len(sweep.runs) < SAY_COUNT_FIRST:  # larger counts were said before building
-        log(describe_count(args.sweep, len(sweep.points), len(sweep.seeds)))
-    try:
-        outcome = run_sweep(
-            sweep,
-            out,
-            backend=args.backend,
-            workers=args.workers,
-            address=args.address,
-            progress=not quiet and sys.stderr.isatty(),
-            log=log,
-        )
-    except ExecutorError as exc:
-        raise SweepError(str(exc)) from None
+    with contextlib.ExitStack() as owned:
+        # A sweep refused before its first file leaves no folder behind.
+        owned.enter_context(removed_if_left_empty(out))
+        check_writable(out)  # before the count line, so a refusal stays one line
+        # Owned from here on (run_sweep takes the same lock): a folder another command is
+        # writing is refused before the count line too.
+        owned.enter_context(folder_lock(out, wait=False))
+        if len(sweep.runs) < SAY_COUNT_FIRST:  # larger counts were said before building
+            log(describe_count(args.sweep, len(sweep.points), len(sweep.seeds)))
+        try:
+            outcome = run_sweep(
+                sweep,
+                out,
+                backend=args.backend,
+                workers=args.workers,
+                address=args.address,
+                progress=not quiet and sys.stderr.isatty(),
+                log=log,
+            )
+        except ExecutorError as exc:
+            raise SweepError(str(exc)) from None
 
     done = f"{outcome.complete} of {plural(outcome.total, 'run')} complete"
-    if outcome.interrupted or (outcome.complete < outcome.total and not outcome.failed):
+    if outcome.lost:
         stderr_log(
-            f"interrupted: {done}; summaries of those in {out}. "
+            f"sweep stopped: {outcome.lost}; {done}, summaries of those in {out}. "
             f"Resume with: {resume_command(args, out)}"
         )
-        return EXIT_INTERRUPTED
+        return EXIT_RUN_FAILED
+    if outcome.interrupted or (outcome.complete < outcome.total and not outcome.failed):
+        by = "" if outcome.signum in (None, 2) else f" by {signal_name(outcome.signum)}"
+        stderr_log(
+            f"interrupted{by}: {done}; summaries of those in {out}. "
+            f"Resume with: {resume_command(args, out)}"
+        )
+        return exit_code(outcome.signum)
     if outcome.failed:
         stderr_log(
             f"{plural(len(outcome.failed), 'run')} failed ({done}); summaries of the others in {out}. "
@@ -152,7 +173,12 @@ def _main(args: argparse.Namespace) -> int:
     if not quiet:
         ran = outcome.total - outcome.skipped
         how = f" on {outcome.executor}" if outcome.executor else ""
-        now = f"{ran} run now{how}, {outcome.skipped} already done" if ran else "all already done"
+        now = (
+            f"{ran:,} ran now{how}, {outcome.skipped:,} "
+            f"{'was' if outcome.skipped == 1 else 'were'} done before"
+            if ran
+            else "all already done"
+        )
         stderr_log(
             f"{plural(outcome.total, 'run')} complete ({now}) in {outcome.wall_s:.0f} s; "
             f"{out}/summary.csv, summary_by_params.csv, sweep.png"

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,6 +116,21 @@ def _copy_brain(dst: Simulation, src: Simulation) -> None:
             np.copyto(b, a)
 
 
+LONG_EPISODE = 20_000  # steps: a longer episode is played in chunks of this many
+
+
+def play_episode(sim: Simulation) -> dict:
+    """`sim.run_episode()`, but an episode of more than LONG_EPISODE steps goes in chunks
+    through the same step loop (the same bits), so that Python runs between them and a
+    stop signal is honoured within a chunk, not after a million-step episode."""
+    if sim.cfg.world.max_steps <= LONG_EPISODE:
+        return sim.run_episode()
+    sim.reset()
+    while sim.in_episode:
+        sim.advance(LONG_EPISODE)
+    return sim.episode_row()
+
+
 def _eval_brain(
     cfg: SimConfig,
     seed: int,
@@ -136,7 +151,7 @@ def _eval_brain(
         sim.set_focus(focus)
     rows = []
     for _ in range(episodes):
-        rows.append(sim.run_episode())
+        rows.append(play_episode(sim))
         if gate_probe is not None:
             gate_probe.add(sim, rows[-1]["steps"])
     return rows
@@ -204,7 +219,7 @@ class GateProbe:
 def _train(cfg: SimConfig, seed: int, episodes: int) -> tuple[Simulation, list[dict]]:
     sim = Simulation(cfg, seed=seed)
     sim.set_learning(True)
-    return sim, [sim.run_episode() for _ in range(episodes)]
+    return sim, [play_episode(sim) for _ in range(episodes)]
 
 
 def evaluate_seed(
@@ -344,6 +359,44 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+class SeedFailed(Exception):
+    """A seed's worker process died (killed, out of memory): the evaluation cannot finish."""
+
+
+def _worker_init(parent_pid: int) -> None:
+    """First thing in an eval worker: a stop signal ends it (a forked worker would otherwise
+    run the parent's handlers), Ctrl-C is the parent's to act on, and the worker ends when
+    the parent is gone (even by SIGKILL): no orphan computes on or holds the caller's
+    stdout and stderr open."""
+    from mousesim.io.stop import default_in_child, start_parent_watchdog
+
+    default_in_child()
+    start_parent_watchdog(parent_pid)
+
+
+def _in_workers(cfg, opts, policies, sweep, seeds, workers, report) -> None:
+    """Seeds in a pool of `workers` processes. Whatever stops the evaluation (a stop signal,
+    a failed seed, a worker that died) ends every worker before it returns."""
+    from mousesim.io.pool import ProcessPool, WorkerDied
+
+    pool = ProcessPool(workers, _pool_context(), _worker_init, (os.getpid(),), respawn=False)
+    futures = {pool.submit(evaluate_seed, cfg, s, opts, policies, sweep): s for s in seeds}
+    try:
+        for fut in as_completed(futures):
+            try:
+                res = fut.result()
+            except WorkerDied as exc:
+                raise SeedFailed(
+                    f"evaluation of seed {futures[fut]} failed: {exc}; nothing was written"
+                ) from None
+            report(res)
+    except BaseException:
+        pool.kill()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def evaluate(
     cfg: SimConfig, opts: EvalOptions, log: Callable[[str], None] | None = None
 ) -> EvalResult:
@@ -365,15 +418,7 @@ def evaluate(
         for s in seeds:
             report(evaluate_seed(cfg, s, opts, policies, sweep))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            futures = [pool.submit(evaluate_seed, cfg, s, opts, policies, sweep) for s in seeds]
-            try:
-                for fut in as_completed(futures):
-                    report(fut.result())
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+        _in_workers(cfg, opts, policies, sweep, seeds, workers, report)
     for s in seeds:  # seed order, whatever order the workers finished in
         result.rows.extend(done[s]["rows"])
         result.sweep.extend(done[s]["sweep"])
@@ -458,6 +503,7 @@ __all__ = [
     "SWEEP_POLICIES",
     "EvalOptions",
     "EvalResult",
+    "SeedFailed",
     "combined_score",
     "evaluate",
     "evaluate_seed",

@@ -408,6 +408,9 @@ def plot_gate_profile(result: EvalResult, name: str) -> bytes:
     return buf.getvalue()
 
 
+_FOCUS_CMAP = "plasma"  # focus 0 (dark purple) .. 1 (yellow)
+
+
 def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
     """Cheese per episode against catches per 1000 steps and against survival, one point per
     focus value (labelled), for the hand-wired and the learned brain."""
@@ -442,20 +445,26 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
                 xerr=xerr,
                 yerr=yerr,
                 color=color,
-                marker="o",
+                marker="s" if policy == "hand-wired" else "o",
                 capsize=2,
                 lw=1.2,
                 label=policy,
             )
-            for e, xv, yv in zip(pts, xs, ys, strict=True):
-                ax.annotate(
-                    f"f={e['focus']:g}",
-                    (xv, yv),
-                    textcoords="offset points",
-                    xytext=(5, 5) if policy == "learned" else (-30, -12),
-                    fontsize=7,
-                    color=color,
-                )
+            # The focus of each point is its fill colour (one colour bar for both panels):
+            # text labels beside clustered points overlapped each other and the axes.
+            ax.scatter(
+                xs,
+                ys,
+                c=[e["focus"] for e in pts],
+                cmap=_FOCUS_CMAP,
+                vmin=0.0,
+                vmax=1.0,
+                marker="s" if policy == "hand-wired" else "o",
+                s=60,
+                edgecolors=color,
+                linewidths=1.6,
+                zorder=3,
+            )
         for e in gate:
             ax.errorbar(
                 [e[xm]],
@@ -479,10 +488,19 @@ def plot_focus_tradeoff(result: EvalResult, name: str) -> bytes:
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="best")
     fig.suptitle(
-        f"{_title(result, name)}: the focus slider's trade-off (f = focus, 1 = all cheese; "
-        "bars: 95% interval over seeds, clipped to the possible range)"
+        f"{_title(result, name)}: the focus slider's trade-off\n(fill colour = focus, "
+        "0 all predator, 1 all cheese; bars: 95% interval over seeds, clipped to the possible "
+        "range)",
+        fontsize=11,
     )
     fig.tight_layout()
+    bar = fig.colorbar(
+        plt.cm.ScalarMappable(cmap=_FOCUS_CMAP, norm=plt.Normalize(0.0, 1.0)),
+        ax=list(axes),
+        fraction=0.025,
+        pad=0.02,
+    )
+    bar.set_label("focus")
     data = _png(fig)
     plt.close(fig)
     return data

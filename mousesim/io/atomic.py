@@ -107,12 +107,34 @@ def atomic_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
         else:
             dirs.add(path.parent)
     except BaseException as exc:
-        f.close()
+        # close() flushes what is still buffered, and on a full disk that fails again: it
+        # must not stop the temp file's removal (nor replace the error naming the file).
+        with contextlib.suppress(OSError):
+            f.close()
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(exc, OSError):
             raise output_error(path, exc) from None
         raise
+
+
+TEMP_PATTERNS = (".*.tmp-*", ".write-test-*")
+
+
+def remove_temp_files(folder: str | os.PathLike, *, depth: int = 1) -> None:
+    """Remove temp files that a killed writer left in `folder` (and `depth - 1` levels of
+    subfolders): ".name.tmp-PID" of `atomic_open`, ".write-test-PID" of `check_writable`.
+    Only for a folder whose lock the caller holds, so that no live writer owns them."""
+    folder = Path(folder)
+    for pattern in TEMP_PATTERNS:
+        for tmp in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    if depth > 1:
+        with contextlib.suppress(OSError):
+            for sub in folder.iterdir():
+                if sub.is_dir() and not sub.is_symlink() and not sub.name.startswith("."):
+                    remove_temp_files(sub, depth=depth - 1)
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:

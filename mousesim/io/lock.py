@@ -1,9 +1,10 @@
 """One owner per output folder: an exclusive `flock` on a hidden `.lock` file in it.
 
-Used by `mousesim run` (a second run into the same folder is refused at once) and by each
-sweep worker (an orphaned worker of a killed sweep, or a second sweep on the same output,
-waits for the first). The OS drops the lock when its process dies, even by `kill -9`, so a
-killed run never blocks its own `--resume`.
+Taken by `mousesim run`, `eval` and `sweep` on their --out for as long as they write it (a
+second command of any kind into the same folder is refused at once, naming the holder's
+pid), and by each sweep worker on its run folder (an orphaned worker of a killed sweep
+waits for it). The OS drops the lock when its process dies, even by `kill -9`, so a killed
+run never blocks its own `--resume`.
 """
 
 from __future__ import annotations

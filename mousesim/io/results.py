@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ from mousesim import __version__
 from mousesim.common.config import SimConfig
 from mousesim.common.errors import BrainFileError
 from mousesim.io.arrays import check_array, read_npz, scalar
-from mousesim.io.atomic import append_line, write_text, write_with
+from mousesim.io.atomic import append_line, write_bytes, write_text, write_with
 from mousesim.io.yaml_config import config_hash
 
 BRAIN_FORMAT = 1
@@ -101,15 +102,78 @@ def check_brain_state(state: dict[str, np.ndarray], where: str) -> None:
     _check_weights(Path(where), dict(state))
 
 
+def checkpoint_bytes(state: dict[str, np.ndarray], rows: int, cfg_hash: str, seed: int) -> bytes:
+    """The bytes of a checkpoint file (so its hash is known before it is written)."""
+    buf = io.BytesIO()
+    np.savez(buf, rows=np.array(rows), config_hash=np.array(cfg_hash), seed=np.array(seed), **state)
+    return buf.getvalue()
+
+
 def save_checkpoint(
     path: str | Path, state: dict[str, np.ndarray], rows: int, cfg_hash: str, seed: int
 ) -> None:
-    def writer(f) -> None:
-        np.savez(
-            f, rows=np.array(rows), config_hash=np.array(cfg_hash), seed=np.array(seed), **state
-        )
+    write_bytes(path, checkpoint_bytes(state, rows, cfg_hash, seed))
 
-    write_with(path, writer)
+
+# -- what a checkpoint continues ---------------------------------------------------------
+#
+# checkpoint.json, beside checkpoint.npz, says which run the checkpoint belongs to: the full
+# config the run was started with, and for the last two checkpoints the SHA-256 of the
+# checkpoint file and of metrics.csv up to its rows. It is written just before the
+# checkpoint, so a kill between the two writes leaves the previous checkpoint still listed.
+# A resume checks all three: a checkpoint copied from another run, a metrics.csv that is not
+# the one the checkpoint followed, or a config edited since the run started are refused.
+
+CHECKPOINT_INFO = "checkpoint.json"
+CHECKPOINT_INFO_FORMAT = 1
+
+
+def sha256_hex(data: bytes | memoryview) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_checkpoint_info(path: str | Path, config: dict, seed: int, entries: list[dict]) -> None:
+    info = {
+        "format": CHECKPOINT_INFO_FORMAT,
+        "seed": seed,
+        "checkpoints": entries[-2:],
+        "config": config,
+    }
+    write_text(path, json.dumps(info, indent=1) + "\n")
+
+
+def read_checkpoint_info(path: str | Path) -> dict | None:
+    """checkpoint.json, or None when there is none (a run of an older mousesim);
+    BrainFileError naming the file when it is unreadable."""
+    p = Path(path)
+    if not p.exists():
+        return None
+    try:
+        info = json.loads(p.read_text(encoding="utf-8"))
+        ok = (
+            isinstance(info, dict)
+            and info.get("format") == CHECKPOINT_INFO_FORMAT
+            and isinstance(info.get("config"), dict)
+            and isinstance(info.get("checkpoints"), list)
+            and all(
+                isinstance(e, dict) and {"rows", "sha256", "metrics_sha256"} <= set(e)
+                for e in info["checkpoints"]
+            )
+        )
+    except (OSError, UnicodeDecodeError, ValueError):
+        ok = False
+    if not ok:
+        raise BrainFileError(f"{p}: unreadable or not a mousesim checkpoint description")
+    return info
+
+
+def metrics_prefix_sha(path: str | Path, rows: int) -> str | None:
+    """SHA-256 of metrics.csv's header and first `rows` rows, byte for byte (None if the
+    file has fewer)."""
+    lines = Path(path).read_bytes().splitlines(keepends=True)
+    if len(lines) < rows + 1:
+        return None
+    return sha256_hex(b"".join(lines[: rows + 1]))
 
 
 def load_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
@@ -137,14 +201,18 @@ def format_row(row: dict, columns: list[str]) -> str:
 
 
 class MetricsWriter:
-    """metrics.csv: a header, then one line appended (and flushed) per finished episode."""
+    """metrics.csv: a header, then one line appended (and flushed) per finished episode.
+    `sha256()` is the hash of the file's bytes so far (for checkpoint.json)."""
 
     def __init__(self, path: str | Path, columns: list[str]) -> None:
         self.path = Path(path)
         self.columns = columns
+        self._hash = hashlib.sha256()
 
     def start(self) -> None:
-        write_text(self.path, ",".join(self.columns) + "\n")
+        header = ",".join(self.columns) + "\n"
+        write_text(self.path, header)
+        self._hash = hashlib.sha256(header.encode("utf-8"))
 
     def truncate_to(self, rows: int) -> None:
         """Keep the header and the first `rows` rows (resume from a checkpoint)."""
@@ -153,10 +221,17 @@ class MetricsWriter:
             raise BrainFileError(f"{self.path}: header does not match this run's columns")
         if len(lines) - 1 < rows:
             raise BrainFileError(f"{self.path}: has {len(lines) - 1} rows, checkpoint needs {rows}")
-        write_text(self.path, "\n".join(lines[: rows + 1]) + "\n")
+        text = "\n".join(lines[: rows + 1]) + "\n"
+        write_text(self.path, text)
+        self._hash = hashlib.sha256(text.encode("utf-8"))
 
     def append(self, row: dict) -> None:
-        append_line(self.path, format_row(row, self.columns))
+        line = format_row(row, self.columns) + "\n"
+        append_line(self.path, line)
+        self._hash.update(line.encode("utf-8"))
+
+    def sha256(self) -> str:
+        return self._hash.copy().hexdigest()
 
 
 def read_metrics(path: str | Path) -> list[dict[str, str]]:

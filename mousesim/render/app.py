@@ -29,6 +29,7 @@ from mousesim.common.errors import UsageError
 from mousesim.common.words import plural
 from mousesim.io.atomic import write_with
 from mousesim.io.results import save_brain
+from mousesim.render.brain_arrays import brain_arrays
 from mousesim.render.controls import (
     FOCUS_STEP,
     GAME_RATE,
@@ -85,6 +86,14 @@ def open_display(hint: str = NO_DISPLAY_HINT) -> None:
         pygame.display.init()
     except pygame.error as exc:
         raise NoDisplayError(hint.format(why=str(exc).strip() or "SDL error")) from None
+
+
+def ui_scale(size: tuple[int, int]) -> float:
+    """How much larger than at DEFAULT_SIZE the window draws everything: 1 up to
+    DEFAULT_SIZE, then as the window's smaller ratio to it (1.42 at 1920 x 1080), at most 2.
+    Below 1.1 the picture is drawn directly (no blur for a few per cent)."""
+    s = min(size[0] / DEFAULT_SIZE[0], size[1] / DEFAULT_SIZE[1])
+    return 1.0 if s < 1.1 else min(2.0, s)
 
 
 def _at_least_min(size: tuple[int, int]) -> tuple[int, int]:
@@ -159,9 +168,16 @@ class App:
         self._held: list[int] = []  # arrow keys down, oldest first
         self._tapped: list[int] = []  # arrow keys pressed since the last world step
         self._next_step = clock()
+        # The person's predator moves when this credit reaches 1; each step adds move_prob,
+        # so it moves as often as the built-in predator (0.5: every second step), the first
+        # time on the first step.
+        self._pace_credit = 1.0 - sim.wparams.move_prob
         self.stats = SessionStats(len(sim.expert_names))
         self.view = View(sim, title)
-        self.layout = compute_layout(self.screen.get_size(), len(sim.expert_names))
+        self.scale = 1.0
+        self.canvas = self.screen
+        self._set_canvas()
+        self.layout = compute_layout(self.canvas.get_size(), len(sim.expert_names))
         self.slider = Slider(self.layout.slider_track)
         self.frames = 0
         self._trail = np.zeros((1000, 2), dtype=np.int64)  # cells after each step of a frame
@@ -184,6 +200,10 @@ class App:
         elif event.type == pygame.KEYUP and event.key in self._held:
             self._held.remove(event.key)
         elif event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
+            if self.scale != 1.0:
+                event = pygame.event.Event(
+                    event.type, {**event.dict, "pos": self.to_canvas(event.pos)}
+                )
             value = self.slider.handle(event)
             self.ui.dragging = self.slider.dragging
             if value is not None:
@@ -223,7 +243,21 @@ class App:
         elif cmd == "save":
             self.save_brain()
         elif cmd == "help":
-            ui.show_help = not ui.show_help
+            from mousesim.render.view import HELP_PAGES
+
+            if not ui.show_help:
+                ui.show_help, ui.help_page = True, 0
+            elif ui.help_page + 1 < HELP_PAGES:
+                ui.help_page += 1
+            else:
+                ui.show_help = False
+        elif cmd == "pace":
+            ui.every_step = not ui.every_step
+            self._pace_credit = 1.0 - self.sim.wparams.move_prob
+            if ui.every_step:
+                self.say("your predator moves on every step: twice the built-in predator's pace")
+            else:
+                self.say("your predator moves at the built-in predator's pace")
         elif cmd == "quit":
             ui.quit = True
 
@@ -252,7 +286,8 @@ class App:
         size = _at_least_min(size)
         if self.screen.get_size() != tuple(size) and pygame.display.get_surface() is self.screen:
             self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-        self.layout = compute_layout(self.screen.get_size(), len(self.sim.expert_names))
+        self._set_canvas()
+        self.layout = compute_layout(self.canvas.get_size(), len(self.sim.expert_names))
         self.slider.track = self.layout.slider_track
 
     # -- commands with files ---------------------------------------------------------------
@@ -268,7 +303,7 @@ class App:
     def save_brain(self) -> Path | None:
         """Write the brain (readouts + baselines) atomically; the path is shown on screen."""
         path = self.brain_path()
-        b = self.sim.brain
+        b = brain_arrays(self.sim)
         try:
             save_brain(
                 path,
@@ -331,11 +366,32 @@ class App:
         if not ui.person:
             sim.set_control()
         elif ui.control == "predator":
+            if not self.predator_moves_now():
+                sim.set_control(predator_move=PREDATOR_STAY)
+                self.step()  # a tap waits for the next step the predator moves on
+                self._after_game_step()
+                return
             sim.set_control(predator_move=self.predator_move())
         else:
             sim.set_control(mouse_action=self.mouse_action())
         self._tapped.clear()
         self.step()
+        self._after_game_step()
+
+    def predator_moves_now(self) -> bool:
+        """Whether the person's predator may move on this world step: always when P chose
+        every step, else as often as the built-in predator moves (world.predator.move_prob;
+        deterministic, so the pace is steady: 0.5 is every second step)."""
+        if self.ui.every_step or self.sim.wparams.move_prob <= 0:
+            return True
+        self._pace_credit += self.sim.wparams.move_prob
+        if self._pace_credit >= 1.0 - 1e-9:
+            self._pace_credit -= 1.0
+            return True
+        return False
+
+    def _after_game_step(self) -> None:
+        sim = self.sim
         if not sim.in_episode:
             row = sim.episode_row()
             end = "caught!" if row["caught"] else "time is up"
@@ -409,8 +465,30 @@ class App:
             done += res.steps
         return done
 
+    def _set_canvas(self) -> None:
+        """A window larger than DEFAULT_SIZE in both directions (a projector at 1920 x 1080) is
+        drawn at DEFAULT_SIZE's scale and magnified, so text and lines grow with the window
+        instead of staying 12 pixels high; smaller windows are drawn directly."""
+        w, h = self.screen.get_size()
+        scale = ui_scale((w, h))
+        self.scale = scale
+        if scale == 1.0:
+            self.canvas = self.screen
+            return
+        size = (round(w / scale), round(h / scale))
+        if self.canvas is self.screen or self.canvas.get_size() != size:
+            self.canvas = pygame.Surface(size)
+            if pygame.display.get_surface() is not None:
+                self.canvas = self.canvas.convert()
+
+    def to_canvas(self, pos: tuple[int, int]) -> tuple[int, int]:
+        """A window position (a mouse event's) in the drawing's coordinates."""
+        return round(pos[0] / self.scale), round(pos[1] / self.scale)
+
     def draw(self) -> None:
-        self.view.draw(self.screen, self.layout, self.sim, self.ui, self.stats)
+        self.view.draw(self.canvas, self.layout, self.sim, self.ui, self.stats)
+        if self.canvas is not self.screen:
+            pygame.transform.smoothscale(self.canvas, self.screen.get_size(), self.screen)
 
     def frame(self, events: Iterable[pygame.event.Event] = ()) -> bool:
         """Handle `events`, advance the simulation, draw. False once the user quit."""

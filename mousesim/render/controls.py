@@ -41,7 +41,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("reset", (pygame.K_r,), "R", "new episode"),
     Binding("learning", (pygame.K_l,), "L", "learning on / off"),
     Binding("save", (pygame.K_s,), "S", "save the brain (.npz, path shown)"),
-    Binding("help", (pygame.K_h,), "H", "show / hide this help"),
+    Binding("help", (pygame.K_h,), "H", "help: next page, then close"),
     Binding("quit", (pygame.K_ESCAPE, pygame.K_q), "Esc / Q", "quit"),
 )
 KEY_COMMANDS: dict[int, str] = {k: b.command for b in BINDINGS for k in b.keys}
@@ -60,11 +60,18 @@ def _game_bindings(control: str) -> tuple[Binding, ...]:
             "steer", ARROWS, "arrows", "move the predator one cell (two keys: diagonal)"
         )
         toggle = "hand the predator to the computer / take it back"
+        pace = Binding(
+            "pace",
+            (pygame.K_p,),
+            "P",
+            "your pace: the built-in predator's (default) / a move every step",
+        )
     else:
         steer = Binding(
             "steer", ARROWS[:3], "Left Up Right", "mouse: turn left / go straight / turn right"
         )
         toggle = "hand the mouse to the brain / take it back"
+        pace = None
     rest = []
     for b in BINDINGS:
         if b.command in ("focus_down", "focus_up"):
@@ -74,7 +81,8 @@ def _game_bindings(control: str) -> tuple[Binding, ...]:
         elif b.command == "slower":
             b = Binding(b.command, b.keys, b.label, "fewer world steps per second")
         rest.append(b)
-    return (steer, Binding("control", (pygame.K_c,), "C", toggle), *rest)
+    first = (steer, Binding("control", (pygame.K_c,), "C", toggle))
+    return (*first, *((pace,) if pace else ()), *rest)
 
 
 GAME_BINDINGS = {c: _game_bindings(c) for c in ("predator", "mouse")}
@@ -108,6 +116,7 @@ class UiState:
     steps_per_frame: int = 1
     pending_steps: int = 0  # single steps asked for with N
     show_help: bool = False
+    help_page: int = 0  # which page of the help overlay is shown (H turns the page)
     quit: bool = False
     dragging: bool = False
     message: str = ""
@@ -115,6 +124,9 @@ class UiState:
     control: str | None = None  # game mode: "predator" or "mouse" is the person's
     person: bool = True  # game mode: the person steers (False: handed to the computer)
     game_rate: int = GAME_RATE  # game mode: world steps per second
+    # game mode, the person's predator: False = at the built-in predator's pace (it moves on
+    # a share world.predator.move_prob of the steps), True = a move on every step (P toggles)
+    every_step: bool = False
 
 
 class Slider:

@@ -314,6 +314,9 @@ def draw_world(
     return board
 
 
+BUMP_MIN = 1e-3  # a decoded amplitude below this is no bump: no arrow, and the text says so
+
+
 def ring_geometry(rect: pygame.Rect) -> tuple[int, int, float]:
     """(centre x, centre y, radius) of the ring `draw_ring` draws in `rect`."""
     return rect.centerx, rect.centery, min(rect.w, rect.h) * 0.38
@@ -408,7 +411,7 @@ def draw_ring(
         ix, iy = _ring_xy(cx, cy, radius + dot + 2, target_bearing)
         _arrow(surface, color, (tx, ty), (ix, iy), 2)
         pygame.draw.circle(surface, color, (int(tx), int(ty)), 4)
-    if bump_angle is not None and bump_amplitude > 1e-6:
+    if bump_angle is not None and bump_amplitude > BUMP_MIN:
         frac = min(1.0, bump_amplitude / (0.25 * r_max))
         ex, ey = _ring_xy(cx, cy, radius * (0.2 + 0.65 * frac), bump_angle)
         _arrow(surface, pal.TEXT, (cx, cy), (ex, ey), 3)

@@ -125,7 +125,7 @@ class ReplayPainter:
         """Paint row `row` (0 = after the reset) onto `surface` at (0, 0)."""
         pg = _pygame()
         from mousesim.render import palette as pal
-        from mousesim.render.draw import draw_ring, draw_world
+        from mousesim.render.draw import BUMP_MIN, draw_ring, draw_world
 
         rep, cell = self.rep, self.cell
         width, height = self.size
@@ -202,7 +202,7 @@ class ReplayPainter:
             ring = pg.Rect(x, top + 14, RING, RING - 20)
             bump = float(self._bumps[row, k])
             # A silent ring (amplitude ~0) has no bump to point at: no arrow.
-            live = 1.0 if float(self._amps[row, k]) > 1e-3 else 0.0
+            live = 1.0 if float(self._amps[row, k]) > BUMP_MIN else 0.0
             draw_ring(surface, ring, None, bump, live, color=color)
             gate = float(self._gates[row, k])
             bar = pg.Rect(x + 10, top + RING - 4, RING - 20, 6)

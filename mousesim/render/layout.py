@@ -119,9 +119,9 @@ def _rows(n_experts: int, hidden: tuple[str, ...]) -> list[_Row]:
     text_rows = max(n, 2)
     specs = [
         _Row(tuple(f"ring{k}" for k in range(n)), (118,) * n, PANEL_TITLE_H + 48 + 2 * RING_LINE_H + 8, 3.0),
-        _Row(("motor", "gate"), (204, 200), max(90, PANEL_TITLE_H + 18 * text_rows + 28), 1.4),
+        _Row(("motor", "gate"), (204, 200), max(118, PANEL_TITLE_H + 18 * text_rows + 28), 0.8),
         _Row(("readouts",), (300,), PANEL_TITLE_H + 18 * n + 4 * (n - 1) + 22, 1.2),
-        _Row(("stats", "spark"), (300, 160), PANEL_TITLE_H + STAT_LINE_H * STAT_ROWS + 4, 0.6),
+        _Row(("stats", "spark"), (300, 160), PANEL_TITLE_H + STAT_LINE_H * STAT_ROWS + 4, 1.2),
     ]  # fmt: skip
     out = []
     for row in specs:

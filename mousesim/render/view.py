@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from mousesim.brain.kernels import X_BETA, X_STARTLE, X_THREAT
 from mousesim.common.words import plural
 from mousesim.render import palette as pal
+from mousesim.render.brain_arrays import brain_arrays
 from mousesim.render.controls import MOUSE_HELP, UiState, bindings
 from mousesim.render.draw import (
+    BUMP_MIN,
     TextCache,
     draw_colorbar,
     draw_heatmap,
@@ -43,16 +44,27 @@ HINTS = (  # the longest that fits the message panel is shown
     "H help   Space pause   N step   +/- speed",
     "H: help",
 )
-GAME_HINTS = {
-    "predator": (
-        "arrows move the predator   C computer plays   +/- pace   R new episode   H help",
-        "arrows move the predator   +/- pace   H help",
+GAME_HINTS = {  # (who plays the person's role) -> hints, longest first
+    ("predator", True): (
+        "arrows move the predator   P pace   C computer plays   +/- speed   R new episode   H help",
+        "arrows move the predator   C computer plays   +/- speed   H help",
+        "arrows move the predator   H help",
         "arrows: predator   H: help",
     ),
-    "mouse": (
-        "Left/Up/Right steer the mouse   C brain plays   +/- pace   R new episode   H help",
-        "Left/Up/Right steer the mouse   +/- pace   H help",
+    ("predator", False): (
+        "the computer plays the predator   C take it back   +/- speed   R new episode   H help",
+        "the computer plays the predator   C take it back   H help",
+        "C: take the predator back   H: help",
+    ),
+    ("mouse", True): (
+        "Left/Up/Right steer the mouse   C brain plays   +/- speed   R new episode   H help",
+        "Left/Up/Right steer the mouse   +/- speed   H help",
         "arrows: mouse   H: help",
+    ),
+    ("mouse", False): (
+        "the brain plays the mouse   C take it back   +/- speed   R new episode   H help",
+        "the brain plays the mouse   C take it back   H help",
+        "C: take the mouse back   H: help",
     ),
 }
 LEGENDS = (
@@ -60,6 +72,72 @@ LEGENDS = (
     "arrow = decoded bump; dot = sensed target",
     "arrow = bump; dot = target",
 )
+
+
+# The help overlay's pages (H turns them). Plain words: what a student sees and what it means.
+PANELS_HELP = (
+    (
+        "world",
+        "The mouse (white; its nose shows where it faces), the cheese (yellow), the "
+        "predator (red). The faint circle is how far the mouse senses.",
+    ),
+    (
+        "rings",
+        "One ring of 64 neurons per expert, seen from the mouse (ahead at the top). "
+        "The white arrow is where the bump of active neurons points, the dot where the target "
+        "is. Out of range the dot goes and the bump stays: the ring remembers.",
+    ),
+    (
+        "motor neurons",
+        "The chance of turning left, going straight, turning right; the chosen one is outlined.",
+    ),
+    ("gate", "How much each expert's vote counts now, and its mean reward lately."),
+    (
+        "readout weights",
+        "What each expert learned: rows left / straight / right over its "
+        "neurons, each minus the mean of the three. Warm: that move wins for a target at that "
+        "bearing; blue: it loses. Untrained: speckle. Trained: the cheese rows turn toward "
+        "(left row warm on the left), the predator rows away.",
+    ),
+    ("sparkline", "Cheese eaten in each of the last 100 episodes."),
+    (
+        "focus slider",
+        "0: only the predator expert acts; 1: only the cheese expert; 0.5: the "
+        "learned gate decides.",
+    ),
+)
+STATS_HELP = (
+    ("episode, step", "The episode shown, and its step out of the most an episode lasts."),
+    ("caught", "Episodes the predator ended, of all episodes finished in this window."),
+    ("cheese", "Cheese eaten this episode."),
+    ("learning", "Whether the weights change (L switches it)."),
+    (
+        "explore",
+        "How decisive the mouse is: beta, the sharpness of its choice, and its share "
+        "of the most. Low when nothing goes well, so the mouse tries new things.",
+    ),
+    ("startle", "BLOCKED: the last step hit a wall, so the next two choices are much less sure."),
+    (
+        "whiskers",
+        "Which moves (L left, S straight, R right) would hit a wall within 3 steps; "
+        "a dot where free. A reflex keeps the mouse off walls.",
+    ),
+    ("fear", "Threat arousal: with the predator near, the mouse stays decisive while it flees."),
+    ("looming", "The targets within 6 cells: what the learned gate reacts to."),
+    ("sim speed", "World steps a second; + / - set the steps per frame."),
+)
+
+
+def help_page(page: int, control: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """The help overlay's page `page`: (title, [(name, explanation)])."""
+    if page == 0:
+        return "what you see", list(PANELS_HELP)
+    if page == 1:
+        return "the stats panel's words", list(STATS_HELP)
+    return "keys", [(b.label, b.help) for b in bindings(control)] + [MOUSE_HELP]
+
+
+HELP_PAGES = 3
 
 
 def _deg(a: float) -> str:
@@ -75,8 +153,8 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), the threat
     arousal (brain.explore.threat_arousal: a looming predator holds beta up), and which targets
     loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
-    b, bp = sim.brain, sim.bparams
-    beta, startle = float(b.explore[X_BETA]), float(b.explore[X_STARTLE])
+    b, bp = brain_arrays(sim), sim.bparams
+    beta, startle = b.beta, b.startle
     felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.whiskers, strict=True))
     pct = beta / bp.beta if bp.beta > 0 else 1.0
     items: list[tuple[str, tuple[str, ...]]] = [
@@ -85,7 +163,7 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
         ("whiskers", (felt,)),
     ]
     if bp.threat_arousal:  # the arousal that holds beta at its ceiling while a threat looms
-        fear = float(b.explore[X_THREAT])
+        fear = b.fear
         items.append(
             ("fear", (f"{fear:.0%} (beta held up)", f"{fear:.0%}") if fear > 0.05 else ("-",))
         )
@@ -93,6 +171,42 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= bp.loom_radius]
     items.append(("looming", (", ".join(near), f"{len(near)} near") if near else ("-",)))
     return items
+
+
+def shown_episode(sim: Simulation) -> int:
+    """The number of the episode the world panel shows: the running one, or, between the end
+    of an episode and the start of the next (a catch held on screen), the one that ended, so
+    the number goes with the step and cheese shown beside it."""
+    return sim.episode + 1 if sim.in_episode else max(1, sim.episode)
+
+
+def relative_readout(readout: np.ndarray) -> np.ndarray:
+    """[E, 3, N] readout weights minus, at each neuron, the mean of the expert's three rows:
+    the part of the weights that makes one action win over the others."""
+    w = np.asarray(readout, dtype=np.float64)
+    return w - w.mean(axis=1, keepdims=True)
+
+
+def ring_texts(
+    target: str, bump_angle: float, amplitude: float, bearing: float, dist: float, visible: bool
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """The two lines under a ring (each as wordings, longest first) and the second line's
+    colour ("target", "dim" or "faint"). They say what the ring draws: a bump (the arrow)
+    or none, and whether the target is sensed (the dot) or only remembered by the bump."""
+    has_bump = amplitude > BUMP_MIN
+    if has_bump:
+        angle = _deg(bump_angle)
+        bump = (f"bump points {angle}", f"bump {angle}", angle)
+    else:
+        bump = ("no bump: the ring is silent", "no bump", "silent")
+    if visible:
+        where = f"{_deg(bearing)}, {plural(round(dist), 'cell')}"
+        return bump, (f"{target} sensed {where}", where, _deg(bearing)), "target"
+    if dist < 1e8:
+        if has_bump:
+            return bump, (f"{target} out of range: the bump remembers", "remembered"), "dim"
+        return bump, (f"{target} out of range, not remembered", "out of range"), "dim"
+    return bump, (f"no {target} on the map", f"no {target}", "none"), "faint"
 
 
 def _per_s(speed: float) -> tuple[str, str]:
@@ -112,7 +226,7 @@ class View:
         self.colors = [pal.target_color(t) for t in sim.expert_targets]
         self.luts = [pal.rate_lut(c) for c in self.colors]
         self.div_lut = pal.diverging_lut()
-        self.order = egocentric_order(sim.brain.rates.shape[1])
+        self.order = egocentric_order(brain_arrays(sim).rates.shape[1])
         self.r_max = float(sim.cfg.brain.ring.r_max)
         self._overlay: pygame.Surface | None = None
 
@@ -180,7 +294,7 @@ class View:
     # -- what does not change between frames --------------------------------------------
     def static_layer(self, surface: pygame.Surface, layout: Layout, sim: Simulation, ui: UiState):
         """Background, panel frames, titles and fixed labels, drawn once per window size."""
-        key = ("static", layout.size, surface.get_size(), ui.control)
+        key = ("static", layout.size, surface.get_size(), ui.control, ui.person)
         layer = self.cache.get(key)
         if layer is not None:
             return layer
@@ -249,7 +363,7 @@ class View:
         m = layout.message
         self.text.tag = "message"
         self._panel(layer, m, "")
-        hints = GAME_HINTS[ui.control] if ui.control else HINTS
+        hints = GAME_HINTS[ui.control, ui.person] if ui.control else HINTS
         for hint in hints:
             if self._width(hint, pal.FONT_SMALL) <= m.w - 24:
                 break
@@ -263,9 +377,10 @@ class View:
         """The readout panel's title, the expert names and the angle ticks; the colour legend
         is drawn each frame (its scale follows the weights)."""
         titles = (
-            "readout weights  (rows: left / straight / right)",
-            "readout weights (rows: L / S / R)",
-            "readout weights",
+            "readout weights, each row minus the mean of the three  (rows: left / straight / right)",
+            "readout weights minus their mean  (rows: left / straight / right)",
+            "readouts minus their mean (rows L / S / R)",
+            "readouts minus mean",
             "readouts",
         )
         self._panel(layer, rect, titles, room=LEGEND_W)
@@ -350,7 +465,12 @@ class View:
         elif not ui.control:
             right = self._badge(surface, right, y, "running", pal.TEXT, (40, 70, 110))
         if ui.control:
-            who = f"you: {ui.control}" if ui.person else "computer plays"
+            if not ui.person:
+                who = "computer plays"
+            elif ui.control == "predator":
+                who = f"you: predator, {'every step' if ui.every_step else 'built-in pace'}"
+            else:
+                who = "you: mouse"
             right = self._badge(surface, right, y, who, pal.BG, pal.ACCENT)
         x = self.text.blit(
             surface,
@@ -388,7 +508,7 @@ class View:
 
     def draw_ring_panel(self, surface, rect: pygame.Rect, sim: Simulation, e: int) -> None:
         color = self.colors[e]
-        b = sim.brain
+        b = brain_arrays(sim)
         bearing, dist, visible = sim.buffers.percept[e]
         draw_ring(
             surface,
@@ -402,20 +522,11 @@ class View:
             color=color,
             lut=self.luts[e],
         )
-        amp = float(b.decoded[e, 1])
-        if amp > 1e-3:
-            angle = _deg(float(b.decoded[e, 0]))
-            bump = (f"bump {angle}", angle)
-        else:
-            bump = ("no bump (silent ring)", "no bump", "silent")
-        target = sim.expert_targets[e]
-        if visible:
-            where = f"{_deg(float(bearing))}, {plural(round(float(dist)), 'cell')}"
-            line, col = (f"{target} {where}", where, _deg(float(bearing))), color
-        elif dist < 1e8:
-            line, col = (f"{target} out of range: remembering", "remembering"), pal.TEXT_DIM
-        else:
-            line, col = (f"no {target} on the map", f"no {target}", "none"), pal.TEXT_FAINT
+        bump, line, col = ring_texts(
+            sim.expert_targets[e], float(b.decoded[e, 0]), float(b.decoded[e, 1]),
+            float(bearing), float(dist), bool(visible),
+        )  # fmt: skip
+        col = {"target": color, "dim": pal.TEXT_DIM, "faint": pal.TEXT_FAINT}[col]
         cx, w = rect.centerx, rect.w - 16
         self._label(
             surface,
@@ -431,13 +542,13 @@ class View:
         )
 
     def draw_motor_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
-        b = sim.brain
+        b = brain_arrays(sim)
         draw_motor(surface, Layout.body(rect), b.drive, b.probs, stats.last_action, self.text)
 
     def draw_gate_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
         """Per expert: its gate weight (set by the focus slider) and its running mean reward."""
         body = Layout.body(rect)
-        b = sim.brain
+        b = brain_arrays(sim)
         n = len(sim.expert_names)
         row_h = min(30, max(18, (body.h - 20) // max(n, 1)))
         label_w = min(92, body.w // 3)
@@ -476,7 +587,7 @@ class View:
                 pal.GOOD if r > 0 else pal.TEXT_DIM,
                 anchor="topright",
             )
-        driver = int(b.driver[0])
+        driver = b.driver
         if 0 <= driver < n and body.bottom - (body.y + 2 + n * row_h) >= 16:
             name = sim.expert_names[driver]
             self._label(
@@ -502,12 +613,16 @@ class View:
         return rows, body.bottom - tick_h + 2
 
     def draw_readouts(self, surface, rect: pygame.Rect, sim: Simulation) -> None:
-        readout = sim.brain.readout
-        rows, _ = self._readout_rows(rect, readout.shape[0])
-        vmax = float(np.max(np.abs(readout))) or 1.0
+        """Each expert's three rows (left / straight / right) over its neurons, each minus the
+        mean of the three at that neuron. Every row keeps a fixed length while it learns, so
+        what learning changes, and what decides the action, is how the rows differ: warm
+        where that action wins for a target at that bearing, blue where it loses."""
+        rel = relative_readout(brain_arrays(sim).readout)
+        rows, _ = self._readout_rows(rect, rel.shape[0])
+        vmax = float(np.max(np.abs(rel))) or 1.0
         for k, row in enumerate(rows):
-            draw_heatmap(surface, row, readout[k], vmax, lut=self.div_lut, order=self.order)
-        # The colour legend: blue negative, dark zero, warm positive, on the current scale.
+            draw_heatmap(surface, row, rel[k], vmax, lut=self.div_lut, order=self.order)
+        # The colour legend: blue below the mean of the three rows, warm above, on this scale.
         legend = pygame.Rect(rect.right - 10 - LEGEND_W, rect.y + 4, LEGEND_W, PANEL_TITLE_H - 6)
         draw_colorbar(surface, legend, self.div_lut, vmax, self.text)
 
@@ -522,7 +637,7 @@ class View:
         speed = stats.steps_per_s()
         caught = f"{stats.caught} of {stats.episodes}"
         items = [  # two to a line, most wanted first: a short panel shows the first lines
-            ("episode", f"{sim.episode + 1}"),
+            ("episode", f"{shown_episode(sim)}"),
             ("step", f"{int(c[C_STEP])} / {sim.wparams.max_steps}"),
             ("caught", caught),
             ("cheese", f"{int(c[C_EATEN])}"),
@@ -534,7 +649,9 @@ class View:
         if stats.abandoned:
             items.append(("abandoned", f"{stats.abandoned}"))
         rows = (len(items) + 1) // 2
-        line_h = max(STAT_LINE_H, min(22, (body.h + 4) // rows))
+        line_h = max(
+            STAT_LINE_H, min(22, (body.h + 2) // rows)
+        )  # the last row ends by rect.bottom - 4
         col_w = (body.w - 16) // 2
         for i, (k, v) in enumerate(items):
             x = body.x + (i % 2) * (col_w + 16)
@@ -559,9 +676,9 @@ class View:
         c = sim.world.counters
         line_h = max(STAT_LINE_H, min(22, (body.h + 4) // STAT_ROWS))
         now = (
-            f"episode {sim.episode + 1}   step {int(c[C_STEP])}/{sim.wparams.max_steps}   "
+            f"episode {shown_episode(sim)}   step {int(c[C_STEP])}/{sim.wparams.max_steps}   "
             f"cheese {int(c[C_EATEN])}",
-            f"ep {sim.episode + 1}  step {int(c[C_STEP])}  cheese {int(c[C_EATEN])}",
+            f"ep {shown_episode(sim)}  step {int(c[C_STEP])}  cheese {int(c[C_EATEN])}",
         )
         self._label(surface, now, (body.x, body.y), body.w, pal.FONT_SMALL, pal.TEXT)
         if ui.control == "predator":
@@ -657,42 +774,69 @@ class View:
             )
 
     def draw_help(self, surface, ui: UiState | None = None) -> None:
+        """The help overlay: page 1 what each panel shows, page 2 what the stats words mean,
+        page 3 the keys. Text is wrapped to the box and set in the largest size that fits."""
         w, h = surface.get_size()
         if self._overlay is None or self._overlay.get_size() != (w, h):
             self._overlay = pygame.Surface((w, h), pygame.SRCALPHA)
-            self._overlay.fill((8, 9, 12, 200))
+            self._overlay.fill((8, 9, 12, 215))
         surface.blit(self._overlay, (0, 0))
         control = ui.control if ui is not None else None
-        rows = [(b.label, b.help) for b in bindings(control)] + [MOUSE_HELP]
-        line_h = max(18, min(30, (h - 100) // len(rows)))
-        size = (
-            pal.FONT_LARGE
-            if line_h >= 26
-            else (pal.FONT_NORMAL if line_h >= 20 else pal.FONT_SMALL)
-        )
-        key_w = max(self.text.render(k, size, pal.ACCENT, True).get_width() for k, _ in rows)
-        text_w = max(self.text.render(t, size, pal.TEXT).get_width() for _, t in rows)
-        box = pygame.Rect(
-            0, 0, min(w - 8, key_w + text_w + 100), min(h - 8, 76 + line_h * len(rows))
-        )
+        page = min(ui.help_page if ui is not None else 0, HELP_PAGES - 1)
+        title, rows = help_page(page, control)
+        box = pygame.Rect(0, 0, min(w - 8, 1100), h - 8)
+        box.center = (w // 2, h // 2)
+        key_w_max = box.w // 4
+        for size in (pal.FONT_LARGE, pal.FONT_NORMAL, pal.FONT_SMALL):
+            line_h = self.text.font(size).get_sized_height() + 2
+            key_w = min(
+                key_w_max,
+                max(self.text.render(k, size, pal.ACCENT, True).get_width() for k, _ in rows),
+            )
+            text_w = box.w - 60 - key_w - 24
+            laid = [(k, self._wrap(t, text_w, size)) for k, t in rows]
+            need = sum(len(lines) * line_h + 4 for _, lines in laid)
+            if 56 + need + 10 <= box.h or size == pal.FONT_SMALL:
+                break
+        box.h = min(h - 8, 56 + need + 16)
         box.center = (w // 2, h // 2)
         pygame.draw.rect(surface, pal.PANEL, box, border_radius=10)
         pygame.draw.rect(surface, pal.ACCENT, box, width=2, border_radius=10)
         self.text.blit(
-            surface, "keys", (box.x + 24, box.y + 14), pal.FONT_TITLE, pal.TEXT, bold=True
+            surface, title, (box.x + 24, box.y + 12), pal.FONT_TITLE, pal.TEXT, bold=True
         )
         self.text.blit(
             surface,
-            "H closes",
+            f"{page + 1} / {HELP_PAGES}   H: {'next page' if page + 1 < HELP_PAGES else 'close'}",
             (box.right - 24, box.y + 18),
-            pal.FONT_NORMAL,
+            pal.FONT_SMALL,
             pal.TEXT_FAINT,
             anchor="topright",
         )
-        for i, (key, what) in enumerate(rows):
-            y = box.y + 56 + i * line_h
-            self.text.blit(surface, key, (box.x + 36, y), size, pal.ACCENT, bold=True)
-            self.text.blit(surface, what, (box.x + 60 + key_w, y), size, pal.TEXT)
+        y = box.y + 52
+        for key, lines in laid:
+            if y + line_h > box.bottom:
+                break
+            self._label(surface, key, (box.x + 24, y), key_w, size, pal.ACCENT, bold=True)
+            for line in lines:
+                if y + line_h > box.bottom:
+                    break
+                self.text.blit(surface, line, (box.x + 36 + key_w, y), size, pal.TEXT)
+                y += line_h
+            y += 4
+
+    def _wrap(self, text: str, width: int, size: int) -> list[str]:
+        """`text` broken into lines of at most `width` pixels, at spaces."""
+        lines: list[str] = []
+        line = ""
+        for word in text.split():
+            cand = f"{line} {word}" if line else word
+            if line and self._width(cand, size) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = cand
+        return [*lines, line] if line else lines
 
 
 def _num(v: float, decimals: int) -> str:

@@ -349,6 +349,7 @@ def load_replay(path: str | Path) -> Replay:
             missing = [k for k in _KEYS if k not in files]
             if missing or version != FORMAT_VERSION:
                 raise bad(f"damaged replay file (missing {', '.join(missing) or 'format_version'})")
+            _check_sizes(z, bad)
             data = {k: z[k] for k in _KEYS}
     except ReplayError:
         raise
@@ -363,6 +364,33 @@ def load_replay(path: str | Path) -> Replay:
     except (TypeError, ValueError, IndexError, OverflowError) as exc:
         # A wrong dtype or shape the checks did not foresee (a text array, a 2-d "episode").
         raise bad(f"damaged replay file ({exc.__class__.__name__})") from None
+
+
+MAX_GRID_CELLS = 10_000 * 10_000
+MAX_RECORD_VALUES = (1 << 30) // 8  # the largest replay buffer a run records (1 GiB)
+
+
+def _member_shape(z, key: str) -> tuple[int, ...]:
+    """An array's shape from its .npy header, without reading (or inflating) the data."""
+    with z.zip.open(f"{key}.npy") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, _ = np.lib.format.read_array_header_1_0(f)
+        else:
+            shape, _, _ = np.lib.format.read_array_header_2_0(f)
+    return tuple(int(n) for n in shape)
+
+
+def _check_sizes(z, bad) -> None:
+    """A map or record larger than any run writes is refused before it is read: a small
+    compressed file can hold gigabytes of zeros."""
+    grid = _member_shape(z, "grid")
+    if int(np.prod(grid, dtype=np.float64)) > MAX_GRID_CELLS:
+        shown = "x".join(str(n) for n in grid[::-1])
+        raise bad(f"its map of {shown} cells is larger than a replay can be (10000x10000)")
+    record = _member_shape(z, "record")
+    if int(np.prod(record, dtype=np.float64)) > MAX_RECORD_VALUES:
+        raise bad(f"its record of shape {record} is larger than a replay can be")
 
 
 def _validated(p: Path, d: dict, bad) -> Replay:

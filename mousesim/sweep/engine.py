@@ -19,16 +19,21 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mousesim.io.atomic import check_writable, write_bytes, write_text
-from mousesim.sweep.executors import Executor, make_executor
+from mousesim.common.errors import RunError
+from mousesim.io.atomic import check_writable, remove_temp_files, write_bytes, write_text
+from mousesim.io.lock import folder_lock
+from mousesim.io.owner import check_owner
+from mousesim.io.pool import WorkerDied
+from mousesim.io.stop import StopFlag, raise_on_stop, signum_of
+from mousesim.sweep.executors import ClusterLost, Executor, make_executor
 from mousesim.sweep.spec import Sweep, SweepError
 from mousesim.sweep.tables import by_params, by_params_csv, run_row, summary_csv
 from mousesim.sweep.worker import DONE, read_summary, run_one, run_state
@@ -49,6 +54,10 @@ class SweepOutcome:
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(run id, reason) of runs that raised."""
     interrupted: bool = False
+    signum: int | None = None
+    """The signal that interrupted the sweep (None: none, or the runs' own)."""
+    lost: str = ""
+    """Why the sweep could not go on (the cluster went away), or empty."""
     wall_s: float = 0.0
     run_s: float = 0.0
     """Time from the first submit to the last result (no start-up, checks or tables)."""
@@ -58,12 +67,14 @@ class SweepOutcome:
 
 
 def check_out(out: Path) -> None:
-    """Refuse an output path that is a file, or a non-empty folder that holds no sweep."""
-    if out.exists() and not out.is_dir():
-        raise SweepError(f"{out}: exists and is not a directory")
-    is_sweep = (out / "sweep.yaml").exists() or (out / "runs").is_dir()
-    if out.is_dir() and any(out.iterdir()) and not is_sweep:
-        raise SweepError(f"{out}: is not empty and holds no sweep; choose another --out")
+    """Refuse an output path that is a file, or a folder that holds another command's output
+    or files of no command (`io.owner`)."""
+    from mousesim.common.errors import UsageError
+
+    try:
+        check_owner(out, "sweep")
+    except UsageError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def run_dir(out: Path, run_id: str) -> Path:
@@ -94,46 +105,24 @@ def write_reports(sweep: Sweep, out: Path) -> tuple[list[dict[str, Any]], list[d
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the sweep the way Ctrl-C does (cleanly), where signals can be caught."""
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    old = None
-    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
-        old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[list[int]]:
-    """Ctrl-C or SIGTERM while the tables are written is noted (in the yielded list), not
+def _interrupts_deferred() -> Iterator[StopFlag]:
+    """A stop signal while the tables are written is noted (in the yielded flag), not
     raised: the tables take a second, and a sweep whose runs all finished must not be left
     without its summary.csv."""
-    got: list[int] = []
+    flag = StopFlag()
+    with flag.installed():
+        yield flag
 
-    def handler(signum: int, frame: Any) -> None:
-        got.append(signum)
 
-    old = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
-            old[sig] = signal.signal(sig, handler)
-    try:
-        yield got
-    finally:
-        for sig, previous in old.items():
-            signal.signal(sig, previous)
+class _Elsewhere(Exception):
+    """A run its worker finished in a folder this process does not see."""
 
 
 def _failure_text(exc: BaseException) -> str:
-    if isinstance(exc, cf.process.BrokenProcessPool):
+    if isinstance(exc, BrokenProcessPool):
         return "a worker process died (killed, or out of memory)"
+    if isinstance(exc, WorkerDied | OSError | _Elsewhere):
+        return str(exc)  # says what happened and names the file or process
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
@@ -168,16 +157,34 @@ def run_sweep(
         current episode), writes the tables of what finished and returns with
         `interrupted=True`.
     """
-    from tqdm import tqdm
-
-    from mousesim.sim.warmup import ensure_compiled
-
     out = Path(out)
     log = log or (lambda msg: None)
     check_out(out)
     check_writable(out)
+    with contextlib.ExitStack() as owned:
+        try:
+            owned.enter_context(folder_lock(out, wait=False))
+        except RunError as exc:  # another command is writing this folder
+            raise SweepError(str(exc)) from None
+        check_out(out)  # again, as the owner: another command may have written meanwhile
+        # Left by a process killed inside an atomic write; we hold the lock.
+        remove_temp_files(out)
+        return _run_owned(sweep, out, backend, workers, address, executor, progress, log)
+
+
+def _run_owned(sweep, out, backend, workers, address, executor, progress, log) -> SweepOutcome:
+    from tqdm import tqdm
+
+    from mousesim.sim.warmup import ensure_compiled
+
     t0 = time.perf_counter()
-    todo = [r for r in sweep.runs if run_state(run_dir(out, r.run_id), r.cfg) != DONE]
+    todo = []
+    for r in sweep.runs:
+        d = run_dir(out, r.run_id)
+        if run_state(d, r.cfg) != DONE:
+            todo.append(r)  # its worker removes its own temp files, under its lock
+        elif any(d.glob(".*.tmp-*")):
+            remove_temp_files(d, depth=2)  # finished: nobody writes it any more
     outcome = SweepOutcome(
         out=out, total=len(sweep.runs), complete=0, skipped=len(sweep.runs) - len(todo)
     )
@@ -212,9 +219,11 @@ def run_sweep(
             if own:
                 executor.shutdown(wait=True, cancel_futures=True)
 
-    with _interrupts_deferred() as signals:
+    with _interrupts_deferred() as flag:
         rows, outcome.groups = write_reports(sweep, out)
-    outcome.interrupted = outcome.interrupted or bool(signals)
+    if flag.requested:
+        outcome.interrupted = True
+        outcome.signum = outcome.signum or flag.signum
     outcome.complete = len(rows)
     outcome.wall_s = time.perf_counter() - t0
     return outcome
@@ -246,18 +255,29 @@ def _run_all(
     say = bar.write if progress else log
     futures: dict[cf.Future, Any] = {}
     t0 = time.perf_counter()
+    # Absolute: a worker (a Dask worker above all) resolves a relative path against its own
+    # working directory, and would write the runs somewhere else.
+    where = out.resolve()
     try:
-        with _sigterm_as_interrupt():
+        with raise_on_stop():
             for run in todo:
-                fut = executor.submit(run_one, run.config_dict(), str(run_dir(out, run.run_id)))
+                fut = executor.submit(run_one, run.config_dict(), str(run_dir(where, run.run_id)))
                 futures[fut] = run
-            for fut in cf.as_completed(futures):
-                _collect(fut, futures[fut], outcome, say)
-                bar.update(1)
-                if outcome.failed:
-                    bar.set_postfix(failed=len(outcome.failed), refresh=False)
-    except KeyboardInterrupt:
+            pending = set(futures)
+            while pending:
+                # A second at most between refreshes: the bar's clock moves even while runs
+                # of long episodes take minutes each.
+                done, pending = cf.wait(pending, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    _collect(fut, futures[fut], outcome, say, out)
+                    bar.update(1)
+                    if outcome.failed:
+                        bar.set_postfix(failed=len(outcome.failed), refresh=False)
+                if not done:
+                    bar.refresh()
+    except KeyboardInterrupt as exc:
         outcome.interrupted = True
+        outcome.signum = signum_of(exc)
         say("stopping: runs not started are cancelled; runs in progress save (or resume next time)")
         try:
             for fut in futures:
@@ -278,21 +298,36 @@ def _run_all(
         bar.close()
 
 
-def _collect(fut: cf.Future, run: Any, outcome: SweepOutcome, say: Callable[[str], None]) -> None:
+def _collect(
+    fut: cf.Future, run: Any, outcome: SweepOutcome, say: Callable[[str], None], out: Path
+) -> None:
     if fut.cancelled():
         return
     exc = fut.exception()
     if exc is None and fut.result().get("interrupted"):
-        # The run was stopped from outside (SIGINT/SIGTERM reached the worker but not us):
-        # it saved, but the sweep is not complete. Say so like a Ctrl-C would.
+        # The run was stopped from outside (a signal reached the worker but not us): it
+        # saved, but the sweep is not complete. Say so like a Ctrl-C would.
         outcome.interrupted = True
         return
-    if exc is not None:
-        reason = _failure_text(exc)
-        broken = isinstance(exc, cf.process.BrokenProcessPool)
-        if not (broken and any(r == reason for _, r in outcome.failed)):
-            say(f"run {run.run_id} failed: {reason}")
-        outcome.failed.append((run.run_id, reason))
+    if exc is None:
+        d = run_dir(out, run.run_id)
+        if run_state(d, run.cfg) == DONE:
+            return
+        # Finished on a worker, but not here: the worker wrote into a folder of the same
+        # name that this machine does not see (a cluster without a shared file system).
+        exc = _Elsewhere(
+            f"finished on its worker, but {d.resolve()} does not hold it here: the workers "
+            "must see the sweep folder at the same path"
+        )
+    if isinstance(exc, ClusterLost):
+        # Said once, by the command, for every run it leaves unfinished.
+        outcome.lost = str(exc)
+        return
+    reason = _failure_text(exc)
+    broken = isinstance(exc, BrokenProcessPool)
+    if not (broken and any(r == reason for _, r in outcome.failed)):
+        say(f"run {run.run_id} failed: {reason}")
+    outcome.failed.append((run.run_id, reason))
 
 
 __all__ = [

@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -31,6 +30,46 @@ BACKENDS = ("local", "dask")
 
 class ExecutorError(UsageError):
     """A backend that cannot start as asked (missing package, unreachable scheduler)."""
+
+
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_address(address: str) -> str:
+    """A Dask scheduler address as `--address` takes it ([tcp://]host:port); ExecutorError
+    naming what is wrong, before anything is started or made."""
+    scheme, sep, rest = address.strip().partition("://")
+    if not sep:
+        scheme, rest = "tcp", address.strip()
+    example = "e.g. tcp://10.0.0.5:8786"
+    if scheme in ("http", "https"):
+        raise ExecutorError(
+            f"--address {address}: that is a web (dashboard) address; give the scheduler's "
+            f"address, {example}"
+        )
+    if scheme not in _SCHEMES:
+        raise ExecutorError(
+            f"--address {address}: unknown protocol {scheme!r} (one of {', '.join(_SCHEMES)}), "
+            f"{example}"
+        )
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host.strip("[]") or "/" in rest:
+        raise ExecutorError(f"--address {address}: expected host:port, {example}")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ExecutorError(
+            f"--address {address}: port {port!r} is not a number from 1 to 65535, {example}"
+        )
+    return address.strip()
+
+
+class ClusterLost(Exception):
+    """The cluster went away while tasks were running (its scheduler stopped)."""
+
+
+def _quiet_dask_logs() -> None:
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 class Executor(abc.ABC):
@@ -71,17 +110,13 @@ def _worker_init(parent_pid: int) -> None:
 
     Ctrl-C reaches the whole process group; an idle worker ignores it (the parent decides what
     stops), while a run in progress installs its own handler (see `runner.execute_run`) and so
-    stops after its current episode, saved and resumable. A watchdog ends the worker when the
-    parent dies (even by SIGKILL), so orphans never keep writing into a sweep being re-run."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stops after its current chunk of steps, saved and resumable. Every other stop signal ends
+    an idle worker. A watchdog ends the worker when the parent dies (even by SIGKILL), so
+    orphans never keep writing into a sweep being re-run."""
+    from mousesim.io.stop import default_in_child, start_parent_watchdog
 
-    def watchdog() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(1)
-            time.sleep(0.2)
-
-    threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
+    default_in_child()
+    start_parent_watchdog(parent_pid)
 
 
 @contextlib.contextmanager
@@ -102,15 +137,19 @@ def _noop() -> int:
 
 
 class LocalExecutor(Executor):
-    """A pool of `workers` processes on this machine (default: one per core)."""
+    """A pool of `workers` processes on this machine (default: one per core). A worker that
+    dies (the OOM killer, `kill -9`) fails only the run it held (`WorkerDied`); a new worker
+    takes its place and the other runs go on."""
 
     backend = "local"
 
     def __init__(self, workers: int | None = None) -> None:
+        from mousesim.io.pool import ProcessPool
+
         self.workers = max(1, int(workers or os.cpu_count() or 1))
-        self._pool = cf.ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+        self._pool = ProcessPool(
+            self.workers,
+            multiprocessing.get_context("spawn"),
             initializer=_worker_init,
             initargs=(os.getpid(),),
         )
@@ -124,20 +163,13 @@ class LocalExecutor(Executor):
             fut.result()
 
     def interrupt(self) -> None:
-        # The workers are our own children: signal them by pid (the terminal may have done so
-        # already; a second SIGINT to a run only sets its stop flag again).
-        procs = getattr(self._pool, "_processes", None) or {}
-        for pid in list(procs):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGINT)
+        # The workers are our own children: signal the busy ones by pid (the terminal may
+        # have done so already; a second SIGINT to a run only sets its stop flag again).
+        self._pool.signal_workers(signal.SIGINT, busy_only=True)
 
     def terminate(self) -> None:
         """Kill the worker processes (a second Ctrl-C: do not wait for anything)."""
-        procs = getattr(self._pool, "_processes", None) or {}
-        for pid in list(procs):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.kill()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -172,9 +204,13 @@ class DaskExecutor(Executor):
         self._lock = threading.Lock()
         self._pending: dict[cf.Future, Any] = {}
         if address:
+            check_address(address)
+            # The sweep reports a lost scheduler in one line; the client's own reconnect
+            # errors (full tracebacks) are not for the user.
+            _quiet_dask_logs()
             try:
                 self._client = Client(address, timeout="15s")
-            except (OSError, TimeoutError) as exc:
+            except Exception as exc:  # OSError, TimeoutError, or the scheduler's own refusal
                 raise ExecutorError(
                     f"cannot reach the dask scheduler at {address} ({exc.__class__.__name__})"
                 ) from None
@@ -219,12 +255,14 @@ class DaskExecutor(Executor):
             try:
                 if d.status == "finished":
                     result, error = d.result(), None
+                elif d.status == "cancelled" and self._client.status != "running":
+                    result, error = None, ClusterLost(self._lost_text())
                 elif d.status == "cancelled":
                     result, error = None, cf.CancelledError()
                 else:
                     result, error = None, d.exception()
-            except Exception as exc:  # the cluster went away under us
-                result, error = None, exc
+            except Exception:  # the cluster went away under us
+                result, error = None, ClusterLost(self._lost_text())
             with contextlib.suppress(cf.InvalidStateError):  # cancelled meanwhile
                 if error is None:
                     bridge.set_result(result)
@@ -234,6 +272,9 @@ class DaskExecutor(Executor):
         bridge.add_done_callback(on_cancel)
         dfut.add_done_callback(done)
         return bridge
+
+    def _lost_text(self) -> str:
+        return f"lost the dask scheduler at {self.address} (it stopped, or the network went down)"
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
@@ -262,6 +303,7 @@ def make_executor(backend: str, workers: int | None = None, address: str | None 
 
 __all__ = [
     "BACKENDS",
+    "ClusterLost",
     "DaskExecutor",
     "Executor",
     "ExecutorError",

@@ -1,0 +1,54 @@
+"""The one place the window reads the brain's state arrays.
+
+The brain's kernel state is grouped by owner (ring, readouts, exploration, gate) and may be
+regrouped; the window only needs a handful of arrays, named here once, so a regrouping
+changes this file and nothing else in render/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mousesim.brain.kernels import X_BETA, X_STARTLE, X_THREAT
+from mousesim.sim.simulation import Simulation
+
+
+@dataclass(frozen=True)
+class BrainArrays:
+    """Views (not copies) of the arrays the window draws; valid until the next step."""
+
+    rates: np.ndarray  # [E, N] ring rates
+    decoded: np.ndarray  # [E, 2] bump angle (rad, egocentric) and amplitude
+    readout: np.ndarray  # [E, 3, N] readout weights
+    baseline: np.ndarray  # [E] reward baselines
+    gate: np.ndarray  # [E] gate shares this step
+    gate_w: np.ndarray  # learned gate weights
+    gate_baseline: np.ndarray  # learned gate baseline (per context)
+    driver: int  # the expert credited with the last action
+    drive: np.ndarray  # [3] motor drive
+    probs: np.ndarray  # [3] motor probabilities
+    whiskers: np.ndarray  # [3] walls felt along left / straight / right
+    beta: float  # the softmax inverse temperature now
+    startle: float  # > 0 while startled by a blocked step
+    fear: float  # threat arousal, 0..1
+
+
+def brain_arrays(sim: Simulation) -> BrainArrays:
+    b = sim.brain
+    return BrainArrays(
+        rates=b.rates,
+        decoded=b.decoded,
+        readout=b.readout,
+        baseline=b.baseline,
+        gate=b.gate,
+        gate_w=b.gate_w,
+        gate_baseline=b.gate_baseline,
+        driver=int(b.driver[0]),
+        drive=b.drive,
+        probs=b.probs,
+        whiskers=b.whiskers,
+        beta=float(b.explore[X_BETA]),
+        startle=float(b.explore[X_STARTLE]),
+        fear=float(b.explore[X_THREAT]),
+    )
