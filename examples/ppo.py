@@ -224,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"saved {path}")
 
     t0 = time.perf_counter()
-    done = train(cfg, args.steps, args.checkpoints, args.seed, args.envs, on_mark, say).num_timesteps
+    done = train(
+        cfg, args.steps, args.checkpoints, args.seed, args.envs, on_mark, say
+    ).num_timesteps
     train_s = time.perf_counter() - t0
     say(f"trained {done:,} steps in {train_s:.0f} s ({done / train_s:,.0f} steps/s)")
 

@@ -212,7 +212,7 @@ def table() -> str:
         recs = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
         if not recs:
             continue
-        lines += [f"`{env_id}`:", ""]
+        lines += [f'`"{env_id}"`:', ""]
         lines += [
             "| player | cheese/episode | caught rate | score | over |",
             "|---|---|---|---|---|",

@@ -29,7 +29,7 @@ def test_docs_table_is_the_one_built_from_the_stored_results():
     shown = text.split(b.BEGIN, 1)[1].split(b.END, 1)[0]
     assert shown.strip() == b.table().strip()  # rerun: python scripts/baselines.py --table
     for env_id in VARIANTS:  # every variant has its random, oracle and ring rows
-        assert f"`{env_id}`:" in shown
+        assert f'`"{env_id}"`:' in shown
     assert shown.count("| ring brain, 100,000 steps |") == len(VARIANTS)
     assert shown.count("| oracle |") == len(VARIANTS)
 
