@@ -21,6 +21,22 @@ def make_config(**overrides):
     return validate(apply_overrides({}, overrides))
 
 
+def choose(bs, bp, rng, greedy: int = 0) -> int:
+    """`mix_and_choose` on a whole brain (BrainState, BrainParams): the groups it takes."""
+    from mousesim.brain.kernels import mix_and_choose
+
+    return mix_and_choose(
+        bs.motor, bs.ring, bs.readout, bs.gate, bs.explore, bp.gate, bp.explore, greedy, rng
+    )
+
+
+def traces(bs, bp, action: int) -> None:
+    """`update_traces` on a whole brain: the groups it takes."""
+    from mousesim.brain.kernels import update_traces
+
+    update_traces(bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, bp.gate, action)
+
+
 def cli(
     *args: str, cwd: Path | None = None, timeout: float = 300, **kw
 ) -> subprocess.CompletedProcess:
@@ -61,7 +77,7 @@ def step_until_the_predator_looms(sim) -> None:
     k = list(sim.expert_targets).index("predator")
     for _ in range(5000):
         p = sim.buffers.percept[k]
-        if p[2] > 0 and p[1] <= sim.bparams.loom_radius:
+        if p[2] > 0 and p[1] <= sim.bparams.gate.loom_radius:
             return
         sim.step()
     raise AssertionError("the predator never came within the loom radius")

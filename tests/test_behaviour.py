@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mousesim.brain.kernels import mix_and_choose
 from mousesim.io.yaml_config import load_config
 from mousesim.sim.kernels import perceive
 from mousesim.sim.simulation import Simulation
 
-from .conftest import CONFIGS, make_config
+from .conftest import CONFIGS, choose, make_config
 
 WALL_LAYOUT = """
 #########
@@ -30,7 +29,7 @@ def place(sim: Simulation, mouse: tuple[int, int], heading: int, cheese=None) ->
     sim.world.mouse[:] = (*mouse, heading)
     if cheese is not None:
         sim.world.cheese[0] = cheese
-    sim.brain.rates[:] = 0.0
+    sim.brain.ring.rates[:] = 0.0
     perceive(sim.world, sim.wparams, sim.brain, sim.bparams, sim.buffers)
 
 
@@ -73,7 +72,7 @@ def test_cheese_ring_is_cleared_when_the_cheese_is_eaten(clear):
     place(sim, (6, 6), 0, (7, 6))
     assert sim.step().ate
     assert sim.buffers.percept[0, 2] == 0.0, "the new cheese should be out of range"
-    silent = bool(np.all(sim.brain.rates[0] == 0.0))
+    silent = bool(np.all(sim.brain.ring.rates[0] == 0.0))
     assert silent == clear
 
 
@@ -135,20 +134,23 @@ def test_gate_semantics_at_the_ends_of_the_slider(gate, focus, silenced):
     sim = Simulation(make_config(**{"mixture.focus": focus, "mixture.gate": gate}), seed=4)
     for _ in range(40):
         sim.step()
-    sim.brain.gate_w[:] = np.random.default_rng(0).normal(size=sim.brain.gate_w.shape)
+    sim.brain.gate.weights[:] = np.random.default_rng(0).normal(size=sim.brain.gate.weights.shape)
     from mousesim.brain.kernels import learned_gate
 
     if gate == "learned":
-        learned_gate(sim.brain, sim.bparams, sim.buffers.percept, sim.buffers.kinds)
+        b, bp = sim.brain, sim.bparams
+        learned_gate(b.gate, bp.gate, bp.ring, sim.buffers.percept, sim.buffers.kinds)
     rng = sim.world.rng.copy()
-    mix_and_choose(sim.brain, sim.bparams, 0, rng.copy())
-    p0 = sim.brain.probs.copy()
-    sim.brain.rates[silenced] = np.random.default_rng(1).random(sim.brain.rates.shape[1])
-    mix_and_choose(sim.brain, sim.bparams, 0, rng.copy())
-    assert np.array_equal(p0, sim.brain.probs)
-    sim.brain.rates[1 - silenced] = np.random.default_rng(2).random(sim.brain.rates.shape[1])
-    mix_and_choose(sim.brain, sim.bparams, 0, rng.copy())
-    assert not np.array_equal(p0, sim.brain.probs), "the other ring must still matter"
+    choose(sim.brain, sim.bparams, rng.copy())
+    p0 = sim.brain.motor.probs.copy()
+    sim.brain.ring.rates[silenced] = np.random.default_rng(1).random(sim.brain.ring.rates.shape[1])
+    choose(sim.brain, sim.bparams, rng.copy())
+    assert np.array_equal(p0, sim.brain.motor.probs)
+    sim.brain.ring.rates[1 - silenced] = np.random.default_rng(2).random(
+        sim.brain.ring.rates.shape[1]
+    )
+    choose(sim.brain, sim.bparams, rng.copy())
+    assert not np.array_equal(p0, sim.brain.motor.probs), "the other ring must still matter"
 
 
 def _train_eval(config, seeds, train, evals, **over):

@@ -102,6 +102,6 @@ def test_gate_learns_from_outcomes_not_from_shaping():
     moves them with the experts' distance-shaping rewards."""
     events = _quiet_episode("events")
     assert events.world.counters[1] == 0 and events.buffers.stats[2] == 0.0
-    assert np.all(events.brain.gate_w == 0.0), events.brain.gate_w
+    assert np.all(events.brain.gate.weights == 0.0), events.brain.gate.weights
     total = _quiet_episode("total")
-    assert np.abs(total.brain.gate_w).max() > 0.0
+    assert np.abs(total.brain.gate.weights).max() > 0.0

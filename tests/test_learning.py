@@ -30,7 +30,9 @@ def no_predator_runs():
         frozen.set_learning(False)
         frozen_cheese = np.mean([frozen.run_episode()["cheese"] for _ in range(50)])
         sim = Simulation(cfg, seed=seed)
-        assert np.array_equal(sim.brain.readout, Simulation(cfg, seed=seed).brain.readout)
+        assert np.array_equal(
+            sim.brain.readout.weights, Simulation(cfg, seed=seed).brain.readout.weights
+        )
         rows = [sim.run_episode() for _ in range(300)]
         learned_cheese = np.mean([r["cheese"] for r in rows[-50:]])
         rand = run_policy(
@@ -53,7 +55,7 @@ def test_learning_beats_same_brain_frozen_and_random(no_predator_runs):
 def test_learned_cheese_map_looks_hand_wired(no_predator_runs):
     for cfg, sim, *_ in no_predator_runs:
         hand = hand_wired_readout(cfg.brain)[0]
-        learned = sim.brain.readout[0]
+        learned = sim.brain.readout.weights[0]
         assert readout_correlation(learned, hand) >= 0.4
         left, _, right = row_preferred_angles(learned)
         assert _ang(left, np.pi / 2) <= 30.0
@@ -67,4 +69,4 @@ def test_predator_expert_learns_to_flee():
         for _ in range(300):
             sim.run_episode()
         hand = hand_wired_readout(cfg.brain)[1]
-        assert readout_correlation(sim.brain.readout[1], hand) >= 0.3
+        assert readout_correlation(sim.brain.readout.weights[1], hand) >= 0.3

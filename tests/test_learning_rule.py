@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from mousesim.brain.brain import brain_params, build_brain
-from mousesim.brain.kernels import learn, mix_and_choose, update_traces
+from mousesim.brain.kernels import learn
 from mousesim.common.config import BrainConfig, MixtureConfig
 from mousesim.jit.rng import make_streams
+
+from .conftest import choose, traces
 
 
 def make(**kw):
@@ -18,9 +20,9 @@ def make(**kw):
 
 
 def drive_once(bs, bp, rng, action=None):
-    bs.rates[:] = np.random.default_rng(1).random(bs.rates.shape)
-    a = mix_and_choose(bs, bp, 0, rng)
-    update_traces(bs, bp, a if action is None else action)
+    bs.ring.rates[:] = np.random.default_rng(1).random(bs.ring.rates.shape)
+    a = choose(bs, bp, rng)
+    traces(bs, bp, a if action is None else action)
     return a
 
 
@@ -28,9 +30,9 @@ def test_reward_equal_to_baseline_changes_nothing():
     bs, bp = make()
     rng = make_streams(0).kernel.copy()
     drive_once(bs, bp, rng)
-    before = bs.readout.copy()
-    learn(bs, bp, bs.baseline.copy())
-    np.testing.assert_allclose(bs.readout, before, rtol=1e-12, atol=0)
+    before = bs.readout.weights.copy()
+    learn(bs.readout, bp.readout, bs.readout.baseline.copy())
+    np.testing.assert_allclose(bs.readout.weights, before, rtol=1e-12, atol=0)
 
 
 def test_reward_sign_sets_direction():
@@ -39,24 +41,24 @@ def test_reward_sign_sets_direction():
         bs, bp = make(learning_rate=0.05, trace_decay=0.0)
         rng = make_streams(0).kernel.copy()
         drive_once(bs, bp, rng, action=0)
-        p_before = bs.probs[0]
-        learn(bs, bp, np.full(bs.baseline.shape, sign))
-        mix_and_choose(bs, bp, 0, rng)
-        assert np.sign(bs.probs[0] - p_before) == sign
+        p_before = bs.motor.probs[0]
+        learn(bs.readout, bp.readout, np.full(bs.readout.baseline.shape, sign))
+        choose(bs, bp, rng)
+        assert np.sign(bs.motor.probs[0] - p_before) == sign
 
 
 def test_row_norms_are_held_for_many_updates():
     bs, bp = make(learning_rate=0.5)
     rng = make_streams(0).kernel.copy()
     gen = np.random.default_rng(2)
-    norms = bs.row_norm.copy()
+    norms = bs.readout.row_norm.copy()
     for _ in range(20000):
-        bs.rates[:] = gen.random(bs.rates.shape)
-        a = mix_and_choose(bs, bp, 0, rng)
-        update_traces(bs, bp, a)
-        learn(bs, bp, gen.normal(3.0, 1.0, bs.baseline.shape))
-    np.testing.assert_allclose(np.linalg.norm(bs.readout, axis=2), norms, rtol=1e-9)
-    assert np.all(np.isfinite(bs.readout))
+        bs.ring.rates[:] = gen.random(bs.ring.rates.shape)
+        a = choose(bs, bp, rng)
+        traces(bs, bp, a)
+        learn(bs.readout, bp.readout, gen.normal(3.0, 1.0, bs.readout.baseline.shape))
+    np.testing.assert_allclose(np.linalg.norm(bs.readout.weights, axis=2), norms, rtol=1e-9)
+    assert np.all(np.isfinite(bs.readout.weights))
 
 
 def test_baseline_tracks_reward_and_centres_the_modulator():
@@ -66,11 +68,11 @@ def test_baseline_tracks_reward_and_centres_the_modulator():
     gen = np.random.default_rng(3)
     mods = []
     for t in range(10000):
-        r = gen.normal(2.0, 1.0, bs.baseline.shape)
+        r = gen.normal(2.0, 1.0, bs.readout.baseline.shape)
         if t >= 2000:
-            mods.append(r - bs.baseline)
+            mods.append(r - bs.readout.baseline)
         drive_once(bs, bp, rng)
-        learn(bs, bp, r)
+        learn(bs.readout, bp.readout, r)
     mods = np.array(mods)
     assert np.all(np.abs(mods.mean(axis=0)) < 0.1 * mods.std(axis=0))
-    np.testing.assert_allclose(bs.baseline, 2.0, atol=0.3)
+    np.testing.assert_allclose(bs.readout.baseline, 2.0, atol=0.3)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from mousesim.brain.brain import brain_params, build_brain
-from mousesim.brain.kernels import learn, mix_and_choose, set_beta, update_traces
+from mousesim.brain.kernels import learn, set_beta
 from mousesim.common.config import BrainConfig, ExpertConfig, MixtureConfig
 from mousesim.jit.rng import make_streams
+
+from .conftest import choose, traces
 
 CHEESE = (ExpertConfig(name="cheese", target="cheese"),)
 
@@ -18,7 +20,7 @@ def _brain(seed: int, **over):
     mix = MixtureConfig(gate="fixed", focus=1.0)
     bs = build_brain(brain, mix, np.random.default_rng(seed))
     bp = brain_params(brain, mix)
-    set_beta(bs, bp)
+    set_beta(bs.explore, bp.explore)
     return bs, bp, make_streams(seed).kernel.copy()
 
 
@@ -31,14 +33,14 @@ def _drift(baseline: bool, seed: int, steps: int = 10_000) -> float:
     on the action (1 +- 0.1), with M = R - Rbar (baseline) or M = R (none)."""
     bs, bp, krng = _brain(seed, beta=1.0, learning_rate=0.002)
     rng = np.random.default_rng(seed)
-    m0 = bs.readout.copy()
+    m0 = bs.readout.weights.copy()
     for _ in range(steps):
-        bs.rates[0] = _bump(bs.theta, rng.uniform(-np.pi, np.pi))
-        update_traces(bs, bp, mix_and_choose(bs, bp, 0, krng))
+        bs.ring.rates[0] = _bump(bs.geometry.theta, rng.uniform(-np.pi, np.pi))
+        traces(bs, bp, choose(bs, bp, krng))
         if not baseline:
-            bs.baseline[:] = 0.0  # M = R: no expectation subtracted
-        learn(bs, bp, np.array([1.0 + 0.1 * rng.normal()]))
-    return float(np.linalg.norm(bs.readout - m0) / np.linalg.norm(m0))
+            bs.readout.baseline[:] = 0.0  # M = R: no expectation subtracted
+        learn(bs.readout, bp.readout, np.array([1.0 + 0.1 * rng.normal()]))
+    return float(np.linalg.norm(bs.readout.weights - m0) / np.linalg.norm(m0))
 
 
 def test_without_the_baseline_the_weights_drift():
@@ -68,15 +70,15 @@ def _distal(trace: float, delay: int, seed: int, steps: int = 20_000) -> float:
     pending = [0.0] * delay
     for _ in range(steps):
         phi = rng.uniform(-np.pi / 2, np.pi / 2)
-        bs.rates[0] = _bump(bs.theta, phi)
-        a = mix_and_choose(bs, bp, 0, krng)
-        update_traces(bs, bp, a)
+        bs.ring.rates[0] = _bump(bs.geometry.theta, phi)
+        a = choose(bs, bp, krng)
+        traces(bs, bp, a)
         pending.append(1.0 if a == _correct(phi) else -1.0)
-        learn(bs, bp, np.array([pending.pop(0)]))
+        learn(bs.readout, bp.readout, np.array([pending.pop(0)]))
     test = np.linspace(-np.pi / 2, np.pi / 2, 61)
     hits = 0
     for phi in test:
-        votes = bs.readout[0] @ _bump(bs.theta, phi)
+        votes = bs.readout.weights[0] @ _bump(bs.geometry.theta, phi)
         hits += int(np.argmax(votes)) == _correct(phi)
     return hits / len(test)
 

@@ -96,7 +96,7 @@ def test_screenshot_shows_world_and_rings_where_the_layout_puts_them(tmp_path):
 
     # Each expert's ring: every neuron is a dot on the ring's circle, coloured by its rate.
     for e, rect in enumerate(layout.rings):
-        pts = ring_points(app.sim.brain.rates.shape[1], *ring_geometry(ring_area(rect)))
+        pts = ring_points(app.sim.brain.ring.rates.shape[1], *ring_geometry(ring_area(rect)))
         colours = {tuple(px[int(x), int(y)]) for x, y in pts}
         assert pal.PANEL not in colours, f"ring {e} has a neuron missing"
         assert len(colours) > 3, f"ring {e} shows no activity pattern"
@@ -136,11 +136,11 @@ def test_dragging_the_slider_sets_the_gate_the_simulation_uses():
 
     app.frame([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at(0.2), button=1)])
     assert app.sim.focus == pytest.approx(0.2, abs=0.01)
-    np.testing.assert_allclose(app.sim.brain.gate, [app.sim.focus, 1 - app.sim.focus])
+    np.testing.assert_allclose(app.sim.brain.gate.share, [app.sim.focus, 1 - app.sim.focus])
     app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=at(0.9), rel=(1, 0), buttons=(1, 0, 0))])
     assert app.sim.focus == pytest.approx(0.9, abs=0.01)
     app.frame([pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at(0.9), button=1)])
-    np.testing.assert_allclose(app.sim.brain.gate, [app.sim.focus, 1 - app.sim.focus])
+    np.testing.assert_allclose(app.sim.brain.gate.share, [app.sim.focus, 1 - app.sim.focus])
     # Moving the mouse after release, or clicking away from the slider, changes nothing.
     app.frame([pygame.event.Event(pygame.MOUSEMOTION, pos=at(0.1), rel=(1, 0), buttons=(0, 0, 0))])
     app.frame([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(t.x, t.y - 200), button=1)])
@@ -152,10 +152,10 @@ def test_left_and_right_keys_move_focus_by_005_and_clamp():
     assert app.sim.focus == 0.5
     press(app, pygame.K_LEFT, pygame.K_LEFT)
     assert app.sim.focus == pytest.approx(0.4)
-    np.testing.assert_allclose(app.sim.brain.gate, [0.4, 0.6])
+    np.testing.assert_allclose(app.sim.brain.gate.share, [0.4, 0.6])
     press(app, *[pygame.K_RIGHT] * 30)
     assert app.sim.focus == 1.0
-    np.testing.assert_allclose(app.sim.brain.gate, [1.0, 0.0])
+    np.testing.assert_allclose(app.sim.brain.gate.share, [1.0, 0.0])
 
 
 def test_behaviour_follows_the_slider():
@@ -223,24 +223,26 @@ def test_turbo_frames_are_the_same_simulation_as_single_steps():
     assert app.stats.steps == 3000 and app.sim.episode == ref.episode > 3
     assert list(app.stats.cheese_history) == cheese
     np.testing.assert_array_equal(app.sim.world.mouse, ref.world.mouse)
-    np.testing.assert_array_equal(app.sim.brain.readout, ref.brain.readout)
+    np.testing.assert_array_equal(app.sim.brain.readout.weights, ref.brain.readout.weights)
 
 
 def test_l_stops_weight_changes():
     app = make_app()
     app.ui.steps_per_frame = 100
-    start = app.sim.brain.readout.copy()
+    start = app.sim.brain.readout.weights.copy()
     for _ in range(3):
         app.frame()
-    assert not np.array_equal(app.sim.brain.readout, start), "learning on changes the readout"
+    assert not np.array_equal(app.sim.brain.readout.weights, start), (
+        "learning on changes the readout"
+    )
     press(app, pygame.K_l)
     assert not app.sim.learning
-    frozen = app.sim.brain.readout.copy()
+    frozen = app.sim.brain.readout.weights.copy()
     steps = app.stats.steps
     for _ in range(5):
         app.frame()
     assert app.stats.steps > steps + 400
-    np.testing.assert_array_equal(app.sim.brain.readout, frozen)
+    np.testing.assert_array_equal(app.sim.brain.readout.weights, frozen)
     press(app, pygame.K_l)
     assert app.sim.learning
 
@@ -254,7 +256,7 @@ def test_s_saves_a_brain_that_loads(tmp_path):
     (first,) = tmp_path.glob("brain-*.npz")
     assert str(first) in app.ui.message  # the path is shown on screen
     data = load_brain(first, app.sim.cfg)
-    np.testing.assert_array_equal(data["readout"], app.sim.brain.readout)
+    np.testing.assert_array_equal(data["readout"], app.sim.brain.readout.weights)
     press(app, pygame.K_s)
     assert len(list(tmp_path.glob("brain-*.npz"))) == 2, "two saves keep two files"
     assert not list(tmp_path.glob(".*tmp*")), "no temp file left behind"
@@ -361,8 +363,8 @@ def test_stats_panel_shows_the_fear_that_holds_beta_up():
     app.ui.paused = True
     texts = stats_texts(app)
     assert texts[texts.index("fear") + 1].startswith("100%"), texts
-    explore = app.sim.brain.explore
-    assert explore[X_BETA] == app.sim.bparams.beta or explore[X_STARTLE] > 0
+    explore = app.sim.brain.explore.values
+    assert explore[X_BETA] == app.sim.bparams.explore.beta or explore[X_STARTLE] > 0
     calm = make_app(**{"brain.explore.threat_arousal": False})
     step_until_the_predator_looms(calm.sim)
     calm.ui.paused = True

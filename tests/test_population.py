@@ -22,8 +22,10 @@ def test_population_matches_single_runs(parallel):
         for ep in range(6):
             sim.run_episode()
             np.testing.assert_array_equal(stats[b, ep], sim.buffers.stats)
-        np.testing.assert_allclose(pop.brain.readout[b], sim.brain.readout, atol=1e-9, rtol=0)
-        np.testing.assert_allclose(pop.brain.rates[b], sim.brain.rates, atol=1e-9, rtol=0)
+        np.testing.assert_allclose(
+            pop.brain.readout.weights[b], sim.brain.readout.weights, atol=1e-9, rtol=0
+        )
+        np.testing.assert_allclose(pop.brain.ring.rates[b], sim.brain.ring.rates, atol=1e-9, rtol=0)
     assert not np.array_equal(stats[0], stats[1])
 
 

@@ -28,7 +28,7 @@ def float32_flip(ref: ReferenceSimulation, fast: Simulation) -> bool:
     rounding: the reference's draw u lies between the two paths' cumulative probabilities at
     a decision boundary, and the probabilities are within FLIP_DP of each other."""
     u, p_ref = ref.last_draw
-    p_fast = fast.brain.probs
+    p_fast = fast.brain.motor.probs
     if np.abs(p_ref - p_fast).max() >= FLIP_DP:
         return False
     c_ref, c_fast = np.cumsum(p_ref)[:2], np.cumsum(p_fast)[:2]
@@ -54,7 +54,7 @@ def test_fast_dense_and_numpy_reference_agree(seed):
         a_dense = dense.step()
         a_ref, flags = ref.step()
         assert a_dense.action == a_ref, f"dense and reference differ at step {t}"
-        worst64 = max(worst64, np.abs(dense.brain.rates - ref.rates).max())
+        worst64 = max(worst64, np.abs(dense.brain.ring.rates - ref.rates).max())
         if fast_on:
             a_fast = fast.step()
             if a_fast.action != a_ref:
@@ -62,15 +62,17 @@ def test_fast_dense_and_numpy_reference_agree(seed):
                 assert t >= 1000, f"fast path diverged early, at step {t}"
                 fast_on = False
             else:
-                worst = max(worst, np.abs(fast.brain.rates - ref.rates).max())
+                worst = max(worst, np.abs(fast.brain.ring.rates - ref.rates).max())
         episodes += bool(flags & 3)
     assert worst64 <= 1e-9, worst64
     assert worst <= RATE_TOL, worst
     if fast_on:
-        np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=WEIGHT_TOL, rtol=0)
-    np.testing.assert_allclose(dense.brain.readout, ref.readout, atol=1e-9, rtol=0)
+        np.testing.assert_allclose(fast.brain.readout.weights, ref.readout, atol=WEIGHT_TOL, rtol=0)
+    np.testing.assert_allclose(dense.brain.readout.weights, ref.readout, atol=1e-9, rtol=0)
     assert episodes >= 3, "the comparison should span several episodes"
-    assert not np.array_equal(dense.brain.readout, Simulation(cfg, seed=seed).brain.readout)
+    assert not np.array_equal(
+        dense.brain.readout.weights, Simulation(cfg, seed=seed).brain.readout.weights
+    )
 
 
 def test_reference_agrees_in_top1_and_expert_post_modes():
@@ -84,7 +86,7 @@ def test_reference_agrees_in_top1_and_expert_post_modes():
     fast, ref = Simulation(cfg, seed=5), ReferenceSimulation(cfg, seed=5)
     for _ in range(2000):
         assert fast.step().action == ref.step()[0]
-    np.testing.assert_allclose(fast.brain.readout, ref.readout, atol=WEIGHT_TOL, rtol=0)
+    np.testing.assert_allclose(fast.brain.readout.weights, ref.readout, atol=WEIGHT_TOL, rtol=0)
 
 
 GATE_TOL = 2e-4  # the learned gate amplifies float32 differences (seed 8: 6e-5 at 3,000 steps)
@@ -100,6 +102,6 @@ def test_reference_agrees_with_the_learned_gate():
     fast, ref = Simulation(cfg, seed=8), ReferenceSimulation(cfg, seed=8)
     for _ in range(3000):
         assert fast.step().action == ref.step()[0]
-        np.testing.assert_allclose(fast.brain.gate, ref.gate, atol=GATE_TOL, rtol=0)
-    np.testing.assert_allclose(fast.brain.gate_w, ref.gate_w, atol=GATE_TOL, rtol=0)
-    assert np.abs(fast.brain.gate_w).max() > 0, "the gate should have learned something"
+        np.testing.assert_allclose(fast.brain.gate.share, ref.gate, atol=GATE_TOL, rtol=0)
+    np.testing.assert_allclose(fast.brain.gate.weights, ref.gate_w, atol=GATE_TOL, rtol=0)
+    assert np.abs(fast.brain.gate.weights).max() > 0, "the gate should have learned something"

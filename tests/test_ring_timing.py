@@ -156,15 +156,15 @@ def _two_cue_probe(phis_deg, amps, steps=40, start=None) -> RingProbe:
     p = RingProbe(RingConfig(step_duration=0.5, euler_steps=5))
     if start is not None:
         p.seed_bump(np.radians(start))
-    theta = p.state.theta
+    theta = p.state.geometry.theta
     for _ in range(steps):
         cue = np.zeros_like(theta)
         for phi, a in zip(phis_deg, amps, strict=True):
             cue += a * np.exp(4.0 * (np.cos(theta - np.radians(phi)) - 1))
-        p.state.cue[0] = cue
+        p.state.ring.cue[0] = cue
         from mousesim.brain.kernels import ring_update
 
-        ring_update(p.state, p.params, 0, p.rng)
+        ring_update(p.state.ring, p.state.geometry, p.params.ring, 0, p.rng)
     return p
 
 
@@ -206,7 +206,7 @@ def test_a_near_cue_makes_the_bump_flow_and_a_far_one_makes_it_jump():
     peaks = []
     for _ in range(300):
         p.step(cue=np.radians(150.0), distance=0.0)
-        peaks.append(np.degrees(p.state.theta[np.argmax(p.rates)]))
+        peaks.append(np.degrees(p.state.geometry.theta[np.argmax(p.rates)]))
     assert not any(50.0 < a < 100.0 for a in peaks), "a far cue should not drag the peak across"
     assert abs(ang(p.bump()[0], np.radians(150.0))) < 3.0
 

@@ -44,10 +44,10 @@ def test_a_run_repeats_bit_for_bit():
     rows_a = [a.run_episode() for _ in range(3)]
     rows_b = [b.run_episode() for _ in range(3)]
     assert rows_a == rows_b
-    assert np.array_equal(a.brain.rates, b.brain.rates)
-    assert np.array_equal(a.brain.readout, b.brain.readout)
+    assert np.array_equal(a.brain.ring.rates, b.brain.ring.rates)
+    assert np.array_equal(a.brain.readout.weights, b.brain.readout.weights)
     # The rates hold float32 values (the fast path's state), so float64 <-> float32 is exact.
-    assert np.array_equal(a.brain.rates, a.brain.rates.astype(np.float32))
+    assert np.array_equal(a.brain.ring.rates, a.brain.ring.rates.astype(np.float32))
 
 
 def test_a_batch_of_atomic_writes_syncs_the_folder_once(tmp_path, monkeypatch):

@@ -32,8 +32,10 @@ def test_heat_map_shows_turning_toward_the_cheese_and_away_from_the_predator():
     mean of the three rows, the cheese expert's left row is high on the left (turn toward),
     the predator expert's low (turn away); a random brain (init_spread 0.5) shows less than
     a third of that structure. The three relative rows sum to 0 at every neuron."""
-    wired = relative_readout(Simulation(make_config(**{"brain.init": "hand_wired"})).brain.readout)
-    fresh = relative_readout(Simulation(make_config()).brain.readout)
+    wired = relative_readout(
+        Simulation(make_config(**{"brain.init": "hand_wired"})).brain.readout.weights
+    )
+    fresh = relative_readout(Simulation(make_config()).brain.readout.weights)
     assert np.allclose(wired.sum(axis=1), 0.0) and np.allclose(fresh.sum(axis=1), 0.0)
     t_wired, t_fresh = _toward(wired), _toward(fresh)
     assert t_wired[0] > 0 > t_wired[1]

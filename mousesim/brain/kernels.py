@@ -3,6 +3,26 @@
 Shapes: E experts, N neurons per ring, 3 motor neurons (0 left, 1 straight,
 2 right). Angles are egocentric, positive to the left. Imports numpy and
 numba only.
+
+State by owner. The brain's arrays are a `BrainState` of six groups (the rings' geometry, the
+rings, the readouts, the motor choice, the gate, exploration), its constants a `BrainParams` of
+five (ring, readout learning, exploration, gate, gate learning). Each kernel takes the groups it
+reads or writes, state groups first (the ones it writes, then the ones it reads), then parameter
+groups, then the rest: `learn(readout, lp, rewards)` touches the readouts and nothing else. The
+step's parts in `sim.kernels` take the whole brain and hand each kernel its groups.
+
+Why nested named tuples (not structured arrays or jitclasses): numba flattens a named tuple
+into its members wherever it passes one, so a group costs nothing at run time (the same loads
+of the same arrays: the same machine code, the same bits), and a kernel that takes three groups
+passes only their arrays. Kernels that take them compile once per type and cache to disk like
+any other (`cache=True`); a jitclass's methods are not cached (every process would compile them
+again) and its instance is a heap object reached through a pointer; a structured array holds
+scalars of one record, not arrays of different shapes. Measured against the flat tuples: the
+same bits, the same steps/s and first compile; one cost, a call from Python (`Simulation.step`)
+takes about 4 us more, as numba's dispatcher reads each named tuple's class and field names to
+type it (per call, not per step: a headless episode is one call, a window frame one). Adding a field: add it to its group
+here (comment: shape and meaning) and fill it in `brain.build_brain` or `brain.brain_params`;
+the population, the window and the checkpoint code need no change unless they read it.
 """
 
 from __future__ import annotations
@@ -24,10 +44,18 @@ GATE_FIXED = 0
 GATE_TOP1 = 1
 GATE_LEARNED = 2
 
+# How the gate's shares become the motor drive (mixture.routing).
+ROUTE_BLEND = 0  # u = sum_k g_k v_k
+ROUTE_SAMPLE = 1  # one expert, drawn from the gate each step, drives: u = v_k
+
+# The learned gate's eligibility (mixture.gate_gradient).
+GRADIENT_RESPONSIBILITY = 0  # post = resp - g (Jacobs et al. 1991, for an unfloored softmax)
+GRADIENT_EXACT = 1  # post = d log pi(a) / dz through the floored, slider-scaled gate
+
 # INLINED: the step's small brain kernels are inlined at numba's IR level into the step's parts
 # that call them (`sim.kernels.choose`, `settle`): small code, so copying their IR costs little,
-# and a call of a jitted function that takes a BrainState (29 arrays) passes every array field
-# by field (the same operations in the same order: the same bits). The larger kernels are
+# and a call of a jitted function passes every array of the groups it takes field by field
+# (the same operations in the same order: the same bits). The larger kernels are
 # compiled on their own and inlined by LLVM (`jit_options.jit_only`). Kernels with a division in
 # a neuron loop stay out of IR inlining: inlined there, they would take the caller's error model
 # (below).
@@ -71,8 +99,11 @@ def exp_0_40(y: float) -> float:
     return p * p
 
 
-class BrainParams(NamedTuple):
-    """Scalar constants of the brain (see RingConfig / BrainConfig / MixtureConfig)."""
+# -- the brain's parameters, by owner (scalars; see the config sections named) ---------------
+
+
+class RingParams(NamedTuple):
+    """The ring attractors and their cue (brain.ring, brain.clear_on_eat)."""
 
     J0: float
     J1: float
@@ -86,78 +117,150 @@ class BrainParams(NamedTuple):
     cue_scale: float
     noise: float
     dense: int
-    beta: float
+    clear_on_eat: int  # silence the cheese experts' rings when the mouse eats
+
+
+class ReadoutParams(NamedTuple):
+    """The readouts' three-factor learning (brain.learning_rate ... brain.gate_scaled)."""
+
     learning_rate: float
     trace_decay: float
     baseline_alpha: float
-    post: int
-    gate_scaled: int
-    clear_on_eat: int
-    explore_adaptive: int
+    post: int  # POST_BLENDED | POST_EXPERT
+    gate_scaled: int  # each expert's eligibility scaled by its gate share
+
+
+class ExploreParams(NamedTuple):
+    """The motor choice's temperature and reflexes: adaptive gain, startle, threat arousal,
+    whiskers (brain.beta, brain.explore, brain.whisker_*)."""
+
+    beta: float  # the ceiling of beta_eff (and the greedy choice's beta)
+    adaptive: int
     beta_min: float
     progress_rate: float
     progress_ref: float
     startle_steps: int
     startle_beta: float
-    threat_arousal: int
+    threat_arousal: int  # a looming predator (the gate's looming detector) holds beta up
     whisker_gain: float
     whisker_reach: int
-    gate_mode: int
-    gate_features: int
-    loom_radius: float
+
+
+class GateParams(NamedTuple):
+    """How the gate shares the drive among the experts, and its context (mixture)."""
+
+    mode: int  # GATE_FIXED | GATE_TOP1 | GATE_LEARNED
+    features: int  # FEATURES_LOOMING | FEATURES_PROXIMITY
+    loom_radius: float  # the looming detector (also read by the threat arousal)
     loom_memory: float
-    gate_floor: float
-    gate_learning_rate: float
-    gate_trace_decay: float
-    gate_critic: int
-    gate_baseline_rate: float
-    gate_override: float
-    gate_clip: float
-    gate_events: int
-    gate_calm_kind: int  # target kind whose looming ends the calm (-1: x_0 is a constant 1)
+    floor: float
+    override: float
+    calm_kind: int  # target kind whose looming ends the calm (-1: x_0 is a constant 1)
+    routing: int  # ROUTE_SAMPLE | ROUTE_BLEND (top-1 always routes to the winner)
 
 
-# Slots of BrainState.explore.
-X_BETA, X_PROGRESS, X_STARTLE, X_THREAT = 0, 1, 2, 3
+class GateLearningParams(NamedTuple):
+    """The learned gate's reward-modulated rule (mixture.gate_*)."""
 
-FEATURES_PROXIMITY = 0
-FEATURES_LOOMING = 1
+    learning_rate: float
+    trace_decay: float
+    critic: int
+    baseline_rate: float
+    clip: float
+    events: int  # learns from the task's events (1) or the experts' total reward (0)
+    gradient: int  # GRADIENT_EXACT | GRADIENT_RESPONSIBILITY
 
 
-class BrainState(NamedTuple):
-    """Mutable brain arrays; the window reads them, only kernels write them (but `gate`)."""
+class BrainParams(NamedTuple):
+    """Every scalar constant of the brain, one group per owner."""
+
+    ring: RingParams
+    readout: ReadoutParams
+    explore: ExploreParams
+    gate: GateParams
+    gate_learning: GateLearningParams
+
+
+# -- the brain's arrays, by owner (the window reads them, only kernels write them, but the
+# slider's gate.share and gate.bias) ---------------------------------------------------------
+
+
+class RingGeometry(NamedTuple):
+    """The rings' fixed geometry: built once, shared by every mouse of a population."""
 
     theta: np.ndarray  # f8[N] preferred angles
     cos_t: np.ndarray  # f8[N]
     sin_t: np.ndarray  # f8[N]
     w_sym: np.ndarray  # f8[N, N] (J0 + J1 cos)/N; (0, 0) unless the dense path is on
     w_rot: np.ndarray  # f8[N, N] -J1 sin / N; (0, 0) unless the dense path is on
+
+
+class RingState(NamedTuple):
+    """The rings' activity: one ring attractor per expert."""
+
     rates: np.ndarray  # f8[E, N]
     cue: np.ndarray  # f8[E, N] current cue input
     h: np.ndarray  # f8[N] scratch
     noise: np.ndarray  # f8[N] scratch for ring noise (stays 0 when noise is off)
-    readout: np.ndarray  # f8[E, 3, N] M_k
+    decoded: np.ndarray  # f8[E, 2] bump angle, bump amplitude (population vector)
+    ring32: np.ndarray  # f4[2E + 2, N] fast path's float32 work rows: rates, cues, cos, sin
+    last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
+
+
+class ReadoutState(NamedTuple):
+    """The readouts M_k (ring -> motor votes) and their learning."""
+
+    weights: np.ndarray  # f8[E, 3, N] M_k
     row_norm: np.ndarray  # f8[E, 3] the L2 norm each readout row is held at
     elig: np.ndarray  # f8[E, 3, N]
     baseline: np.ndarray  # f8[E] running mean reward Rbar_k
-    gate: np.ndarray  # f8[E] g_k: the slider's shares (fixed/top1) or the learned gate
-    gate_bias: np.ndarray  # f8[E] log of the slider's shares (-inf: that kind is shut out)
-    gate_w: np.ndarray  # f8[E, E + 1] learned gate weights V over features x
-    gate_x: np.ndarray  # f8[E + 1] context: 1, then one feature per expert (looming/proximity)
-    gate_elig: np.ndarray  # f8[E, E + 1] the gate's eligibility trace
-    gate_baseline: np.ndarray  # f8[E + 1] the gate's reward baseline c: Rbar(x) = c . x
+
+
+class MotorState(NamedTuple):
+    """The mixture's votes and drive, the action's probabilities, and who drove it."""
+
     votes: np.ndarray  # f8[E, 3] M_k r_k
     drive: np.ndarray  # f8[3] u
     probs: np.ndarray  # f8[3] softmax(beta_eff u)
     expert_probs: np.ndarray  # f8[E, 3] softmax(beta_eff M_k r_k)
-    decoded: np.ndarray  # f8[E, 2] bump angle, bump amplitude (population vector)
-    last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
     driver: np.ndarray  # i8[1] index of the expert most responsible for the last action
-    explore: (
-        np.ndarray
-    )  # f8[4] beta_eff, progress (running gated reward), startle steps left, threat
+
+
+class GateState(NamedTuple):
+    """The gate g (each expert's share of the drive), and the learned gate's weights."""
+
+    share: np.ndarray  # f8[E] g_k: the slider's shares (fixed/top1) or the learned gate
+    bias: np.ndarray  # f8[E] log of the slider's shares (-inf: that kind is shut out)
+    weights: np.ndarray  # f8[E, E + 1] learned gate weights V over features x
+    context: np.ndarray  # f8[E + 1] x: calm (or 1), then one feature per expert
+    elig: np.ndarray  # f8[E, E + 1] the gate's eligibility trace
+    baseline: np.ndarray  # f8[E + 1] the gate's reward baseline c: Rbar(x) = c . x
+
+
+class ExploreState(NamedTuple):
+    """The exploration drive and the whiskers' reflex."""
+
+    values: np.ndarray  # f8[4] at X_BETA (beta_eff), X_PROGRESS, X_STARTLE (steps left), X_THREAT
     whiskers: np.ndarray  # f8[3] 1 where the action's step is blocked by a wall (felt now)
-    ring32: np.ndarray  # f4[2E + 2, N] fast path's float32 work rows: rates, cues, cos, sin
+
+
+class BrainState(NamedTuple):
+    """Every array of one brain, one group per owner. A population holds the same groups with
+    a leading mouse axis B on every array but the geometry's (sim.population)."""
+
+    geometry: RingGeometry
+    ring: RingState
+    readout: ReadoutState
+    motor: MotorState
+    gate: GateState
+    explore: ExploreState
+
+
+# Slots of ExploreState.values.
+X_BETA, X_PROGRESS, X_STARTLE, X_THREAT = 0, 1, 2, 3
+
+FEATURES_PROXIMITY = 0
+FEATURES_LOOMING = 1
 
 
 @njit(inline="always", error_model="numpy")
@@ -171,21 +274,23 @@ def transfer(h: float, r_max: float) -> float:
 
 
 @jit_only(**KERNEL)
-def cue_input(bs: BrainState, bp: BrainParams, e: int, bearing: float, d: float, vis: float):
+def cue_input(
+    ring: RingState, geo: RingGeometry, rp: RingParams, e: int, bearing: float, d: float, vis: float
+):
     """I_i = A(d) exp(kappa (cos(theta_i - phi) - 1)), A(d) = cue_gain / (1 + d / cue_scale).
 
     No cue (all zeros) when the target is not visible."""
-    cue = bs.cue[e]
+    cue = ring.cue[e]
     if vis <= 0.0:
         cue[:] = 0.0
         return
-    amp = bp.cue_gain / (1.0 + d / bp.cue_scale)
+    amp = rp.cue_gain / (1.0 + d / rp.cue_scale)
     cb, sb = np.cos(bearing), np.sin(bearing)
     for i in range(cue.shape[0]):
         # cos(theta_i - phi) expanded, so no per-neuron cos() call; exp(-z) = 1 / exp(z), and
         # z is clamped at 40 (exp(-40) ~ 4e-18 of the cue peak: below double resolution there).
-        c = bs.cos_t[i] * cb + bs.sin_t[i] * sb
-        z = min(bp.kappa * (1.0 - c), 40.0)
+        c = geo.cos_t[i] * cb + geo.sin_t[i] * sb
+        z = min(rp.kappa * (1.0 - c), 40.0)
         cue[i] = amp / exp_0_40(z)
 
 
@@ -257,11 +362,11 @@ class Ring32(NamedTuple):
 
 
 @njit(inline="always", **RING)
-def ring32_constants(bp: BrainParams, n: int, rot: float) -> Ring32:
+def ring32_constants(rp: RingParams, n: int, rot: float) -> Ring32:
     f = np.float32
     return Ring32(
-        f(bp.J0 / n), f(bp.J1 / n), f(rot * bp.J1 / n), f(bp.I0), f(bp.r_max),
-        f(1.0 / bp.r_max), f(bp.dt),
+        f(rp.J0 / n), f(rp.J1 / n), f(rot * rp.J1 / n), f(rp.I0), f(rp.r_max),
+        f(1.0 / rp.r_max), f(rp.dt),
     )  # fmt: skip
 
 
@@ -301,7 +406,7 @@ def ring_substep_fast(
 # a few scalar arguments once a step costs nothing measurable (540k steps/s either way).
 @jit_only(**RING, forceinline=False)
 def ring_steps32(w: np.ndarray, n_exp: int, e0: int, e1: int, steps: int, k: Ring32) -> None:
-    """`steps` noise-free substeps of rings e0..e1-1 held in the work rows w (see BrainState.
+    """`steps` noise-free substeps of rings e0..e1-1 held in the work rows w (see RingState.
     ring32), the rings interleaved substep by substep: one ring's sums overlap the other's
     neuron loop (the same numbers as ring by ring: the rings do not interact)."""
     cos32 = w[2 * n_exp]
@@ -319,7 +424,7 @@ def ring_substep_dense(
     w_sym: np.ndarray,
     w_rot: np.ndarray,
     hbuf: np.ndarray,
-    bp: BrainParams,
+    rp: RingParams,
     rot: float,
     noise: np.ndarray,
 ) -> None:
@@ -329,9 +434,9 @@ def ring_substep_dense(
         acc = 0.0
         for j in range(n):
             acc += (w_sym[i, j] + rot * w_rot[i, j]) * r[j]
-        hbuf[i] = acc + bp.I0 + cue[i] + noise[i]
+        hbuf[i] = acc + rp.I0 + cue[i] + noise[i]
     for i in range(n):
-        r[i] += bp.dt * (transfer(hbuf[i], bp.r_max) - r[i])
+        r[i] += rp.dt * (transfer(hbuf[i], rp.r_max) - r[i])
 
 
 @jit_only(cache=True)
@@ -347,7 +452,7 @@ def decode(r: np.ndarray, cos_t: np.ndarray, sin_t: np.ndarray, out: np.ndarray)
 
 
 def ring32_rows(n_exp: int, theta: np.ndarray) -> np.ndarray:
-    """BrainState.ring32 for a new brain: zero rates and cues, then float32 cos and sin."""
+    """RingState.ring32 for a new brain: zero rates and cues, then float32 cos and sin."""
     w = np.zeros((2 * n_exp + 2, theta.shape[0]), dtype=np.float32)
     w[2 * n_exp] = np.cos(theta)
     w[2 * n_exp + 1] = np.sin(theta)
@@ -355,12 +460,12 @@ def ring32_rows(n_exp: int, theta: np.ndarray) -> np.ndarray:
 
 
 @njit(inline="always", **RING)
-def _load32(bs: BrainState, e: int) -> None:
+def _load32(ring: RingState, e: int) -> None:
     """Copy ring e's rates and cue into its float32 work rows (rates always hold float32
     values, so the round trip through float64 is exact)."""
-    n_exp = bs.rates.shape[0]
-    r, r32 = bs.rates[e], bs.ring32[e]
-    c, c32 = bs.cue[e], bs.ring32[n_exp + e]
+    n_exp = ring.rates.shape[0]
+    r, r32 = ring.rates[e], ring.ring32[e]
+    c, c32 = ring.cue[e], ring.ring32[n_exp + e]
     for i in range(r.shape[0]):
         r32[i] = np.float32(r[i])
     for i in range(r.shape[0]):
@@ -368,72 +473,74 @@ def _load32(bs: BrainState, e: int) -> None:
 
 
 @njit(inline="always", **RING)
-def _store32(bs: BrainState, e: int) -> None:
+def _store32(ring: RingState, e: int) -> None:
     """Rates back from the work row, and the decoded bump from its float32 sums."""
-    r, r32 = bs.rates[e], bs.ring32[e]
+    r, r32 = ring.rates[e], ring.ring32[e]
     for i in range(r.shape[0]):
         r[i] = r32[i]
-    n_exp = bs.rates.shape[0]
-    _, c, s = ring_moments32(r32, bs.ring32[2 * n_exp], bs.ring32[2 * n_exp + 1])
-    bs.decoded[e, 0] = np.arctan2(np.float64(s), np.float64(c))
-    bs.decoded[e, 1] = np.sqrt(np.float64(c) * c + np.float64(s) * s) / r.shape[0]
+    n_exp = ring.rates.shape[0]
+    _, c, s = ring_moments32(r32, ring.ring32[2 * n_exp], ring.ring32[2 * n_exp + 1])
+    ring.decoded[e, 0] = np.arctan2(np.float64(s), np.float64(c))
+    ring.decoded[e, 1] = np.sqrt(np.float64(c) * c + np.float64(s) * s) / r.shape[0]
 
 
 @jit_only(**RING, forceinline=False)  # a call: see ring_steps32
-def _ring_steps(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
+def _ring_steps(ring: RingState, geo: RingGeometry, rp: RingParams, e: int, rng: np.ndarray):
     """euler_steps substeps of ring e alone (noise is drawn per substep, ring by ring)."""
-    r = bs.rates[e]
+    r = ring.rates[e]
     n = r.shape[0]
-    n_exp = bs.rates.shape[0]
-    rot = bp.rot_turn * bs.last_turn[0]
-    if bp.dense:
-        for _ in range(bp.euler_steps):
-            if bp.noise > 0.0:
+    n_exp = ring.rates.shape[0]
+    rot = rp.rot_turn * ring.last_turn[0]
+    if rp.dense:
+        for _ in range(rp.euler_steps):
+            if rp.noise > 0.0:
                 for i in range(n):
-                    bs.noise[i] = bp.noise * normal(rng, NOISE)
-            ring_substep_dense(r, bs.cue[e], bs.w_sym, bs.w_rot, bs.h, bp, rot, bs.noise)
+                    ring.noise[i] = rp.noise * normal(rng, NOISE)
+            ring_substep_dense(r, ring.cue[e], geo.w_sym, geo.w_rot, ring.h, rp, rot, ring.noise)
         return
-    _load32(bs, e)
-    k = ring32_constants(bp, n, rot)
-    w = bs.ring32
-    if bp.noise > 0.0:
-        for _ in range(bp.euler_steps):
+    _load32(ring, e)
+    k = ring32_constants(rp, n, rot)
+    w = ring.ring32
+    if rp.noise > 0.0:
+        for _ in range(rp.euler_steps):
             for i in range(n):
-                bs.noise[i] = bp.noise * normal(rng, NOISE)
-            ring_substep_fast(w[e], w[n_exp + e], w[2 * n_exp], w[2 * n_exp + 1], bs.noise, k)
+                ring.noise[i] = rp.noise * normal(rng, NOISE)
+            ring_substep_fast(w[e], w[n_exp + e], w[2 * n_exp], w[2 * n_exp + 1], ring.noise, k)
     else:
-        ring_steps32(w, n_exp, e, e + 1, bp.euler_steps, k)
-    _store32(bs, e)
+        ring_steps32(w, n_exp, e, e + 1, rp.euler_steps, k)
+    _store32(ring, e)
 
 
 @njit(inline="always", **RING)  # glue: numba IR, so the ring code is not one library deeper
-def ring_update(bs: BrainState, bp: BrainParams, e: int, rng: np.ndarray) -> None:
+def ring_update(
+    ring: RingState, geo: RingGeometry, rp: RingParams, e: int, rng: np.ndarray
+) -> None:
     """One world step (euler_steps Euler steps of dt) of expert e's ring, with its current cue
     and, as an angular-velocity drive spread over the whole step, the turn just made:
     rot = rot_turn * turn, where rot_turn was calibrated so the bump moves by the turn."""
-    _ring_steps(bs, bp, e, rng)
-    if bp.dense:
-        decode(bs.rates[e], bs.cos_t, bs.sin_t, bs.decoded[e])
+    _ring_steps(ring, geo, rp, e, rng)
+    if rp.dense:
+        decode(ring.rates[e], geo.cos_t, geo.sin_t, ring.decoded[e])
 
 
 @njit(inline="always", **RING)
-def rings_update(bs: BrainState, bp: BrainParams, rng: np.ndarray) -> None:
+def rings_update(ring: RingState, geo: RingGeometry, rp: RingParams, rng: np.ndarray) -> None:
     """ring_update for every expert. On the fast path without noise the rings advance together,
     substep by substep, so one ring's sums overlap the other's neuron loop (the same numbers
     as ring by ring: the rings do not interact). With noise, ring by ring: the noise draws
     keep the reference's order."""
-    n_exp = bs.rates.shape[0]
-    if bp.dense or bp.noise > 0.0:
+    n_exp = ring.rates.shape[0]
+    if rp.dense or rp.noise > 0.0:
         for e in range(n_exp):
-            ring_update(bs, bp, e, rng)
+            ring_update(ring, geo, rp, e, rng)
         return
     for e in range(n_exp):
-        _load32(bs, e)
-    k = ring32_constants(bp, bs.rates.shape[1], bp.rot_turn * bs.last_turn[0])
+        _load32(ring, e)
+    k = ring32_constants(rp, ring.rates.shape[1], rp.rot_turn * ring.last_turn[0])
     # np.int64(0), not 0: a literal 0 would compile ring_steps32 a second time.
-    ring_steps32(bs.ring32, n_exp, np.int64(0), n_exp, bp.euler_steps, k)
+    ring_steps32(ring.ring32, n_exp, np.int64(0), n_exp, rp.euler_steps, k)
     for e in range(n_exp):
-        _store32(bs, e)
+        _store32(ring, e)
 
 
 @jit_only(cache=True)
@@ -465,79 +572,116 @@ def reflex_softmax(u: np.ndarray, beta: float, gain: float, w: np.ndarray, out: 
     out[0], out[1], out[2] = e0 / total, e1 / total, e2 / total
 
 
+@njit(inline="always")
+def sample_expert(share: np.ndarray, u: float) -> int:
+    """k with probability share[k] (shares sum to 1), from a uniform draw u in [0, 1)."""
+    acc = 0.0
+    for k in range(share.shape[0]):
+        acc += share[k]
+        if u < acc:
+            return k
+    return share.shape[0] - 1
+
+
 @njit(cache=True, inline="always")  # see INLINED
-def mix_and_choose(bs: BrainState, bp: BrainParams, greedy: int, rng: np.ndarray) -> int:
-    """Votes v_k = M_k r_k; drive u = sum_k g_k v_k (top-1: the larger gate only); action ~
+def mix_and_choose(
+    motor: MotorState,
+    ring: RingState,
+    readout: ReadoutState,
+    gate: GateState,
+    explore: ExploreState,
+    gp: GateParams,
+    xp: ExploreParams,
+    greedy: int,
+    rng: np.ndarray,
+) -> int:
+    """Votes v_k = M_k r_k; drive u = v_k of one expert k drawn from the gate (routing sample;
+    greedy: the largest share), or u = sum_k g_k v_k (routing blend; top-1: the larger gate
+    only); action ~
     softmax(beta_eff u - whisker_gain w), w_a = how near a wall blocks action a (the reflex is
     not scaled by the exploration temperature). Greedy: argmax(beta u - whisker_gain w), exact
-    ties broken by the draw (a startle still samples). One ACTION draw per step."""
-    n_exp = bs.rates.shape[0]
-    beta = bs.explore[X_BETA]
-    gain = bp.whisker_gain
+    ties broken by the draw (a startle still samples). One ACTION draw per step, two when
+    sampling routes."""
+    n_exp = ring.rates.shape[0]
+    beta = explore.values[X_BETA]
+    gain = xp.whisker_gain
     winner = 0
     for k in range(1, n_exp):
-        if bs.gate[k] > bs.gate[winner]:
+        if gate.share[k] > gate.share[winner]:
             winner = k
-    bs.drive[:] = 0.0
+    motor.drive[:] = 0.0
     for k in range(n_exp):
-        if bp.gate_mode == GATE_TOP1 and k != winner:
-            bs.votes[k, :] = 0.0
+        if gp.mode == GATE_TOP1 and k != winner:
+            motor.votes[k, :] = 0.0
             continue
-        g = 1.0 if bp.gate_mode == GATE_TOP1 else bs.gate[k]
+        g = 1.0 if gp.mode == GATE_TOP1 else gate.share[k]
         # The three votes in one loop: each sum keeps its order (same bits), but three
         # independent add chains overlap instead of waiting on one another.
-        m0, m1, m2 = bs.readout[k, 0], bs.readout[k, 1], bs.readout[k, 2]
-        r = bs.rates[k]
+        m0, m1, m2 = readout.weights[k, 0], readout.weights[k, 1], readout.weights[k, 2]
+        r = ring.rates[k]
         v0 = v1 = v2 = 0.0
         for i in range(r.shape[0]):
             v0 += m0[i] * r[i]
             v1 += m1[i] * r[i]
             v2 += m2[i] * r[i]
-        bs.votes[k, 0], bs.votes[k, 1], bs.votes[k, 2] = v0, v1, v2
+        motor.votes[k, 0], motor.votes[k, 1], motor.votes[k, 2] = v0, v1, v2
         if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
-            bs.drive[0] += g * v0
-            bs.drive[1] += g * v1
-            bs.drive[2] += g * v2
-        reflex_softmax(bs.votes[k], beta, gain, bs.whiskers, bs.expert_probs[k])
-    reflex_softmax(bs.drive, beta, gain, bs.whiskers, bs.probs)
+            motor.drive[0] += g * v0
+            motor.drive[1] += g * v1
+            motor.drive[2] += g * v2
+        reflex_softmax(motor.votes[k], beta, gain, explore.whiskers, motor.expert_probs[k])
+    if gp.mode != GATE_TOP1 and gp.routing == ROUTE_SAMPLE:
+        # One expert drives this step, drawn from the gate (greedy: the largest share); the
+        # blend summed above is replaced by its votes. Its own draw, before the action's.
+        winner = sample_expert(gate.share, uniform(rng, ACTION)) if not greedy else winner
+        motor.drive[0] = motor.votes[winner, 0]
+        motor.drive[1] = motor.votes[winner, 1]
+        motor.drive[2] = motor.votes[winner, 2]
+    reflex_softmax(motor.drive, beta, gain, explore.whiskers, motor.probs)
     u = uniform(rng, ACTION)
-    if greedy and bs.explore[X_STARTLE] <= 0.0:
-        d, w = bs.drive, bs.whiskers
-        z0 = bp.beta * d[0] - gain * w[0]
-        z1 = bp.beta * d[1] - gain * w[1]
-        z2 = bp.beta * d[2] - gain * w[2]
+    if greedy and explore.values[X_STARTLE] <= 0.0:
+        d, w = motor.drive, explore.whiskers
+        z0 = xp.beta * d[0] - gain * w[0]
+        z1 = xp.beta * d[1] - gain * w[1]
+        z2 = xp.beta * d[2] - gain * w[2]
         action = greedy_choice(z0, z1, z2, u)
     else:
         action = N_MOTOR - 1
         acc = 0.0
         for a in range(N_MOTOR):
-            acc += bs.probs[a]
+            acc += motor.probs[a]
             if u < acc:
                 action = a
                 break
-    set_driver(bs, bp, action, winner)
+    set_driver(motor, gate, gp, action, winner)
     return action
 
 
 @njit(cache=True, inline="always")  # see INLINED
-def set_driver(bs: BrainState, bp: BrainParams, action: int, winner: int) -> None:
+def set_driver(motor: MotorState, gate: GateState, gp: GateParams, action: int, winner: int):
     """The driver of an action is the expert most responsible for it: argmax_k g_k p_k(a)
     (the responsibility of Jacobs et al. 1991). An expert whose gate is 0 is never the driver;
-    top-1 routing: the winner."""
-    if bp.gate_mode == GATE_TOP1:
-        bs.driver[0] = winner
+    top-1 and sampled routing: the expert routed to."""
+    if gp.mode == GATE_TOP1 or gp.routing == ROUTE_SAMPLE:
+        motor.driver[0] = winner
         return
     best = -1.0
-    for k in range(bs.rates.shape[0]):
-        resp = bs.gate[k] * bs.expert_probs[k, action]
-        if bs.gate[k] > 0.0 and resp > best:
+    for k in range(gate.share.shape[0]):
+        resp = gate.share[k] * motor.expert_probs[k, action]
+        if gate.share[k] > 0.0 and resp > best:
             best = resp
-            bs.driver[0] = k
+            motor.driver[0] = k
 
 
 @njit(cache=True, inline="always")  # see INLINED
 def explore_update(
-    bs: BrainState, bp: BrainParams, rewards: np.ndarray, blocked: int, threat: int
+    explore: ExploreState,
+    gate: GateState,
+    xp: ExploreParams,
+    gp: GateParams,
+    rewards: np.ndarray,
+    blocked: int,
+    threat: int,
 ) -> None:
     """Adaptive gain (Aston-Jones & Cohen 2005): progress P <- P + rho (sum_k g_k R_k - P), the
     running reward of what the mouse attends to; level = clip(P / P_ref, 0, 1), so a mouse that
@@ -545,42 +689,42 @@ def explore_update(
     sets T = 1, which then decays by loom_memory per step; level = max(level, T), so a mouse
     fleeing a predator that gains on it is decisive, not random. beta_eff = beta_min + (beta -
     beta_min) level. Startle: a blocked step caps beta_eff at startle_beta for the next
-    startle_steps decisions."""
-    x = bs.explore
+    startle_steps decisions. The threat's memory is the gate's looming detector's."""
+    x = explore.values
     total = 0.0
     for k in range(rewards.shape[0]):
-        total += bs.gate[k] * rewards[k]
-    x[X_PROGRESS] += bp.progress_rate * (total - x[X_PROGRESS])
-    x[X_THREAT] = 1.0 if threat and bp.threat_arousal else bp.loom_memory * x[X_THREAT]
+        total += gate.share[k] * rewards[k]
+    x[X_PROGRESS] += xp.progress_rate * (total - x[X_PROGRESS])
+    x[X_THREAT] = 1.0 if threat and xp.threat_arousal else gp.loom_memory * x[X_THREAT]
     if blocked:
-        x[X_STARTLE] = bp.startle_steps
+        x[X_STARTLE] = xp.startle_steps
     elif x[X_STARTLE] > 0.0:
         x[X_STARTLE] -= 1.0
-    set_beta(bs, bp)
+    set_beta(explore, xp)
 
 
 @njit(cache=True, inline="always")  # see INLINED
-def set_beta(bs: BrainState, bp: BrainParams) -> None:
+def set_beta(explore: ExploreState, xp: ExploreParams) -> None:
     """beta_eff from the exploration state (see explore_update)."""
-    x = bs.explore
-    beta = bp.beta
-    if bp.explore_adaptive:
-        level = min(max(x[X_PROGRESS] / bp.progress_ref, 0.0), 1.0)
+    x = explore.values
+    beta = xp.beta
+    if xp.adaptive:
+        level = min(max(x[X_PROGRESS] / xp.progress_ref, 0.0), 1.0)
         level = max(level, x[X_THREAT])
-        beta = bp.beta_min + (bp.beta - bp.beta_min) * level
+        beta = xp.beta_min + (xp.beta - xp.beta_min) * level
     if x[X_STARTLE] > 0.0:
-        beta = min(beta, bp.startle_beta)
+        beta = min(beta, xp.startle_beta)
     x[X_BETA] = beta
 
 
 @jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
-def clear_rings(bs: BrainState, kinds: np.ndarray, kind: int) -> None:
+def clear_rings(ring: RingState, kinds: np.ndarray, kind: int) -> None:
     """Silence the rings of every expert whose target is of `kind` (its goal was consumed:
     the remembered bearing points at nothing now)."""
     for e in range(kinds.shape[0]):
         if kinds[e] == kind:
-            bs.rates[e, :] = 0.0
-            bs.decoded[e, :] = 0.0
+            ring.rates[e, :] = 0.0
+            ring.decoded[e, :] = 0.0
 
 
 @jit_only(cache=True)
@@ -592,36 +736,44 @@ def decay_rows(e: np.ndarray, lam: float) -> None:
 
 
 @njit(cache=True, inline="always")  # see INLINED
-def update_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
+def update_traces(
+    readout: ReadoutState,
+    ring: RingState,
+    motor: MotorState,
+    gate: GateState,
+    lp: ReadoutParams,
+    gp: GateParams,
+    action: int,
+) -> None:
     """e_k <- lambda e_k + post_k (x) r_k, post_k = onehot(action) - p (blended or expert's own)."""
-    n_exp = bs.rates.shape[0]
+    n_exp = ring.rates.shape[0]
     for k in range(n_exp):
-        if bp.gate_mode == GATE_TOP1 and k != bs.driver[0]:
-            decay_rows(bs.elig[k], bp.trace_decay)
+        if gp.mode == GATE_TOP1 and k != motor.driver[0]:
+            decay_rows(readout.elig[k], lp.trace_decay)
             continue
-        scale = bs.gate[k] if bp.gate_scaled else 1.0
-        p = bs.probs if bp.post == POST_BLENDED else bs.expert_probs[k]
-        r = bs.rates[k]
+        scale = gate.share[k] if lp.gate_scaled else 1.0
+        p = motor.probs if lp.post == POST_BLENDED else motor.expert_probs[k]
+        r = ring.rates[k]
         for a in range(N_MOTOR):
             post = ((1.0 if a == action else 0.0) - p[a]) * scale
-            row = bs.elig[k, a]
+            row = readout.elig[k, a]
             for i in range(r.shape[0]):
-                row[i] = bp.trace_decay * row[i] + post * r[i]
+                row[i] = lp.trace_decay * row[i] + post * r[i]
 
 
 @njit(cache=True, inline="always")  # see INLINED
-def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
+def learn(readout: ReadoutState, lp: ReadoutParams, rewards: np.ndarray) -> None:
     """M_k += eta (R_k - Rbar_k) e_k, then Rbar_k += alpha (R_k - Rbar_k), then each row
     of M_k is rescaled to its fixed L2 norm (keeps weights bounded; the baseline keeps the
     rule from drifting, Fremaux et al. 2010)."""
-    for k in range(bs.rates.shape[0]):
-        delta = rewards[k] - bs.baseline[k]
-        bs.baseline[k] += bp.baseline_alpha * delta
-        step = bp.learning_rate * delta
+    for k in range(readout.baseline.shape[0]):
+        delta = rewards[k] - readout.baseline[k]
+        readout.baseline[k] += lp.baseline_alpha * delta
+        step = lp.learning_rate * delta
         # The three rows in one loop: each norm's sum keeps its order (same bits), but three
         # independent add chains overlap instead of waiting on one another.
-        m0, m1, m2 = bs.readout[k, 0], bs.readout[k, 1], bs.readout[k, 2]
-        e0, e1, e2 = bs.elig[k, 0], bs.elig[k, 1], bs.elig[k, 2]
+        m0, m1, m2 = readout.weights[k, 0], readout.weights[k, 1], readout.weights[k, 2]
+        e0, e1, e2 = readout.elig[k, 0], readout.elig[k, 1], readout.elig[k, 2]
         s0 = s1 = s2 = 0.0
         for i in range(m0.shape[0]):
             x0 = m0[i] + step * e0[i]
@@ -634,30 +786,37 @@ def learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray) -> None:
         for a in range(N_MOTOR):
             ss = s0 if a == 0 else (s1 if a == 1 else s2)
             if ss > 0.0:
-                row = bs.readout[k, a]
-                scale = bs.row_norm[k, a] / np.sqrt(ss)
+                row = readout.weights[k, a]
+                scale = readout.row_norm[k, a] / np.sqrt(ss)
                 for i in range(row.shape[0]):
                     row[i] *= scale
 
 
 @jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
-def reset_brain_episode(bs: BrainState) -> None:
-    """Fresh rings and traces for a new episode; readouts and baselines carry over."""
-    bs.rates[:] = 0.0
-    bs.cue[:] = 0.0
-    bs.elig[:] = 0.0
-    bs.gate_elig[:] = 0.0
-    bs.gate_x[:] = 0.0
-    bs.votes[:] = 0.0
-    bs.drive[:] = 0.0
-    bs.probs[:] = 1.0 / N_MOTOR
-    bs.expert_probs[:] = 1.0 / N_MOTOR
-    bs.decoded[:] = 0.0
-    bs.last_turn[0] = 0
-    bs.driver[0] = 0
-    bs.explore[X_PROGRESS] = 0.0
-    bs.explore[X_STARTLE] = 0.0
-    bs.explore[X_THREAT] = 0.0
+def reset_brain_episode(
+    ring: RingState,
+    readout: ReadoutState,
+    motor: MotorState,
+    gate: GateState,
+    explore: ExploreState,
+) -> None:
+    """Fresh rings and traces for a new episode; readouts, gate weights and baselines carry
+    over (beta_eff is set by set_beta next)."""
+    ring.rates[:] = 0.0
+    ring.cue[:] = 0.0
+    ring.decoded[:] = 0.0
+    ring.last_turn[0] = 0
+    readout.elig[:] = 0.0
+    gate.elig[:] = 0.0
+    gate.context[:] = 0.0
+    motor.votes[:] = 0.0
+    motor.drive[:] = 0.0
+    motor.probs[:] = 1.0 / N_MOTOR
+    motor.expert_probs[:] = 1.0 / N_MOTOR
+    motor.driver[0] = 0
+    explore.values[X_PROGRESS] = 0.0
+    explore.values[X_STARTLE] = 0.0
+    explore.values[X_THREAT] = 0.0
 
 
 @njit(inline="always")
@@ -668,82 +827,130 @@ def looms(p: np.ndarray, radius: float) -> bool:
 
 
 @jit_only(**KERNEL)
-def gate_features(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: np.ndarray) -> None:
+def gate_features(
+    gate: GateState, gp: GateParams, rp: RingParams, percept: np.ndarray, kinds: np.ndarray
+) -> None:
     """Context x = (x_0, one feature per expert). Looming (default): x_k = 1 if expert k senses
     its target within loom_radius cells, else loom_memory x_k (a looming detector with a short
     memory: mice flee looming stimuli and stay wary, Yilmaz & Meister 2013). Proximity:
-    x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0. Calm (mixture.calm_feature):
+    x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0 (the ring cue's own fall-off). Calm (mixture.calm_feature):
     x_0 = 1 - max_k x_k over the experts whose target is of kind gate_calm_kind (the
     predators), so the weights of x_0 say what to attend when nothing threatens and what the
     gate learns during an escape stays with the threat's own weight; off: x_0 = 1, a bias."""
-    x = bs.gate_x
+    x = gate.context
     threat = 0.0
-    for k in range(bs.gate.shape[0]):
-        if bp.gate_features == FEATURES_LOOMING:
+    for k in range(gate.share.shape[0]):
+        if gp.features == FEATURES_LOOMING:
             # A looming target keeps its feature up for a while (decaying by loom_memory per
             # step): an escape is not called off the moment the threat steps out of range.
-            x[1 + k] = 1.0 if looms(percept[k], bp.loom_radius) else bp.loom_memory * x[1 + k]
+            x[1 + k] = 1.0 if looms(percept[k], gp.loom_radius) else gp.loom_memory * x[1 + k]
         else:
             vis = percept[k, 2] > 0.0
-            x[1 + k] = 1.0 / (1.0 + percept[k, 1] / bp.cue_scale) if vis else 0.0
-        if kinds[k] == bp.gate_calm_kind:
+            x[1 + k] = 1.0 / (1.0 + percept[k, 1] / rp.cue_scale) if vis else 0.0
+        if kinds[k] == gp.calm_kind:
             threat = max(threat, x[1 + k])
     x[0] = 1.0 - threat
 
 
 @jit_only(**KERNEL)
-def learned_gate(bs: BrainState, bp: BrainParams, percept: np.ndarray, kinds: np.ndarray) -> None:
+def learned_gate(
+    gate: GateState, gp: GateParams, rp: RingParams, percept: np.ndarray, kinds: np.ndarray
+) -> None:
     """g_k = s_k q_k / sum_j s_j q_j with q = floor + (1 - E floor) softmax(V x) and
     s_k = (slider share_k)^override: focus 0.5 is neutral, focus 0 or 1 shuts a kind out
     exactly (its g is 0). The floor keeps every expert in play while the gate learns, so the
     gate's learning signal cannot vanish by saturation."""
-    gate_features(bs, bp, percept, kinds)
-    n_exp = bs.gate.shape[0]
-    x = bs.gate_x
+    gate_features(gate, gp, rp, percept, kinds)
+    g = gate.share
+    n_exp = g.shape[0]
+    x = gate.context
     m = -1.0e300
     for k in range(n_exp):
         z = 0.0
         for j in range(n_exp + 1):
-            z += bs.gate_w[k, j] * x[j]
-        bs.gate[k] = z
+            z += gate.weights[k, j] * x[j]
+        g[k] = z
         m = max(m, z)
     total = 0.0
     for k in range(n_exp):
-        bs.gate[k] = np.exp(bs.gate[k] - m)
-        total += bs.gate[k]
-    scale = 1.0 - n_exp * bp.gate_floor
+        g[k] = np.exp(g[k] - m)
+        total += g[k]
+    scale = 1.0 - n_exp * gp.floor
     norm = 0.0
     for k in range(n_exp):
-        q = bp.gate_floor + scale * bs.gate[k] / total
-        b = bs.gate_bias[k]
-        if b < -1.0e300:  # a share of 0 (log = -inf): shut out whatever the override
-            s = 0.0 if bp.gate_override > 0.0 else 1.0
-        else:
-            s = np.exp(bp.gate_override * b)
-        bs.gate[k] = q * s
-        norm += bs.gate[k]
+        q = gp.floor + scale * g[k] / total
+        b = gate.bias[k]
+        # A share of 0 (log = -inf): shut out whatever the override.
+        shut = 0.0 if gp.override > 0.0 else 1.0
+        s = shut if b < -1.0e300 else np.exp(gp.override * b)
+        g[k] = q * s
+        norm += g[k]
     for k in range(n_exp):
-        bs.gate[k] /= norm
+        g[k] /= norm
+
+
+@njit(inline="always")
+def gate_logit(gate: GateState, k: int) -> float:
+    """z_k = V_k . x, expert k's logit in the learned gate's softmax."""
+    z = 0.0
+    for j in range(gate.context.shape[0]):
+        z += gate.weights[k, j] * gate.context[j]
+    return z
 
 
 @jit_only(**KERNEL)
-def gate_traces(bs: BrainState, bp: BrainParams, action: int) -> None:
-    """e_g <- lambda_g e_g + (resp - g) (x) x, resp_k = g_k p_k(a) / sum_j g_j p_j(a): how much
-    of the chosen action each expert was responsible for (Jacobs et al. 1991), so the gate
-    moves toward the experts whose proposals were taken when the reward beats its baseline."""
-    n_exp = bs.gate.shape[0]
-    norm = 0.0
+def gate_traces(
+    gate: GateState, motor: MotorState, gp: GateParams, gl: GateLearningParams, action: int
+) -> None:
+    """e_g <- lambda_g e_g + post (x) x.
+
+    Exact (default): post_k = d log pi(a) / dz_k for the policy the mouse follows,
+    pi(a) = sum_j g_j p_j(a) (sampled routing: expert j drives with probability g_j), with
+    g_j = a_j q_j, q = floor + (1 - E floor) s, s = softmax(z), a_j = g_j / q_j the slider's
+    scaling: post_k = (1 - E floor) s_k [a_k (p_k - pi) - sum_j a_j s_j (p_j - pi)] / pi.
+    It vanishes as the softmax saturates, so a gate that has learned a clear preference stops
+    growing its weights (Williams 1992; the mixture-of-experts gradient, Jacobs et al. 1991).
+    Responsibility: post_k = resp_k - g_k, resp_k = g_k p_k(a) / pi, the same gradient for an
+    unfloored softmax; with a floor it never vanishes (g_k stays >= floor while resp_k -> 1),
+    so the weights of every feature active while one expert dominates grow until the clip."""
+    g = gate.share
+    n_exp = g.shape[0]
+    pi = 0.0
     for k in range(n_exp):
-        norm += bs.gate[k] * bs.expert_probs[k, action]
+        pi += g[k] * motor.expert_probs[k, action]
+    if gl.gradient == GRADIENT_EXACT:
+        m = -1.0e300
+        for k in range(n_exp):
+            m = max(m, gate_logit(gate, k))
+        total = 0.0
+        for k in range(n_exp):
+            total += np.exp(gate_logit(gate, k) - m)
+        scale = 1.0 - n_exp * gp.floor
+        mean = 0.0  # sum_j a_j s_j (p_j - pi)
+        for j in range(n_exp):
+            sj = np.exp(gate_logit(gate, j) - m) / total
+            qj = gp.floor + scale * sj
+            aj = g[j] / qj if qj > 0.0 else 0.0
+            mean += aj * sj * (motor.expert_probs[j, action] - pi)
+        for k in range(n_exp):
+            post = 0.0
+            if pi > 0.0:
+                sk = np.exp(gate_logit(gate, k) - m) / total
+                qk = gp.floor + scale * sk
+                ak = g[k] / qk if qk > 0.0 else 0.0
+                post = scale * sk * (ak * (motor.expert_probs[k, action] - pi) - mean) / pi
+            for j in range(n_exp + 1):
+                gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * gate.context[j]
+        return
     for k in range(n_exp):
-        resp = bs.gate[k] * bs.expert_probs[k, action] / norm if norm > 0.0 else bs.gate[k]
-        post = resp - bs.gate[k]
+        resp = g[k] * motor.expert_probs[k, action] / pi if pi > 0.0 else g[k]
+        post = resp - g[k]
         for j in range(n_exp + 1):
-            bs.gate_elig[k, j] = bp.gate_trace_decay * bs.gate_elig[k, j] + post * bs.gate_x[j]
+            gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * gate.context[j]
 
 
 @jit_only(**KERNEL)
-def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray, events: float) -> None:
+def gate_learn(gate: GateState, gl: GateLearningParams, rewards: np.ndarray, events: float) -> None:
     """V += eta_g (R - Rbar(x)) e_g with R the task's outcome `events` (eat_bonus per cheese
     eaten, -caught_penalty per catch; gate_reward events) or the total reward of all experts
     (gate_reward total: distance shaping included, whose noise drowns the rare catch), and
@@ -752,23 +959,24 @@ def gate_learn(bs: BrainState, bp: BrainParams, rewards: np.ndarray, events: flo
     Fremaux et al. 2010: the expectation must be per context), or, with gate_critic off, a
     single running mean (c_0 alone). Weights clipped to [-gate_clip, gate_clip]."""
     total = events
-    if not bp.gate_events:
+    if not gl.events:
         total = 0.0
         for k in range(rewards.shape[0]):
             total += rewards[k]
-    x = bs.gate_x
-    c = bs.gate_baseline
+    x = gate.context
+    c = gate.baseline
     expect = c[0]
-    if bp.gate_critic:
+    if gl.critic:
         for j in range(1, x.shape[0]):
             expect += c[j] * x[j]
     delta = total - expect
-    c[0] += bp.gate_baseline_rate * delta
-    if bp.gate_critic:
+    c[0] += gl.baseline_rate * delta
+    if gl.critic:
         for j in range(1, x.shape[0]):
-            c[j] += bp.gate_baseline_rate * delta * x[j]
-    step = bp.gate_learning_rate * delta
-    for k in range(bs.gate_w.shape[0]):
-        for j in range(bs.gate_w.shape[1]):
-            w = bs.gate_w[k, j] + step * bs.gate_elig[k, j]
-            bs.gate_w[k, j] = min(max(w, -bp.gate_clip), bp.gate_clip)
+            c[j] += gl.baseline_rate * delta * x[j]
+    step = gl.learning_rate * delta
+    v = gate.weights
+    for k in range(v.shape[0]):
+        for j in range(v.shape[1]):
+            w = v[k, j] + step * gate.elig[k, j]
+            v[k, j] = min(max(w, -gl.clip), gl.clip)

@@ -25,11 +25,13 @@ class RingProbe:
 
     @property
     def rates(self) -> np.ndarray:
-        return self.state.rates[0]
+        return self.state.ring.rates[0]
 
     def seed_bump(self, angle: float, width: float = 0.5, amp: float = 0.5) -> None:
         """Start from a ready-made bump at `angle` (radians), to skip the onset transient."""
-        self.state.rates[0] = amp * np.exp((np.cos(self.state.theta - angle) - 1) / width**2)
+        self.state.ring.rates[0] = amp * np.exp(
+            (np.cos(self.state.geometry.theta - angle) - 1) / width**2
+        )
 
     def step(self, cue: float | None = None, distance: float = 0.0, turn: int = 0, n: int = 1):
         """Advance `n` world steps (each `euler_steps` Euler steps).
@@ -39,13 +41,14 @@ class RingProbe:
         """
         for _ in range(n):
             vis = 0.0 if cue is None else 1.0
-            cue_input(self.state, self.params, 0, 0.0 if cue is None else cue, distance, vis)
-            self.state.last_turn[0] = turn
-            ring_update(self.state, self.params, 0, self.rng)
+            ring, geo, rp = self.state.ring, self.state.geometry, self.params.ring
+            cue_input(ring, geo, rp, 0, 0.0 if cue is None else cue, distance, vis)
+            ring.last_turn[0] = turn
+            ring_update(ring, geo, rp, 0, self.rng)
 
     def bump(self) -> tuple[float, float]:
         """(decoded angle in radians, amplitude) by population vector."""
-        return float(self.state.decoded[0, 0]), float(self.state.decoded[0, 1])
+        return float(self.state.ring.decoded[0, 0]), float(self.state.ring.decoded[0, 1])
 
     def peaks(self) -> int:
         """Number of local maxima above 10% of the max (counts bumps)."""

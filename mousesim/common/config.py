@@ -247,10 +247,15 @@ class MixtureConfig(_Model):
     largest looming feature) instead of a constant 1, so what the gate learns during an escape
     stays with the predator's own weight (false: a constant bias, which escapes pulled toward
     the predator)."""
-    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.1
-    """Every expert keeps at least this share of the learned gate (before the slider), so the
-    gate's learning signal never vanishes; with many experts it shrinks to 0.5 / experts, so
-    the learned part always keeps half the gate."""
+    routing: Literal["sample", "blend"] = "sample"
+    """How the gate's shares become the motor drive. sample: each step one expert, drawn with
+    probability g_k, drives the motor neurons (the mixture of experts the gate learns for;
+    experts that disagree never average into a move that serves neither); blend: the drive is
+    the gate-weighted sum of every expert's votes."""
+    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.02
+    """Every expert keeps at least this share of the learned gate (before the slider), so an
+    expert the gate has turned away from is still tried now and then; with many experts it
+    shrinks to 0.5 / experts, so the learned part always keeps half the gate."""
     gate_learning_rate: NonNegFloat = 0.02
     """eta of the learned gate's reward-modulated rule."""
     gate_trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.8
@@ -264,6 +269,10 @@ class MixtureConfig(_Model):
     focus 0.5 is neutral, 0 or 1 forces one kind of expert."""
     gate_clip: PosFloat = 10.0
     """Learned gate weights are clipped to [-gate_clip, gate_clip]."""
+    gate_gradient: Literal["exact", "responsibility"] = "exact"
+    """The learned gate's eligibility: exact, the gradient of log pi(action) through the floored
+    gate, which vanishes once the gate has a clear preference; responsibility, resp - g (exact
+    only without a floor: with one, the weights of every active feature grow to the clip)."""
     gate_reward: Literal["events", "total"] = "events"
     """What the learned gate learns from. events: the task's outcomes alone (eat_bonus for
     each cheese eaten, -caught_penalty for a catch); total: every expert's reward summed,

@@ -110,10 +110,10 @@ def plan_policies(cfg: SimConfig, opts: EvalOptions) -> tuple[list[str], bool, l
 
 def _copy_brain(dst: Simulation, src: Simulation) -> None:
     """Everything the source brain learned (every brain array, whatever the gate mode)."""
-    for name in src.brain._fields:
-        a, b = getattr(src.brain, name), getattr(dst.brain, name)
-        if isinstance(a, np.ndarray) and a.shape == b.shape:
-            np.copyto(b, a)
+    for src_group, dst_group in zip(src.brain, dst.brain, strict=True):
+        for a, b in zip(src_group, dst_group, strict=True):
+            if a.shape == b.shape:
+                np.copyto(b, a)
 
 
 LONG_EPISODE = 20_000  # steps: a longer episode is played in chunks of this many

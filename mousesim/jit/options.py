@@ -49,16 +49,16 @@ def jit_only(
 
     Inlining: numba compiles and optimises each kernel once, on its own, and LLVM then copies
     its optimised body into each caller (numba's `forceinline`, LLVM's alwaysinline). The step
-    loop so costs no call (a call passes a BrainState's 29 arrays field by field) and no copy
-    of numba IR (`inline="always"` deep-copies the callee's IR at every call site, a large part
-    of a first compile). A kernel that runs once an episode passes `forceinline=False`. The
-    flag is always set explicitly: numba lets a kernel without it inherit it from whichever
-    caller happened to compile it first.
+    loop so costs no call (a call passes every array of the groups it takes, field by field)
+    and no copy of numba IR (`inline="always"` deep-copies the callee's IR at every call site,
+    a large part of a first compile). A kernel that runs once an episode passes
+    `forceinline=False`. The flag is always set explicitly: numba lets a kernel without it
+    inherit it from whichever caller happened to compile it first.
 
     For each such kernel numba would otherwise generate and optimise a CPython wrapper (it
-    unboxes every argument field by field: 29 arrays for a BrainState, 8 for a WorldState) and
-    a C wrapper, in every process that compiles the kernel, whether Python calls it or not: a
-    large share of a first-ever compile. A call from Python still works: it compiles and uses a
+    unboxes every argument field by field: 29 arrays for a whole BrainState, 8 for a
+    WorldState) and a C wrapper, in every process that compiles the kernel, whether Python
+    calls it or not: a large share of a first-ever compile. A call from Python still works: it compiles and uses a
     separate build with its wrapper (`JitOnlyDispatcher.python_entry`)."""
 
     def wrap(fn: Callable) -> JitOnlyDispatcher:

@@ -91,7 +91,11 @@ PANELS_HELP = (
         "motor neurons",
         "The chance of turning left, going straight, turning right; the chosen one is outlined.",
     ),
-    ("gate", "How much each expert's vote counts now, and its mean reward lately."),
+    (
+        "gate",
+        "The odds that each expert drives the next step (one is drawn each step; the panel "
+        "names the last), and its mean reward lately.",
+    ),
     (
         "readout weights",
         "What each expert learned: rows left / straight / right over its "
@@ -153,22 +157,22 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), the threat
     arousal (brain.explore.threat_arousal: a looming predator holds beta up), and which targets
     loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
-    b, bp = brain_arrays(sim), sim.bparams
+    b, xp, gp = brain_arrays(sim), sim.bparams.explore, sim.bparams.gate
     beta, startle = b.beta, b.startle
     felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.whiskers, strict=True))
-    pct = beta / bp.beta if bp.beta > 0 else 1.0
+    pct = beta / xp.beta if xp.beta > 0 else 1.0
     items: list[tuple[str, tuple[str, ...]]] = [
         ("explore", (f"beta {beta:.1f} ({pct:.0%})", f"beta {beta:.1f}", f"{beta:.0f}")),
         ("startle", ("BLOCKED", "!") if startle > 0 else ("-",)),
         ("whiskers", (felt,)),
     ]
-    if bp.threat_arousal:  # the arousal that holds beta at its ceiling while a threat looms
+    if xp.threat_arousal:  # the arousal that holds beta at its ceiling while a threat looms
         fear = b.fear
         items.append(
             ("fear", (f"{fear:.0%} (beta held up)", f"{fear:.0%}") if fear > 0.05 else ("-",))
         )
     p = sim.buffers.percept
-    near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= bp.loom_radius]
+    near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= gp.loom_radius]
     items.append(("looming", (", ".join(near), f"{len(near)} near") if near else ("-",)))
     return items
 
@@ -546,7 +550,7 @@ class View:
         draw_motor(surface, Layout.body(rect), b.drive, b.probs, stats.last_action, self.text)
 
     def draw_gate_panel(self, surface, rect: pygame.Rect, sim: Simulation, stats: SessionStats):
-        """Per expert: its gate weight (set by the focus slider) and its running mean reward."""
+        """Per expert: its gate share (the odds it drives a step) and its running mean reward."""
         body = Layout.body(rect)
         b = brain_arrays(sim)
         n = len(sim.expert_names)

@@ -7,7 +7,8 @@ Compile time: numba compiles each of the step's parts (`choose`, `world_step`, `
 first run: `sim.precompile`), and LLVM inlines them into the loop (`jit_options.jit_only`);
 `act` and `perceive` are small numba-IR glue around them. Python starts an episode with
 `start_episode` and then runs `run_steps`: a first run, a first window and a first eval
-compile the same two kernels.
+compile the same two kernels. The step's parts take the whole brain (`BrainState`,
+`BrainParams`: they run all of it) and hand each brain kernel only the groups it uses.
 
 Order inside a step (fixed, written out): gate/mix -> motor choice -> eligibility
 traces -> act in the world -> sense and update the rings (the bump and the percept
@@ -27,6 +28,8 @@ from mousesim.brain.kernels import (
     GATE_LEARNED,
     BrainParams,
     BrainState,
+    GateState,
+    RingState,
     clear_rings,
     cue_input,
     explore_update,
@@ -89,13 +92,29 @@ def record_width(n_experts: int) -> int:
     return N_RECORD_FIXED + N_RECORD_PER_EXPERT * n_experts
 
 
+def _borrow(context, builder, ty, value):
+    """`value` (of numba type `ty`) with the meminfo of every array in it, at any depth of
+    nested tuples, set to null."""
+    if isinstance(ty, types.Array):
+        arr = cgutils.create_struct_proxy(ty)(context, builder, value=value)
+        arr.meminfo = cgutils.get_null_value(arr.meminfo.type)
+        arr.parent = cgutils.get_null_value(arr.parent.type)
+        return arr._getvalue()
+    if isinstance(ty, types.BaseTuple):
+        for i, item_ty in enumerate(ty.types):
+            item = _borrow(context, builder, item_ty, builder.extract_value(value, i))
+            value = builder.insert_value(value, item, i)
+    return value
+
+
 @intrinsic
 def borrowed(typingctx, state):
-    """The same tuple of arrays, each array's reference count left out (no NRT meminfo).
+    """The same tuple of arrays (or of groups of arrays), each array's reference count left
+    out (no NRT meminfo).
 
-    numba counts references: every call of a kernel that takes a state tuple (BrainState:
-    29 arrays) increments and decrements each array's count, two function calls and two
-    atomic operations per array: ~140 ns a call, a dozen calls a world step. The episode
+    numba counts references: every call of a kernel that takes state groups (BrainState:
+    29 arrays in six) increments and decrements each array's count, two function calls and
+    two atomic operations per array: ~140 ns a call, a dozen calls a world step. The episode
     loops below take the caller's state (which keeps every array alive for the whole call)
     through this once, so those counts become a null test. Memory, values and operations are
     the caller's own: results are bit for bit the same. Never return such an array to Python."""
@@ -103,21 +122,15 @@ def borrowed(typingctx, state):
         return None
 
     def codegen(context, builder, sig, args):
-        out = args[0]
-        for i, ty in enumerate(state.types):
-            if isinstance(ty, types.Array):
-                item = builder.extract_value(out, i)
-                arr = cgutils.create_struct_proxy(ty)(context, builder, value=item)
-                arr.meminfo = cgutils.get_null_value(arr.meminfo.type)
-                arr.parent = cgutils.get_null_value(arr.parent.type)
-                out = builder.insert_value(out, arr._getvalue(), i)
-        return out
+        return _borrow(context, builder, state, args[0])
 
     return state(state), codegen
 
 
 @njit(cache=True, inline="always")
-def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, action: int) -> None:
+def _record_row(
+    ws: WorldState, ring: RingState, gate: GateState, buf: StepBuffers, row: int, action: int
+) -> None:
     rec = buf.record[row]
     rec[R_X], rec[R_Y], rec[R_HEAD] = ws.mouse[0], ws.mouse[1], ws.mouse[2]
     rec[R_ACTION] = action
@@ -125,11 +138,11 @@ def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, acti
     rec[R_CY] = ws.cheese[0, 1] if ws.cheese.shape[0] > 0 else -1
     rec[R_PX] = ws.preds[0, 0] if ws.preds.shape[0] > 0 else -1
     rec[R_PY] = ws.preds[0, 1] if ws.preds.shape[0] > 0 else -1
-    for k in range(bs.gate.shape[0]):
+    for k in range(gate.share.shape[0]):
         base = N_RECORD_FIXED + N_RECORD_PER_EXPERT * k
-        rec[base] = bs.gate[k]
-        rec[base + 1] = bs.decoded[k, 0]
-        rec[base + 2] = bs.decoded[k, 1]
+        rec[base] = gate.share[k]
+        rec[base + 1] = ring.decoded[k, 0]
+        rec[base + 2] = ring.decoded[k, 1]
         rec[base + 3] = buf.rewards[k]
 
 
@@ -137,11 +150,12 @@ def _record_row(ws: WorldState, bs: BrainState, buf: StepBuffers, row: int, acti
 def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, buf: StepBuffers):
     """Sense the world as it is now and run every ring for one world step with that cue (and
     the rotation of the turn just made), so percept and bump describe the same moment."""
+    ring, geo, rp = bs.ring, bs.geometry, bp.ring
     sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
-    feel_walls(ws, wp, bp.whisker_reach, bs.whiskers)
-    for e in range(bs.rates.shape[0]):
-        cue_input(bs, bp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
-    rings_update(bs, bp, ws.rng)
+    feel_walls(ws, wp, bp.explore.whisker_reach, bs.explore.whiskers)
+    for e in range(ring.rates.shape[0]):
+        cue_input(ring, geo, rp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
+    rings_update(ring, geo, rp, ws.rng)
 
 
 @njit(cache=True, inline="always")
@@ -160,8 +174,8 @@ def start_episode(
     """Put world, brain and buffers at the start of an episode; `run_steps` with `fresh`
     then perceives its first moment. Not inlined: it runs once an episode."""
     reset_world(ws, wp)
-    reset_brain_episode(bs)
-    set_beta(bs, bp)
+    reset_brain_episode(bs.ring, bs.readout, bs.motor, bs.gate, bs.explore)
+    set_beta(bs.explore, bp.explore)
     buf.stats[:] = 0.0
     buf.rewards[:] = 0.0
 
@@ -172,16 +186,19 @@ def choose(
 ) -> int:
     """Gate -> motor choice (or the move a person made) -> eligibility traces. Returns the
     action."""
-    gated = bp.gate_mode == GATE_LEARNED
+    gp = bp.gate
+    gated = gp.mode == GATE_LEARNED
     if gated:
-        learned_gate(bs, bp, buf.percept, buf.kinds)
-    action = mix_and_choose(bs, bp, greedy, ws.rng)
+        learned_gate(bs.gate, gp, bp.ring, buf.percept, buf.kinds)
+    action = mix_and_choose(
+        bs.motor, bs.ring, bs.readout, bs.gate, bs.explore, gp, bp.explore, greedy, ws.rng
+    )
     if ws.control[CTRL_MOUSE] != NO_CONTROL:  # game mode: a person moves the mouse
         action = ws.control[CTRL_MOUSE]
     if learning:
-        update_traces(bs, bp, action)
+        update_traces(bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, gp, action)
         if gated:
-            gate_traces(bs, bp, action)
+            gate_traces(bs.gate, bs.motor, bp.gate, bp.gate_learning, action)
     return action
 
 
@@ -200,9 +217,9 @@ def act(
     action = choose(ws, bs, bp, buf, learning, greedy)
     flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
     # Efference copy: the turn just made rotates every ring during this step's update.
-    bs.last_turn[0] = 1 - action
-    if flags & ATE and bp.clear_on_eat:
-        clear_rings(bs, buf.kinds, KIND_CHEESE)
+    bs.ring.last_turn[0] = 1 - action
+    if flags & ATE and bp.ring.clear_on_eat:
+        clear_rings(bs.ring, buf.kinds, KIND_CHEESE)
     return action, flags
 
 
@@ -219,16 +236,17 @@ def settle(
 ) -> None:
     """The last half of a step, once `perceive` has taken in its outcome: exploration drive
     -> learn -> episode statistics (and the recorded row)."""
-    n_exp = bs.rates.shape[0]
-    threat = threatened(buf, bp.loom_radius) if bp.threat_arousal else 0  # only arousal reads it
-    explore_update(bs, bp, buf.rewards, flags & BLOCKED, threat)
+    n_exp = buf.rewards.shape[0]
+    xp, gp = bp.explore, bp.gate
+    threat = threatened(buf, gp.loom_radius) if xp.threat_arousal else 0  # only arousal reads it
+    explore_update(bs.explore, bs.gate, xp, gp, buf.rewards, flags & BLOCKED, threat)
     if learning:
-        learn(bs, bp, buf.rewards)
-        if bp.gate_mode == GATE_LEARNED:
+        learn(bs.readout, bp.readout, buf.rewards)
+        if gp.mode == GATE_LEARNED:
             # The task's outcome of this step (gate_reward: events): what the gate is for,
             # without the experts' distance shaping.
             events = wp.eat_bonus * (flags & ATE != 0) - wp.caught_penalty * (flags & TERMINATED)
-            gate_learn(bs, bp, buf.rewards, events)
+            gate_learn(bs.gate, bp.gate_learning, buf.rewards, events)
     st = buf.stats
     st[S_STEPS] += 1.0
     st[S_EATEN] = ws.counters[1]
@@ -236,10 +254,10 @@ def settle(
         st[S_CAUGHT] = 1.0
     for e in range(n_exp):
         st[N_STAT_FIXED + e] += buf.rewards[e]
-    st[N_STAT_FIXED + n_exp + bs.driver[0]] += 1.0
+    st[N_STAT_FIXED + n_exp + bs.motor.driver[0]] += 1.0
     row = ws.counters[C_STEP]
     if row < buf.record.shape[0]:
-        _record_row(ws, bs, buf, row, action)
+        _record_row(ws, bs.ring, bs.gate, buf, row, action)
 
 
 # `n` of a whole episode: more steps than any episode has (the world ends it: max_steps).
@@ -283,7 +301,7 @@ def run_steps(
             perceive(ws, wp, bs, bp, buf)
             if action < 0:
                 if buf.record.shape[0] > 0:
-                    _record_row(ws, bs, buf, 0, -1)
+                    _record_row(ws, bs.ring, bs.gate, buf, 0, -1)
             else:
                 settle(ws, wp, bs, bp, buf, learning, action, flags)
                 if done < trail.shape[0]:

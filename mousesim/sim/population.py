@@ -5,10 +5,9 @@ jitted call, sharing the ring's geometry. For sweeps over seeds: mouse b's run i
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
-from numba import njit, parallel_chunksize, prange
+from numba import njit, parallel_chunksize, prange, types
+from numba.extending import overload
 
 from mousesim.brain.kernels import BrainParams, BrainState
 from mousesim.common.config import SimConfig
@@ -17,95 +16,44 @@ from mousesim.sim.simulation import Simulation
 from mousesim.world.kernels import WorldParams, WorldState
 
 
-class PopWorld(NamedTuple):
-    """WorldState arrays with a leading mouse axis B."""
-
-    grid: np.ndarray
-    mouse: np.ndarray
-    cheese: np.ndarray
-    preds: np.ndarray
-    counters: np.ndarray
-    starts: np.ndarray
-    rng: np.ndarray
-    control: np.ndarray
+def mouse_row(group: tuple, b: int) -> tuple:
+    """Mouse b's view of a population's group: the same named tuple with row b of every array
+    (no copy). One function for every group, so a field added to a group needs no change here."""
+    return type(group)(*(a[b] for a in group))
 
 
-class PopBrain(NamedTuple):
-    """BrainState arrays: the ring geometry shared, every state array with a leading B axis."""
-
-    theta: np.ndarray
-    cos_t: np.ndarray
-    sin_t: np.ndarray
-    w_sym: np.ndarray
-    w_rot: np.ndarray
-    rates: np.ndarray
-    cue: np.ndarray
-    h: np.ndarray
-    noise: np.ndarray
-    readout: np.ndarray
-    row_norm: np.ndarray
-    elig: np.ndarray
-    baseline: np.ndarray
-    gate: np.ndarray
-    gate_bias: np.ndarray
-    gate_w: np.ndarray
-    gate_x: np.ndarray
-    gate_elig: np.ndarray
-    gate_baseline: np.ndarray
-    votes: np.ndarray
-    drive: np.ndarray
-    probs: np.ndarray
-    expert_probs: np.ndarray
-    decoded: np.ndarray
-    last_turn: np.ndarray
-    driver: np.ndarray
-    explore: np.ndarray
-    whiskers: np.ndarray
-    ring32: np.ndarray
-
-
-class PopBuffers(NamedTuple):
-    kinds: np.ndarray
-    ranks: np.ndarray
-    percept: np.ndarray
-    rewards: np.ndarray
-    stats: np.ndarray
-    record: np.ndarray
-
-
-_SHARED_BRAIN = ("theta", "cos_t", "sin_t", "w_sym", "w_rot")
+@overload(mouse_row)
+def _mouse_row_jit(group, b):
+    """The jitted mouse_row, written out for the group's own fields (`group[0][b], ...`)."""
+    if not isinstance(group, types.BaseNamedTuple):
+        return None
+    rows = ", ".join(f"group[{i}][b]" for i in range(len(group)))
+    scope = {"group_type": group.instance_class}
+    exec(f"def impl(group, b):\n    return group_type({rows})\n", scope)
+    return scope["impl"]
 
 
 @njit(cache=True)
 def _one_mouse(
-    pw: PopWorld,
+    pw: WorldState,
     wp: WorldParams,
-    pb: PopBrain,
+    pb: BrainState,
     bp: BrainParams,
-    pbuf: PopBuffers,
+    pbuf: StepBuffers,
     b: int,
     learning: int,
     greedy: int,
     out: np.ndarray,
 ) -> None:
-    ws = WorldState(
-        pw.grid[b],
-        pw.mouse[b],
-        pw.cheese[b],
-        pw.preds[b],
-        pw.counters[b],
-        pw.starts[b],
-        pw.rng[b],
-        pw.control[b],
-    )
+    ws = mouse_row(pw, b)
     bs = BrainState(
-        pb.theta, pb.cos_t, pb.sin_t, pb.w_sym, pb.w_rot, pb.rates[b], pb.cue[b], pb.h[b],
-        pb.noise[b], pb.readout[b], pb.row_norm[b], pb.elig[b], pb.baseline[b], pb.gate[b],
-        pb.gate_bias[b], pb.gate_w[b], pb.gate_x[b], pb.gate_elig[b], pb.gate_baseline[b],
-        pb.votes[b], pb.drive[b], pb.probs[b], pb.expert_probs[b], pb.decoded[b],
-        pb.last_turn[b], pb.driver[b], pb.explore[b],
-        pb.whiskers[b], pb.ring32[b],
-    )  # fmt: skip
+        pb.geometry,
+        mouse_row(pb.ring, b),
+        mouse_row(pb.readout, b),
+        mouse_row(pb.motor, b),
+        mouse_row(pb.gate, b),
+        mouse_row(pb.explore, b),
+    )
     buf = StepBuffers(
         pbuf.kinds, pbuf.ranks, pbuf.percept[b], pbuf.rewards[b], pbuf.stats[b], pbuf.record[b]
     )
@@ -121,11 +69,29 @@ def run_population(pw, wp, pb, bp, pbuf, learning, greedy, out) -> None:
         _one_mouse(pw, wp, pb, bp, pbuf, b, learning, greedy, out)
 
 
+# numba's parallel loop hands the loop body a tuple of arrays or of scalars that is an argument
+# of its function, not a tuple of tuples: the brain's groups come in one by one and are put
+# together again inside the loop.
 @njit(cache=True, parallel=True)
+def _run_parallel(
+    pw, wp, geometry, ring, readout, motor, gate, explore,
+    ring_p, readout_p, explore_p, gate_p, gate_learning_p, pbuf, learning, greedy, out,
+) -> None:  # fmt: skip
+    for b in prange(out.shape[0]):
+        brain = BrainState(geometry, ring, readout, motor, gate, explore)
+        params = BrainParams(ring_p, readout_p, explore_p, gate_p, gate_learning_p)
+        _one_mouse(pw, wp, brain, params, pbuf, b, learning, greedy, out)
+
+
 def run_population_parallel(pw, wp, pb, bp, pbuf, learning, greedy, out) -> None:
     """The same on every core: mice share nothing they write, so results are identical."""
-    for b in prange(out.shape[0]):
-        _one_mouse(pw, wp, pb, bp, pbuf, b, learning, greedy, out)
+    _run_parallel(pw, wp, *pb, *bp, pbuf, learning, greedy, out)
+
+
+def _stacked(groups: list) -> tuple:
+    """One group of B mice: each array of `groups` (one group per mouse) stacked on a new
+    leading axis."""
+    return type(groups[0])(*(np.stack(arrays) for arrays in zip(*groups, strict=True)))
 
 
 class Population:
@@ -141,19 +107,15 @@ class Population:
         self.seeds = list(seeds)
         self.template = sims[0]
         self.wparams, self.bparams = sims[0].wparams, sims[0].bparams
-        self.world = PopWorld(
-            *(np.stack([getattr(s.world, f) for s in sims]) for f in WorldState._fields)
-        )
-        self.brain = PopBrain(
-            *(
-                getattr(sims[0].brain, f)
-                if f in _SHARED_BRAIN
-                else np.stack([getattr(s.brain, f) for s in sims])
-                for f in BrainState._fields
-            )
+        # The same state types as one mouse's, with a leading mouse axis B on every array
+        # but the rings' geometry and the experts' kinds and ranks (one for all).
+        self.world = _stacked([s.world for s in sims])
+        groups = zip(BrainState._fields, zip(*(s.brain for s in sims), strict=True), strict=True)
+        self.brain = BrainState(
+            *(mice[0] if name == "geometry" else _stacked(list(mice)) for name, mice in groups)
         )
         b0 = sims[0].buffers
-        self.buffers = PopBuffers(
+        self.buffers = StepBuffers(
             b0.kinds,
             b0.ranks,
             np.stack([s.buffers.percept for s in sims]),

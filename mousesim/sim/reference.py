@@ -15,7 +15,9 @@ from mousesim.brain.kernels import (
     FEATURES_LOOMING,
     GATE_LEARNED,
     GATE_TOP1,
+    GRADIENT_EXACT,
     POST_BLENDED,
+    ROUTE_SAMPLE,
 )
 from mousesim.jit.rng import ACTION, NOISE, normal, uniform
 from mousesim.sim.simulation import Simulation
@@ -56,14 +58,15 @@ class ReferenceSimulation:
         self.theta = theta
         self.w_sym = (ring.J0 + ring.J1 * np.cos(diff)) / n
         self.w_rot = -ring.J1 * np.sin(diff) / n
-        self.readout = base.brain.readout.copy()
-        self.row_norm = base.brain.row_norm.copy()
-        self.baseline = base.brain.baseline.copy()
-        self.gate = base.brain.gate.copy()
-        self.gate_bias = base.brain.gate_bias.copy()
-        self.gate_w = base.brain.gate_w.copy()
+        readout, gate = base.brain.readout, base.brain.gate
+        self.readout = readout.weights.copy()
+        self.row_norm = readout.row_norm.copy()
+        self.baseline = readout.baseline.copy()
+        self.gate = gate.share.copy()
+        self.gate_bias = gate.bias.copy()
+        self.gate_w = gate.weights.copy()
         self.gate_elig = np.zeros_like(self.gate_w)
-        self.gate_baseline = base.brain.gate_baseline.copy()
+        self.gate_baseline = gate.baseline.copy()
         e = len(cfg.brain.experts)
         self.rates = np.zeros((e, n))
         self.elig = np.zeros((e, 3, n))
@@ -75,19 +78,19 @@ class ReferenceSimulation:
         self.threat = 0.0
         self.loom = np.zeros(e)
         self.whiskers = np.zeros(3)
-        self.beta = self.bp.beta
+        self.beta = self.bp.explore.beta
         self.learning = base.learning
         self.greedy = base.greedy
         self.in_episode = False
 
     def _set_beta(self) -> None:
-        bp = self.bp
-        beta = bp.beta
-        if bp.explore_adaptive:
-            level = min(max(self.progress / bp.progress_ref, 0.0), 1.0)
+        xp = self.bp.explore
+        beta = xp.beta
+        if xp.adaptive:
+            level = min(max(self.progress / xp.progress_ref, 0.0), 1.0)
             level = max(level, self.threat)
-            beta = bp.beta_min + (bp.beta - bp.beta_min) * level
-        self.beta = min(beta, bp.startle_beta) if self.startle > 0 else beta
+            beta = xp.beta_min + (xp.beta - xp.beta_min) * level
+        self.beta = min(beta, xp.startle_beta) if self.startle > 0 else beta
 
     def reset(self) -> None:
         reset_world(self.world, self.wparams)
@@ -105,47 +108,47 @@ class ReferenceSimulation:
 
     def _perceive(self) -> None:
         sense(self.world, self.wparams, self.kinds, self.ranks, self.percept)
-        feel_walls(self.world, self.wparams, self.bp.whisker_reach, self.whiskers)
+        feel_walls(self.world, self.wparams, self.bp.explore.whisker_reach, self.whiskers)
         for e in range(self.rates.shape[0]):
             self._ring(e)
 
     def _ring(self, e: int) -> None:
-        bp = self.bp
+        rp = self.bp.ring
         bearing, d, vis = self.percept[e]
         if vis > 0:
-            amp = bp.cue_gain / (1.0 + d / bp.cue_scale)
-            cue = amp * np.exp(bp.kappa * (np.cos(self.theta - bearing) - 1.0))
+            amp = rp.cue_gain / (1.0 + d / rp.cue_scale)
+            cue = amp * np.exp(rp.kappa * (np.cos(self.theta - bearing) - 1.0))
         else:
             cue = np.zeros_like(self.theta)
-        w = self.w_sym + bp.rot_turn * self.last_turn * self.w_rot
+        w = self.w_sym + rp.rot_turn * self.last_turn * self.w_rot
         r = self.rates[e]
-        for _ in range(bp.euler_steps):
+        for _ in range(rp.euler_steps):
             noise = np.zeros_like(r)
-            if bp.noise > 0:
-                noise = np.array([bp.noise * normal(self.world.rng, NOISE) for _ in r])
-            h = w @ r + bp.I0 + cue + noise
-            r += bp.dt * (bp.r_max * np.tanh(np.maximum(h, 0.0) / bp.r_max) - r)
+            if rp.noise > 0:
+                noise = np.array([rp.noise * normal(self.world.rng, NOISE) for _ in r])
+            h = w @ r + rp.I0 + cue + noise
+            r += rp.dt * (rp.r_max * np.tanh(np.maximum(h, 0.0) / rp.r_max) - r)
 
     def _features(self) -> np.ndarray:
-        bp = self.bp
+        gp = self.bp.gate
         vis, d = self.percept[:, 2] > 0, self.percept[:, 1]
-        if bp.gate_features == FEATURES_LOOMING:
-            feat = np.where(vis & (d <= bp.loom_radius), 1.0, bp.loom_memory * self.loom)
+        if gp.features == FEATURES_LOOMING:
+            feat = np.where(vis & (d <= gp.loom_radius), 1.0, gp.loom_memory * self.loom)
             self.loom = feat
         else:
-            feat = np.where(vis, 1.0 / (1.0 + d / bp.cue_scale), 0.0)
-        threat = feat[self.kinds == bp.gate_calm_kind]
+            feat = np.where(vis, 1.0 / (1.0 + d / self.bp.ring.cue_scale), 0.0)
+        threat = feat[self.kinds == gp.calm_kind]
         calm = 1.0 - (threat.max() if threat.size else 0.0)
         return np.concatenate([[calm], feat])
 
     def _learned_gate(self, x: np.ndarray) -> np.ndarray:
-        bp = self.bp
-        q = bp.gate_floor + (1.0 - len(self.gate) * bp.gate_floor) * _softmax(self.gate_w @ x, 1.0)
+        gp = self.bp.gate
+        q = gp.floor + (1.0 - len(self.gate) * gp.floor) * _softmax(self.gate_w @ x, 1.0)
         with np.errstate(invalid="ignore"):
             s = np.where(
                 np.isneginf(self.gate_bias),
-                0.0 if bp.gate_override > 0 else 1.0,
-                np.exp(bp.gate_override * self.gate_bias),
+                0.0 if gp.override > 0 else 1.0,
+                np.exp(gp.override * self.gate_bias),
             )
         g = q * s
         return g / g.sum()
@@ -155,24 +158,31 @@ class ReferenceSimulation:
         `run_steps`."""
         if not self.in_episode:
             self.reset()
-        bp = self.bp
-        learned = bp.gate_mode == GATE_LEARNED
+        lp, xp, gp, gl = self.bp.readout, self.bp.explore, self.bp.gate, self.bp.gate_learning
+        learned = gp.mode == GATE_LEARNED
         x = self._features()
         if learned:
             self.gate = self._learned_gate(x)
         votes = np.einsum("kan,kn->ka", self.readout, self.rates)
         winner = int(np.argmax(self.gate))
-        if bp.gate_mode == GATE_TOP1:
+        if gp.mode == GATE_TOP1:
             drive = votes[winner]
         else:
             drive = (np.where(self.gate > 0, self.gate, 0.0)[:, None] * votes).sum(axis=0)
-        reflex = bp.whisker_gain * self.whiskers
+        if gp.mode != GATE_TOP1 and gp.routing == ROUTE_SAMPLE:
+            r = uniform(self.world.rng, ACTION)  # drawn even when greedy, as the kernel does
+            if not self.greedy:
+                winner = int(
+                    min(np.searchsorted(np.cumsum(self.gate), r, side="right"), len(self.gate) - 1)
+                )
+            drive = votes[winner]
+        reflex = xp.whisker_gain * self.whiskers
         probs = _softmax(self.beta * drive - reflex, 1.0)
         expert_p = np.array([_softmax(self.beta * v - reflex, 1.0) for v in votes])
         u = uniform(self.world.rng, ACTION)
         self.last_draw = (u, probs)  # for tests: how near the draw was to a decision boundary
         if self.greedy and self.startle <= 0:
-            z = bp.beta * drive - reflex
+            z = xp.beta * drive - reflex
             tied = np.flatnonzero(z == z.max())
             action = int(tied[min(int(u * len(tied)), len(tied) - 1)])
         else:
@@ -181,56 +191,69 @@ class ReferenceSimulation:
             action = int(self.world.control[CTRL_MOUSE])
         if self.learning:
             for k in range(self.rates.shape[0]):
-                if bp.gate_mode == GATE_TOP1 and k != winner:
-                    self.elig[k] *= bp.trace_decay  # only the acting expert takes credit
+                if gp.mode == GATE_TOP1 and k != winner:
+                    self.elig[k] *= lp.trace_decay  # only the acting expert takes credit
                     continue
-                p = probs if bp.post == POST_BLENDED else expert_p[k]
+                p = probs if lp.post == POST_BLENDED else expert_p[k]
                 post = np.eye(3)[action] - p
-                if bp.gate_scaled:
+                if lp.gate_scaled:
                     post = post * self.gate[k]
-                self.elig[k] = bp.trace_decay * self.elig[k] + np.outer(post, self.rates[k])
+                self.elig[k] = lp.trace_decay * self.elig[k] + np.outer(post, self.rates[k])
             if learned:
-                resp = self.gate * expert_p[:, action]
-                resp = resp / resp.sum() if resp.sum() > 0 else self.gate
-                self.gate_elig = bp.gate_trace_decay * self.gate_elig + np.outer(
-                    resp - self.gate, x
-                )
+                p_a = expert_p[:, action]
+                pi = self.gate @ p_a
+                if gl.gradient == GRADIENT_EXACT:
+                    # d log pi(a) / dz through g = a q, q = floor + (1 - E floor) softmax(z)
+                    soft = _softmax(self.gate_w @ x, 1.0)
+                    scale = 1.0 - len(self.gate) * gp.floor
+                    q = gp.floor + scale * soft
+                    a = np.where(q > 0, self.gate / np.where(q > 0, q, 1.0), 0.0)
+                    mean = np.sum(a * soft * (p_a - pi))
+                    post = (
+                        scale * soft * (a * (p_a - pi) - mean) / pi
+                        if pi > 0
+                        else np.zeros_like(soft)
+                    )
+                else:
+                    resp = self.gate * p_a / pi if pi > 0 else self.gate
+                    post = resp - self.gate
+                self.gate_elig = gl.trace_decay * self.gate_elig + np.outer(post, x)
         flags = world_step(self.world, self.wparams, action, self.kinds, self.ranks, self.rewards)
         self.last_turn = 1 - action
-        if flags & ATE and bp.clear_on_eat:
+        if flags & ATE and self.bp.ring.clear_on_eat:
             self.rates[self.kinds == KIND_CHEESE] = 0.0
         self._perceive()
-        self.progress += bp.progress_rate * (float(self.gate @ self.rewards) - self.progress)
+        self.progress += xp.progress_rate * (float(self.gate @ self.rewards) - self.progress)
         vis, d = self.percept[:, 2] > 0, self.percept[:, 1]
-        near = np.any((self.kinds == KIND_PREDATOR) & vis & (d <= bp.loom_radius))
-        self.threat = 1.0 if near and bp.threat_arousal else bp.loom_memory * self.threat
+        near = np.any((self.kinds == KIND_PREDATOR) & vis & (d <= gp.loom_radius))
+        self.threat = 1.0 if near and xp.threat_arousal else gp.loom_memory * self.threat
         if flags & BLOCKED:
-            self.startle = bp.startle_steps
+            self.startle = xp.startle_steps
         elif self.startle > 0:
             self.startle -= 1
         self._set_beta()
         if self.learning:
             delta = self.rewards - self.baseline
-            self.baseline += bp.baseline_alpha * delta
-            self.readout += bp.learning_rate * delta[:, None, None] * self.elig
+            self.baseline += lp.baseline_alpha * delta
+            self.readout += lp.learning_rate * delta[:, None, None] * self.elig
             norms = np.linalg.norm(self.readout, axis=2, keepdims=True)
             self.readout *= self.row_norm[:, :, None] / np.where(norms > 0, norms, 1.0)
             if learned:
                 c = self.gate_baseline
                 # The critic keeps its own constant (c_0 x 1) whatever x_0 is (calm feature).
-                cx = np.concatenate([[1.0], x[1:]]) if bp.gate_critic else np.eye(len(x))[0]
-                if bp.gate_events:
+                cx = np.concatenate([[1.0], x[1:]]) if gl.critic else np.eye(len(x))[0]
+                if gl.events:
                     outcome = self.wparams.eat_bonus * bool(flags & ATE) - (
                         self.wparams.caught_penalty * bool(flags & TERMINATED)
                     )
                 else:
                     outcome = self.rewards.sum()
                 delta_total = outcome - c @ cx
-                c += bp.gate_baseline_rate * delta_total * cx
+                c += gl.baseline_rate * delta_total * cx
                 self.gate_w = np.clip(
-                    self.gate_w + bp.gate_learning_rate * delta_total * self.gate_elig,
-                    -bp.gate_clip,
-                    bp.gate_clip,
+                    self.gate_w + gl.learning_rate * delta_total * self.gate_elig,
+                    -gl.clip,
+                    gl.clip,
                 )
         if flags & (TERMINATED | TRUNCATED):
             self.in_episode = False

@@ -98,9 +98,9 @@ class Simulation:
     def set_focus(self, focus: float) -> None:
         """Move the slider: takes effect from the next step."""
         self.focus = float(min(1.0, max(0.0, focus)))
-        self.brain.gate_bias[:] = gate_bias_from_focus(self.cfg.brain, self.focus)
+        self.brain.gate.bias[:] = gate_bias_from_focus(self.cfg.brain, self.focus)
         if self.cfg.mixture.gate != "learned":  # a learned gate is recomputed every step
-            self.brain.gate[:] = gate_from_focus(self.cfg.brain, self.focus)
+            self.brain.gate.share[:] = gate_from_focus(self.cfg.brain, self.focus)
 
     def set_control(
         self, mouse_action: int | None = None, predator_move: int | None = None
@@ -197,10 +197,10 @@ class Simulation:
     def state_dict(self) -> dict[str, np.ndarray]:
         """What a checkpoint needs to continue bit-identically at an episode boundary."""
         return {
-            "readout": self.brain.readout.copy(),
-            "baseline": self.brain.baseline.copy(),
-            "gate_w": self.brain.gate_w.copy(),
-            "gate_baseline": self.brain.gate_baseline.copy(),
+            "readout": self.brain.readout.weights.copy(),
+            "baseline": self.brain.readout.baseline.copy(),
+            "gate_w": self.brain.gate.weights.copy(),
+            "gate_baseline": self.brain.gate.baseline.copy(),
             "rng": self.world.rng.copy(),
             "episode": np.array(self.episode, dtype=np.int64),
             "focus": np.array(self.focus),
@@ -224,16 +224,17 @@ class Simulation:
         gate_baseline: np.ndarray | None = None,
     ) -> None:
         """Put trained weights into this brain (the learned gate's too, when given)."""
-        if readout.shape != self.brain.readout.shape or baseline.shape != self.brain.baseline.shape:
+        mine, gate = self.brain.readout, self.brain.gate
+        if readout.shape != mine.weights.shape or baseline.shape != mine.baseline.shape:
             raise ValueError(
-                f"readout shape {readout.shape} does not fit this brain {self.brain.readout.shape}"
+                f"readout shape {readout.shape} does not fit this brain {mine.weights.shape}"
             )
-        self.brain.readout[:] = readout
-        self.brain.baseline[:] = baseline
-        if gate_w is not None and gate_w.shape == self.brain.gate_w.shape:
-            self.brain.gate_w[:] = gate_w
-        if gate_baseline is not None and gate_baseline.shape == self.brain.gate_baseline.shape:
-            self.brain.gate_baseline[:] = gate_baseline
+        mine.weights[:] = readout
+        mine.baseline[:] = baseline
+        if gate_w is not None and gate_w.shape == gate.weights.shape:
+            gate.weights[:] = gate_w
+        if gate_baseline is not None and gate_baseline.shape == gate.baseline.shape:
+            gate.baseline[:] = gate_baseline
 
     @property
     def version(self) -> str:
