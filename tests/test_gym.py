@@ -4,9 +4,11 @@ observations, rewards, info, episode ends and frames."""
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,7 +109,7 @@ def test_every_reset_builds_a_new_map_reproducible_from_the_first_seed():
         _, info = env.reset()
         grids.append(env.world.state.grid.copy())
         assert info["seed"] == 3
-    assert info["episode"] == 4
+    assert info["episode_index"] == 4
     assert all(not np.array_equal(grids[i], grids[i + 1]) for i in range(4))
     again = MouseSimEnv()
     again.reset(seed=3)
@@ -189,7 +191,7 @@ def test_seed_builds_the_same_world_as_a_run_with_that_seed():
 
 
 def test_info_has_the_same_number_keys_on_reset_and_step():
-    env = gymnasium.make(ENV_ID)
+    env = gymnasium.make("mousesim/MouseSim-NoPredator-v1")  # no catch: 50 steps in one episode
     _, info = env.reset(seed=0)
     infos = [info]
     for _ in range(50):
@@ -370,26 +372,83 @@ def test_human_mode_opens_a_window_with_the_dummy_driver(monkeypatch):
     assert env.unwrapped._window is None
 
 
-def test_human_mode_without_a_display_raises_a_clear_error():
-    code = (
-        "import gymnasium, mousesim.gym\n"
-        "try:\n"
-        "    gymnasium.make('mousesim/MouseSim-v1', render_mode='human')\n"
-        "except Exception as e:\n"
-        "    print(type(e).__name__, e)\n"
-        "else:\n"
-        "    print('no error')\n"
-    )
-    env = {k: v for k, v in __import__("os").environ.items()}
+def _headless_env() -> dict:
+    """This process's environment without any display (as on a headless CI machine)."""
+    env = dict(os.environ)
     for k in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
         env.pop(k, None)
+    return env
+
+
+def test_check_env_with_default_arguments_passes_without_a_display():
+    """check_env builds the env once per render mode, "human" included: without a display
+    that mode warns once (nothing to show) and the check passes, for every variant."""
+    code = (
+        "import warnings, gymnasium, mousesim.gym\n"
+        "from gymnasium.utils.env_checker import check_env\n"
+        "for env_id in mousesim.gym.VARIANTS:\n"
+        "    with warnings.catch_warnings(record=True) as caught:\n"
+        "        warnings.simplefilter('always')\n"
+        "        check_env(gymnasium.make(env_id).unwrapped)\n"
+        "    print(env_id, len(caught), *[str(w.message).splitlines()[0] for w in caught])\n"
+        "env = gymnasium.make('mousesim/MouseSim-v1', render_mode='human')\n"
+        "env.reset(seed=0)\n"
+        "print(env.step(1)[1:4], env.render(), env.unwrapped._window)\n"
+    )
     r = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_headless_env(),
+        timeout=300,
     )
     assert r.returncode == 0, r.stderr
-    out = r.stdout.strip()
-    assert out.startswith("NoDisplayError render_mode='human' needs a display"), out
-    assert "rgb_array" in out and len(out.splitlines()) == 1
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 5, r.stdout
+    for line in lines[:4]:
+        assert " 1 " in line and "render_mode='human' needs a display" in line, line
+        assert "no window opens" in line
+    assert lines[4].endswith("None None")  # stepping and render() work; no window
+
+
+def test_stepping_after_the_end_warns_and_never_charges_twice():
+    """Gymnasium leaves a step after terminated undefined: this env warns, keeps the world as
+    it ended and gives reward 0 with the same flags, until reset()."""
+    cfg = {
+        "world": {
+            "size": 8,
+            "obstacle_density": 0.0,
+            "predator": {"move_prob": 1.0, "chase_prob": 1.0, "vision_radius": 20.0},
+        }
+    }
+    env = MouseSimEnv(cfg)
+    env.reset(seed=0)
+    for _ in range(500):
+        obs, reward, terminated, _, info = env.step(1)
+        if terminated:
+            break
+    assert terminated and reward < -20  # the penalty (25), charged once
+    state = env.world.state.mouse.copy(), env.world.state.preds.copy()
+    for _ in range(3):
+        with pytest.warns(UserWarning, match=r"after the episode ended \(terminated=True"):
+            again = env.step(2)
+        assert again[1:4] == (0.0, True, False)
+        assert np.array_equal(again[0], obs) and again[4]["steps"] == info["steps"]
+        assert again[4]["reward_predator"] == 0.0 and again[4]["caught"] is True
+    assert np.array_equal(env.world.state.mouse, state[0])
+    assert np.array_equal(env.world.state.preds, state[1])
+    env.reset()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        env.step(1)  # a new episode steps quietly
+
+    short = MouseSimEnv(CONFIGS / "no_predator.yaml", max_episode_steps=5)
+    short.reset(seed=0)
+    ends = [short.step(1)[3] for _ in range(5)]
+    assert ends == [False] * 4 + [True]
+    with pytest.warns(UserWarning, match="truncated=True"):
+        again = short.step(1)
+    assert again[1:4] == (0.0, False, True) and again[4]["steps"] == 5  # did not step on
 
 
 def test_bad_config_is_a_config_error_naming_the_file(tmp_path):
@@ -433,3 +492,163 @@ def test_make_imports_mousesim_by_module_prefix_in_a_fresh_interpreter():
     lines = r.stdout.splitlines()
     assert lines[0].split() == ["(14,)", "mousesim/MouseSim-v1"]
     assert "use `mousesim/MouseSim-v1`" in lines[1]
+
+
+# -- the standard wrappers and the registered variants -------------------------------------
+
+# Keys that Gymnasium's and Stable-Baselines3's wrappers write into info themselves.
+WRAPPER_KEYS = {"episode", "final_obs", "final_info", "terminal_observation", "TimeLimit.truncated"}
+
+
+def test_info_leaves_the_wrappers_keys_free():
+    assert not WRAPPER_KEYS & set(INFO_KEYS)
+
+
+def _episode_stats(env, action_seed: int = 0) -> tuple[dict, dict, float]:
+    """Random steps to the end of the first episode: (its stats, last info, reward sum)."""
+    env.reset(seed=4)
+    rng = np.random.default_rng(action_seed)
+    total = 0.0
+    while True:
+        _, reward, terminated, truncated, info = env.step(int(rng.integers(3)))
+        total += reward
+        if terminated or truncated:
+            return info["episode"], info, total
+
+
+def test_record_episode_statistics_counts_the_episode():
+    from gymnasium.wrappers import RecordEpisodeStatistics
+
+    for env_id in ("mousesim/MouseSim-v1", "mousesim/MouseSim-NoPredator-v1"):
+        env = RecordEpisodeStatistics(gymnasium.make(env_id, max_episode_steps=80))
+        stats, info, total = _episode_stats(env)
+        assert stats["l"] == info["steps"] <= 80
+        assert stats["r"] == pytest.approx(total, abs=1e-4)
+        assert len(env.length_queue) == 1
+
+
+@pytest.mark.parametrize("mode", ["vector_entry_point", "sync"])
+def test_vector_record_episode_statistics_counts_each_worlds_episodes(mode):
+    from gymnasium.wrappers.vector import RecordEpisodeStatistics
+
+    n = 3
+    envs = RecordEpisodeStatistics(
+        gymnasium.make_vec(ENV_ID, num_envs=n, vectorization_mode=mode, max_episode_steps=40)
+    )
+    envs.reset(seed=0)
+    steps = np.zeros(n, dtype=int)
+    ended = 0
+    for _ in range(100):
+        _, _, terminated, truncated, info = envs.step(np.ones(n, dtype=np.int64))
+        steps += 1
+        done = terminated | truncated
+        if done.any():
+            assert (info["_episode"] == done).all()
+            assert (info["episode"]["l"][done] == steps[done]).all()
+            assert (info["episode"]["l"][done] <= 40).all()
+            ended += int(done.sum())
+            steps[done] = -1  # NEXT_STEP: the next step is the reset step (not counted)
+    assert ended >= n * 2  # every world ended at least twice
+
+
+def test_vector_disabled_mode_refuses_a_step_of_an_ended_world():
+    from mousesim.gym import MouseSimVectorEnv
+
+    venv = MouseSimVectorEnv(3, {"world": {"max_steps": 5}}, autoreset_mode="disabled")
+    venv.reset(seed=0)
+    for _ in range(5):
+        venv.step(np.ones(3, dtype=np.int64))
+    with pytest.raises(gymnasium.error.ResetNeeded, match=r"world\(s\) 0, 1, 2 ended"):
+        venv.step(np.ones(3, dtype=np.int64))
+    venv.reset(options={"reset_mask": np.array([True, True, True])})
+    venv.step(np.ones(3, dtype=np.int64))  # reset worlds step again
+
+
+def test_variants_form_the_documented_ladder():
+    """Each registered variant makes, passes check_env, and is the world it says it is; the
+    shipped maze and no-predator variants are the worlds of configs/maze.yaml and
+    configs/no_predator.yaml."""
+    from mousesim.gym import VARIANTS, variant_config
+    from mousesim.io.yaml_config import load_config
+
+    assert list(VARIANTS) == [
+        "mousesim/MouseSim-NoPredator-v1",
+        "mousesim/MouseSim-v1",
+        "mousesim/MouseSim-TwoPredators-v1",
+        "mousesim/MouseSim-Maze-v1",
+    ]
+    counts = {}
+    for env_id in VARIANTS:
+        env = gymnasium.make(env_id)
+        check_env(env.unwrapped, skip_render_check=True)
+        counts[env_id] = env.unwrapped.cfg.world.predator.count
+        assert env.unwrapped.world.state.preds.shape[0] == counts[env_id]
+    assert list(counts.values()) == [0, 1, 2, 1]
+    for name in ("maze", "no_predator"):
+        env_id = f"mousesim/MouseSim-{'Maze' if name == 'maze' else 'NoPredator'}-v1"
+        shipped = load_config(Path(variant_config(env_id)))
+        assert shipped == load_config(CONFIGS / f"{name}.yaml")
+    maze = gymnasium.make("mousesim/MouseSim-Maze-v1").unwrapped
+    assert maze.cfg.world.layout is not None and maze.cfg.world.line_of_sight
+    # config= replaces the variant's own
+    assert gymnasium.make(env_id, config=None).unwrapped.cfg.world.predator.count == 1
+    with pytest.raises(KeyError, match="registered"):
+        variant_config("mousesim/MouseSim-Nope-v1")
+
+
+def test_record_video_writes_an_mp4(tmp_path):
+    pytest.importorskip("moviepy", reason="moviepy missing: RecordVideo needs it (the gym extra)")
+    from gymnasium.wrappers import RecordVideo
+
+    folder = tmp_path / "videos"
+    env = RecordVideo(
+        gymnasium.make(
+            "mousesim/MouseSim-NoPredator-v1", render_mode="rgb_array", max_episode_steps=30
+        ),
+        str(folder),
+    )
+    env.reset(seed=0)
+    for _ in range(30):
+        env.step(1)
+    env.close()
+    videos = list(folder.glob("*.mp4"))
+    assert len(videos) == 1 and videos[0].stat().st_size > 1000
+
+
+def test_play_scores_each_seed_like_a_single_env_on_that_seeds_map():
+    """scores.play steps all evaluation seeds in one vector env; each seed's episodes are
+    those of a single env reset with that seed and kept on its map (mousesim eval's worlds)."""
+    from mousesim.evaluate.stats import episode_metrics
+    from mousesim.gym.scores import catch_weight, play
+
+    def policy(obs: np.ndarray) -> np.ndarray:  # a deterministic rule: turn toward the cheese
+        return np.where(obs[:, 0] > 0.2, 0, np.where(obs[:, 0] < -0.2, 2, 1))
+
+    cfg = {"world": {"max_steps": 60}}
+    rows = play(policy, cfg, [3, 7], 4)
+    for row in rows:
+        env = MouseSimEnv(cfg, new_maps=False)
+        obs, _ = env.reset(seed=row["seed"])
+        episodes = []
+        while len(episodes) < 4:
+            obs, _, terminated, truncated, info = env.step(int(policy(obs[None])[0]))
+            if terminated or truncated:
+                episodes.append({k: int(info[k]) for k in ("steps", "cheese", "caught")})
+                obs, _ = env.reset()
+        assert row == {"seed": row["seed"], **episode_metrics(episodes, catch_weight())}
+    assert rows[0] != rows[1]
+
+
+def test_reference_random_and_oracle_rows_are_mousesim_evals():
+    from dataclasses import replace
+
+    from mousesim.evaluate.evaluate import EvalOptions, evaluate_seed
+    from mousesim.gym import resolve_config
+    from mousesim.gym.scores import scripted_rows
+
+    cfg = resolve_config({"world": {"max_steps": 80}})
+    opts = replace(EvalOptions(), episodes=3, policies=("random", "oracle"))
+    ours = {n: scripted_rows(n, cfg, [2], 3)[0] for n in ("random", "oracle")}
+    for row in evaluate_seed(cfg, 2, opts, ("random", "oracle"), False)["rows"]:
+        mine = ours[row["policy"]]
+        assert {k: mine[k] for k in mine if k != "seed"} == {k: row[k] for k in mine if k != "seed"}

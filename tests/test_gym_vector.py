@@ -70,7 +70,7 @@ def test_world_i_equals_a_single_env_with_seed_s_plus_i(mode, config):
             elif "_final_obs" in info:
                 assert not info["_final_obs"][i]
     assert ends >= (4 if mode == AutoresetMode.SAME_STEP else 0)
-    assert info["episode"].min() >= 6
+    assert info["episode_index"].min() >= 6
 
 
 def test_next_step_mode_resets_on_the_step_after_the_end():
@@ -86,7 +86,7 @@ def test_next_step_mode_resets_on_the_step_after_the_end():
     assert (info["steps"][ended] == 0).all() and (reward[ended] == 0).all()
     assert not (terminated[ended] | truncated[ended]).any()
     assert (info["steps"][~ended] == steps_before[~ended] + 1).all()
-    assert (info["episode"][ended] == 1).all()
+    assert (info["episode_index"][ended] == 1).all()
 
 
 def test_disabled_mode_resets_only_the_masked_worlds():
@@ -97,7 +97,7 @@ def test_disabled_mode_resets_only_the_masked_worlds():
     mask = np.array([True, False, True])
     _, info = venv.reset(options={"reset_mask": mask})
     assert list(info["steps"]) == [0, 10, 0]
-    assert list(info["episode"]) == [1, 0, 1]
+    assert list(info["episode_index"]) == [1, 0, 1]
     with pytest.raises(ValueError, match="reset_mask"):
         venv.reset(options={"reset_mask": [1, 0, 1]})
 

@@ -1,8 +1,10 @@
-"""Gymnasium environments ``mousesim/MouseSim-v1``: the mousesim world for any RL agent.
+"""Gymnasium environments ``mousesim/MouseSim-*-v1``: the mousesim world for any RL agent.
 
 The same jitted rules the ring-attractor mouse lives by, so an RL agent and the mouse can be
-compared on the same world. Importing this package registers the id (needs the ``gym``
-extra: ``pip install mousesim[gym]``)::
+compared on the same world. Importing this package registers the ids of `VARIANTS` (needs
+the ``gym`` extra: ``pip install mousesim[gym]``), easiest first: ``MouseSim-NoPredator-v1``,
+``MouseSim-v1`` (the default config), ``MouseSim-TwoPredators-v1``, ``MouseSim-Maze-v1``;
+docs/gym.md gives their reference scores::
 
     import gymnasium
     import mousesim.gym  # registers mousesim/MouseSim-v1
@@ -45,14 +47,22 @@ eating); predator reward = the increase of the distance to the nearest predator 
 target is sensed.
 
 Info (the same keys on reset and step, numbers only; arrays in the vector env): ``seed``,
-``episode``, ``steps``, ``cheese`` (eaten this episode), ``caught``, ``ate`` (this step),
-``blocked``, ``reward_cheese``, ``reward_predator`` (the two reward parts; 0 on reset).
-Positions are in ``env.unwrapped.world.state`` (single) or ``envs.state`` (vector).
+``episode_index``, ``steps``, ``cheese`` (eaten this episode), ``caught``, ``ate`` (this
+step), ``blocked``, ``reward_cheese``, ``reward_predator`` (the two reward parts; 0 on reset).
+No key that a standard wrapper writes (``episode`` is RecordEpisodeStatistics' and SB3
+Monitor's), so those wrappers work unchanged. Positions are in ``env.unwrapped.world.state``
+(single) or ``envs.state`` (vector).
 
 Episodes: ``terminated`` when the predator catches the mouse; ``truncated`` after
 ``world.max_steps`` steps. The env truncates itself (no TimeLimit wrapper), and
 ``env.spec.max_episode_steps`` reports the config's ``world.max_steps``;
-``max_episode_steps=`` replaces it.
+``max_episode_steps=`` replaces it. A ``step()`` after the episode ended, without
+``reset()``, warns and changes nothing: the last observation again, reward 0, the same
+``terminated``/``truncated`` (a caught mouse is never charged twice). The vector env
+autoresets; in its DISABLED mode such a step raises ``ResetNeeded``.
+
+Rendering: ``render_mode="rgb_array"`` needs no display; ``"human"`` opens a pygame window,
+and without a display warns once and shows nothing (so ``check_env`` passes headless).
 
 Seeding and maps: ``reset(seed=s)`` builds the world ``mousesim run --seed s`` builds (same
 map, same streams). With ``new_maps=True`` (the default) every later ``reset()`` (and every
@@ -64,6 +74,8 @@ at random and reports it in ``info["seed"]``. The vector env seeds world i with 
 
 from __future__ import annotations
 
+from importlib import resources
+
 import gymnasium
 
 from mousesim.gym.common import INFO_KEYS, resolve_config
@@ -73,17 +85,41 @@ from mousesim.world.batch import OBS_NAMES, WHISKER_REACH
 
 ENV_ID = "mousesim/MouseSim-v1"
 
+# The registered variants, easiest first (see docs/gym.md for their reference scores). Each is
+# MouseSimEnv with a config shipped in mousesim/data (the full config, brain included, so the
+# ring brain's reference rows run on the same file); `config=` given to make() replaces it.
+VARIANTS: dict[str, str | None] = {
+    "mousesim/MouseSim-NoPredator-v1": "gym_no_predator.yaml",
+    ENV_ID: None,  # the default config: one chasing predator
+    "mousesim/MouseSim-TwoPredators-v1": "gym_two_predators.yaml",
+    "mousesim/MouseSim-Maze-v1": "gym_maze.yaml",
+}
+
+
+def variant_config(env_id: str) -> str | None:
+    """The config file of a registered variant (None: the built-in default config)."""
+    if env_id not in VARIANTS:
+        raise KeyError(f"unknown mousesim env id {env_id!r}; registered: {', '.join(VARIANTS)}")
+    name = VARIANTS[env_id]
+    if name is None:
+        return None
+    return str(resources.files("mousesim").joinpath("data", name))
+
 
 def register() -> None:
-    """Register ``mousesim/MouseSim-v1`` (idempotent: importing twice does not re-register).
+    """Register every id of `VARIANTS` (idempotent: importing twice does not re-register).
 
     No ``max_episode_steps`` here: a registered one would cut every config at one length;
     the env truncates itself at the config's ``world.max_steps``."""
-    if ENV_ID not in gymnasium.registry:
+    for env_id in VARIANTS:
+        if env_id in gymnasium.registry:
+            continue
+        config = variant_config(env_id)
         gymnasium.register(
-            id=ENV_ID,
+            id=env_id,
             entry_point="mousesim.gym.env:MouseSimEnv",
             vector_entry_point="mousesim.gym.vector:MouseSimVectorEnv",
+            kwargs={} if config is None else {"config": config},
         )
 
 
@@ -93,10 +129,12 @@ __all__ = [
     "ENV_ID",
     "INFO_KEYS",
     "OBS_NAMES",
+    "VARIANTS",
     "WHISKER_REACH",
     "MouseSimEnv",
     "MouseSimVectorEnv",
     "bench",
     "register",
     "resolve_config",
+    "variant_config",
 ]

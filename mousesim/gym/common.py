@@ -20,7 +20,9 @@ ConfigLike = str | os.PathLike | dict | SimConfig | None
 # The keys of every info dict, on reset and on step, single env and vector env alike.
 INFO_KEYS = (
     "seed",  # the seed the env's streams (and first map) came from: reproduces every map
-    "episode",  # episodes since that seed (0 = the first, on the seed's own map)
+    # episodes since that seed (0 = the first, on the seed's own map); not "episode", the key
+    # Gymnasium's RecordEpisodeStatistics and SB3's Monitor write their statistics under
+    "episode_index",
     "steps",  # steps in this episode so far
     "cheese",  # cheese eaten in this episode so far
     "caught",  # the predator caught the mouse (this ends the episode)

@@ -36,6 +36,11 @@ HUMAN_HINT = (
     "render_mode='human' needs a display ({why}); on a headless machine use "
     "render_mode='rgb_array' (or set SDL_VIDEODRIVER=dummy to draw off-screen)"
 )
+HEADLESS = "; no window opens and render() draws nothing (the env runs as without a render_mode)"
+ENDED = (
+    "step() called after the episode ended (terminated={terminated}, truncated={truncated}) "
+    "without reset(): the world stays as it ended, reward 0 and the same flags; call reset()"
+)
 
 
 class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
@@ -45,8 +50,9 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
         config: a YAML config path, a dict, a `SimConfig`, or None for the built-in default.
             Only the ``world`` section matters here (there is no brain).
         render_mode: None, ``"rgb_array"`` (``render()`` returns uint8[H, W, 3]; no display
-            needed) or ``"human"`` (a pygame window, updated on every reset and step; raises
-            `NoDisplayError` at once when there is no display).
+            needed) or ``"human"`` (a pygame window, updated on every reset and step). Without
+            a display, ``"human"`` warns once and shows nothing (as Gymnasium's checker and
+            headless CI expect), instead of failing.
         new_maps: a new procedural map at every reset after the first (size maps only; a
             layout map stays fixed). False: one map per seed, as `mousesim run` plays.
         max_episode_steps: replaces ``world.max_steps`` (the episode is truncated there).
@@ -69,9 +75,13 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
         self.cfg = resolve_config(config, max_episode_steps)
         if render_mode == "human":
             os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-            from mousesim.render.app import open_display
+            from mousesim.render.app import NoDisplayError, open_display
 
-            open_display(HUMAN_HINT)
+            try:
+                open_display(HUMAN_HINT)
+            except NoDisplayError as exc:
+                gymnasium.logger.warn(f"{exc}{HEADLESS}")
+                self._headless = True
         self.world = World(self.cfg.world, seed=0)
         self.new_maps = bool(new_maps) and self.cfg.world.layout is None
         self.seed: int | None = None  # the seed of the last seeded reset (info["seed"])
@@ -86,6 +96,10 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
         self._draw_cache: dict = {}  # the static grid layer, drawn once per map
         self._window = None
         self._clock = None
+        self._ended: tuple[bool, bool] | None = None  # (terminated, truncated) once it ended
+        self._last_obs = np.zeros(OBS_DIM, dtype=np.float32)
+
+    _headless = False  # human mode without a display: nothing is shown
 
     @property
     def frame_shape(self) -> tuple[int, int, int]:
@@ -121,6 +135,8 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
         self._blocked = False
         self._trail.clear()
         self._trail.append((int(ws.mouse[0]), int(ws.mouse[1])))
+        self._ended = None
+        self._last_obs = obs
         if self.render_mode == "human":
             self.render()
         return obs, self._info(0)
@@ -136,6 +152,11 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
             or not (0 <= action <= 2)
         ):
             raise ValueError(f"action must be 0, 1 or 2, got {action!r}")
+        if self._ended is not None:  # Gymnasium leaves this undefined; never charge twice
+            terminated, truncated = self._ended
+            gymnasium.logger.warn(ENDED.format(terminated=terminated, truncated=truncated))
+            self._rewards[:] = 0.0
+            return self._last_obs.copy(), 0.0, terminated, truncated, self._info(0)
         ws = self.world.state
         eaten = int(ws.counters[C_EATEN])
         obs = np.empty(OBS_DIM, dtype=np.float32)
@@ -145,6 +166,9 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
         self._blocked = bool(blocked)
         terminated = bool(flags & TERMINATED)
         truncated = bool(flags & TRUNCATED) and not terminated
+        if terminated or truncated:
+            self._ended = (terminated, truncated)
+        self._last_obs = obs
         self._trail.append((int(ws.mouse[0]), int(ws.mouse[1])))
         if self.render_mode == "human":
             self.render()
@@ -177,7 +201,7 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
         c = self.world.state.counters
         return {
             "seed": self.seed,
-            "episode": self.episode,
+            "episode_index": self.episode,
             "steps": int(c[C_STEP]),
             "cheese": int(c[C_EATEN]),
             "caught": bool(c[C_CAUGHT]),
@@ -200,6 +224,8 @@ class MouseSimEnv(ConfigSpec, gymnasium.Env[np.ndarray, np.int64]):
         )
 
     def _show(self, frame: np.ndarray) -> None:
+        if self._headless:
+            return
         import pygame
 
         if self._window is None:

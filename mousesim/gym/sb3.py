@@ -12,6 +12,12 @@ The worlds step in one jitted call (`MouseSimVectorEnv` in SAME_STEP autoreset m
 rule SB3 expects). For a world whose episode ended in a step, its info dict carries SB3's
 ``terminal_observation`` and ``TimeLimit.truncated`` plus the episode's ``steps``,
 ``cheese`` and ``caught``; other worlds get an empty dict (no per-world Python for them).
+Wrap it in SB3's ``VecMonitor`` for episode statistics (``info["episode"]``), as SB3 expects.
+
+The usual SB3 route works too, one Python env per world (slower)::
+
+    PPO("MlpPolicy", "mousesim/MouseSim-v1").learn(100_000)  # after import mousesim.gym
+    make_vec_env("mousesim/MouseSim-Maze-v1", n_envs=8)
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ from mousesim.gym.vector import MouseSimVectorEnv
 
 class MouseSimSB3VecEnv(VecEnv):
     """SB3 `VecEnv` of `num_envs` mousesim worlds (seeds `seed`, `seed` + 1, ...; a random
-    seed when None, reported by `seeds`). Other keywords go to `MouseSimVectorEnv`."""
+    seed when None, reported by `seeds`). Other keywords go to `MouseSimVectorEnv`;
+    ``render_mode="rgb_array"`` gives frames to SB3's ``render()`` and `VecVideoRecorder`."""
 
     def __init__(
         self,
@@ -43,6 +50,7 @@ class MouseSimSB3VecEnv(VecEnv):
         seed: int | None = None,
         new_maps: bool = True,
         max_episode_steps: int | None = None,
+        render_mode: str | None = None,
     ) -> None:
         self.venv = MouseSimVectorEnv(
             num_envs,
@@ -50,8 +58,9 @@ class MouseSimSB3VecEnv(VecEnv):
             new_maps=new_maps,
             autoreset_mode="SAME_STEP",
             max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
         )
-        self.render_mode = None
+        self.render_mode = render_mode
         super().__init__(
             num_envs, self.venv.single_observation_space, self.venv.single_action_space
         )
@@ -98,7 +107,7 @@ class MouseSimSB3VecEnv(VecEnv):
         self.venv.close()
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        value = None if attr_name == "render_mode" else getattr(self.venv, attr_name)
+        value = getattr(self.venv, attr_name)
         return [value for _ in self._get_indices(indices)]
 
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
@@ -114,4 +123,6 @@ class MouseSimSB3VecEnv(VecEnv):
         return [False for _ in self._get_indices(indices)]
 
     def get_images(self) -> Sequence[np.ndarray | None]:
-        return [None for _ in range(self.num_envs)]
+        if self.render_mode != "rgb_array":
+            return [None for _ in range(self.num_envs)]
+        return list(self.venv.render())

@@ -16,7 +16,9 @@ Autoreset (Gymnasium 1.x ``autoreset_mode``, a constructor keyword):
   observation and ``info["final_info"]`` its ``steps``, ``cheese`` and ``caught`` (where
   ``info["_final_obs"][i]`` is True).
 - ``DISABLED``: no autoreset; reset ended worlds with
-  ``reset(options={"reset_mask": mask})``.
+  ``reset(options={"reset_mask": mask})``. A step while a world has ended and was not reset
+  raises ``gymnasium.error.ResetNeeded`` naming the worlds (stepping on would charge a caught
+  world's penalty again).
 
 Info: a dict of arrays, one entry per world, with the keys of `mousesim.gym.common.INFO_KEYS`
 (and Gymnasium's ``_key`` masks), on reset and on every step.
@@ -142,6 +144,7 @@ class MouseSimVectorEnv(ConfigSpec, gymnasium.vector.VectorEnv):
         )
         self.seeds = np.full(b, -1, dtype=np.int64)  # info["seed"]; -1 until the first reset
         self._true = np.ones(b, dtype=np.bool_)
+        self._ended = np.zeros(b, dtype=np.bool_)  # DISABLED mode: ended, not reset yet
         self._zeros_f = np.zeros(b)
         self._zeros_i = np.zeros(b, dtype=np.int64)
         self._draw_caches: list[dict] = [{} for _ in range(b)]
@@ -181,6 +184,7 @@ class MouseSimVectorEnv(ConfigSpec, gymnasium.vector.VectorEnv):
         )
         for i in np.flatnonzero(mask):
             self._draw_caches[i].clear()
+        self._ended &= ~mask
         z = self._zeros_f
         return obs, self._info(self._zeros_i, self.state.blocked.copy(), z, z)
 
@@ -196,6 +200,12 @@ class MouseSimVectorEnv(ConfigSpec, gymnasium.vector.VectorEnv):
             )
         if a.size and (a.min() < 0 or a.max() > 2):
             raise ValueError(f"actions must be 0, 1 or 2, got values {a.min()}..{a.max()}")
+        if self._ended.any():  # DISABLED mode: stepping an ended world would charge it again
+            worlds = ", ".join(str(i) for i in np.flatnonzero(self._ended)[:10])
+            raise gymnasium.error.ResetNeeded(
+                f"world(s) {worlds} ended and autoreset_mode is DISABLED: reset them with "
+                "reset(options={'reset_mask': mask}) before the next step()"
+            )
         out = new_step_out(self.num_envs)
         batch_step(
             self.state,
@@ -209,10 +219,15 @@ class MouseSimVectorEnv(ConfigSpec, gymnasium.vector.VectorEnv):
             out,
         )
         info = self._info(out.ate, self.state.blocked.copy(), out.parts[:, 0], out.parts[:, 1])
+        if self._mode == DISABLED:
+            self._ended |= out.terminated | out.truncated
         if self._mode == SAME_STEP and out.ended.any():
             info["final_obs"] = out.final_obs
             info["_final_obs"] = out.ended
-            final: dict[str, Any] = {"seed": info["seed"], "episode": info["episode"] - 1}
+            final: dict[str, Any] = {
+                "seed": info["seed"],
+                "episode_index": info["episode_index"] - 1,
+            }
             for j, k in enumerate(FINAL_COLUMNS):
                 final[k] = out.final[:, j]
             final["caught"] = final["caught"].astype(np.bool_)
