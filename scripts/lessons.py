@@ -187,8 +187,8 @@ LESSONS = (
         "The focus trade-off",
         "The focus slider biases the gate: 0 lets only the predator expert act, 1 only the "
         "cheese expert. `mousesim eval --focus-sweep` trains brains (with their learned gate), "
-        "then plays their readouts behind a fixed gate at each focus (at 0.5 both experts' "
-        "votes count equally), and also plays them with their own learned gate.",
+        "then plays their readouts behind a fixed gate at each focus (at 0.5 each expert "
+        "drives half of the steps), and also plays them with their own learned gate.",
         (
             "mousesim eval --seeds 3 --train-episodes 200 --episodes 100 "
             "--focus-sweep 0,0.5,1 --out lessons/focus --quiet",
@@ -261,7 +261,7 @@ LESSONS = (
         "The left row's weights (minus the mean of the three rows) for targets on the left "
         "minus those on the right: cheese expert {cheese_toward:+.2f} (turn toward), "
         "predator expert {predator_toward:+.2f} (turn away). The gate gives the predator "
-        "expert {near:.0%} of the say with the predator within 3 cells, {far:.0%} at 8 cells "
+        "expert {near:.0%} of the steps with the predator within 3 cells, {far:.0%} at 8 cells "
         "or more.",
         "The gate was never told which expert is for danger. From what did it learn to listen "
         "to the predator expert when the predator is near?",

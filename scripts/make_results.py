@@ -132,6 +132,23 @@ def weakness(result, summ: dict, w: float, top: int) -> list[str]:
     return [text, ""]
 
 
+def early_learning(result) -> list[str]:
+    """How fast the learned brain improves while it trains: cheese and caught rate over
+    episodes 1-20, 21-40 and the last 20, means over seeds (the window's sparkline)."""
+    rows = [r for r in result.training if r["policy"] == "learned"]
+    if not rows:
+        return []
+    last = max(int(r["episode"]) for r in rows)
+    parts = []
+    for lo, hi in ((1, 20), (21, 40), (last - 19, last)):
+        sel = [r for r in rows if lo <= int(r["episode"]) <= hi]
+        if sel:
+            cheese = sum(float(r["cheese"]) for r in sel) / len(sel)
+            caught = sum(float(r["caught"]) for r in sel) / len(sel)
+            parts.append(f"episodes {lo}-{hi}: {cheese:.1f} cheese, caught {caught:.0%}")
+    return ["while learning: " + "; ".join(parts)]
+
+
 def section(name: str, path: str, blurb: str, result, rel: str) -> str:
     from mousesim.evaluate.evaluate import gate_comparison, summarize
     from mousesim.evaluate.report import (
@@ -158,6 +175,7 @@ def section(name: str, path: str, blurb: str, result, rel: str) -> str:
         f"learned / hand-wired cheese per episode: {_ratio(summ, 'learned', 'hand-wired')}",
         f"oracle / learned cheese per episode: {_ratio(summ, 'oracle', 'learned')}",
     ]
+    facts += early_learning(result)
     lines += [f"- {f}" for f in facts] + [f"- note: {n}" for n in result.notes] + [""]
     lines += weakness(result, summ, w, top)
     lines += before_table(name, summ)

@@ -9,7 +9,7 @@ Sections:
   caught rate and cheese per 250-episode window.
 - frozen: seeds 0-2; a copy of the brain frozen after 100k and after 1M training steps, each
   played 200 episodes with learning off (the same evaluation seed for both).
-- transfer: seeds 0-3; 500 episodes on the default map without its predator, then 1000 on
+- transfer: seeds 0-9; 500 episodes on the default map without its predator, then 1000 on
   the default map with it (the brain carried over, learning on): can a learned mouse still
   learn to flee? Caught rate / cheese per 200-episode window after the switch.
 - walls: `mousesim eval` on the maze and the rooms, corridors and pillars maps (line of sight
@@ -17,7 +17,7 @@ Sections:
 - memory: the maze and the pillars map, seeds 0-4: the learned brain with the shipped ring
   and with `brain.ring.J1=2` (the bump falls to ~1% within 5 steps without a cue), 200
   training and 100 evaluation episodes, paired by seed.
-- experts: two chasing predators, seeds 0-4: experts [cheese, predator, predator2 (rank 1)]
+- experts: two chasing predators, seeds 0-19: experts [cheese, predator, predator2 (rank 1)]
   against the default two, 200 training and 100 evaluation episodes.
 - oracle: `mousesim eval` on the default config, 5 seeds: learned cheese / oracle cheese.
 Score = cheese per episode - 5 x caught rate, as in `mousesim eval`.
@@ -134,7 +134,7 @@ def _transfer_seed(seed: int) -> tuple[int, np.ndarray]:
 
 
 def transfer(pool: ProcessPoolExecutor) -> list[str]:
-    res = list(pool.map(_transfer_seed, range(4)))
+    res = list(pool.map(_transfer_seed, range(10)))
     heads = [f"{i * 200 + 1}-{(i + 1) * 200}" for i in range(5)]
     out = ["| seed | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
     for seed, w in res:
@@ -233,7 +233,7 @@ def memory(pool: ProcessPoolExecutor) -> list[str]:
 def experts(pool: ProcessPoolExecutor) -> list[str]:
     two = {"brain.experts": [{"name": "cheese", "target": "cheese", "rank": 0},
                              {"name": "predator", "target": "predator", "rank": 0}]}  # fmt: skip
-    pairs = _paired(pool, "configs/two_predators.yaml", {}, two)
+    pairs = _paired(pool, "configs/two_predators.yaml", {}, two, range(20))
     return _paired_lines("three experts", "two experts", pairs)
 
 
