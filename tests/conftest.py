@@ -14,6 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 
 
+def default_signals() -> None:
+    """preexec_fn for a child a test signals: the stop signals at their defaults, whatever the
+    test runner inherited (under nohup, or a CI runner started in the background, SIGHUP or
+    SIGINT can be ignored, and an ignored signal stays ignored in every child)."""
+    import signal
+
+    for name in ("SIGHUP", "SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def make_config(**overrides):
     """SimConfig from dotted overrides, validated exactly like a YAML file."""
     from mousesim.io.yaml_config import apply_overrides, validate

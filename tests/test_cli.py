@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from .conftest import CONFIGS, cli
+from .conftest import CONFIGS, cli, default_signals
 
 SMALL = ["--set", "world.max_steps=120", "--set", "run.checkpoint_every=3"]
 
@@ -197,6 +197,7 @@ def _start(args, **kw):
         stderr=subprocess.PIPE,
         text=True,
         **kw,
+        preexec_fn=default_signals,
     )
 
 

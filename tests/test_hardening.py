@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import cli
+from .conftest import cli, default_signals
 
 FAST = ["--set", "world.max_steps=60", "--set", "run.checkpoint_every=2"]
 
@@ -71,6 +71,7 @@ def start_run(*args) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_signals,
     )
 
 

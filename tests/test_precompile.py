@@ -14,6 +14,8 @@ import pytest
 
 from mousesim.sim import precompile
 
+from .conftest import default_signals
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -96,7 +98,9 @@ def test_a_stuck_helper_is_given_up_on_not_waited_for():
     """A helper that never reports (here: a process that only sleeps) is killed after the
     timeout, so the first run compiles the kernel itself instead of hanging."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)"], stdout=subprocess.PIPE
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        stdout=subprocess.PIPE,
+        preexec_fn=default_signals,
     )
     helper = precompile.Helper(proc)
     helper.wait_for("world_step", timeout=0.5)
@@ -111,7 +115,9 @@ def test_lines_the_helper_wrote_together_are_all_seen_at_once():
     lines off the pipe and returned the first; the wait for the second then saw an empty pipe
     and blocked until the helper's next line (1.3-1.7 s of a first run, measured)."""
     code = "print('_ring_steps\\nworld_step', flush=True); import time; time.sleep(60)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, preexec_fn=default_signals
+    )
     helper = precompile.Helper(proc)
     try:
         helper.wait_for("_ring_steps", timeout=30)

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import cli
+from .conftest import cli, default_signals
 from .test_hardening import refused, rows, temp_files
 
 TINY = ["--set", "world.max_steps=60", "--set", "run.checkpoint_every=2"]
@@ -37,6 +37,7 @@ def start(*args, cwd: Path | None = None, env: dict | None = None) -> subprocess
         text=True,
         cwd=cwd,
         env=env,
+        preexec_fn=default_signals,
     )
 
 
@@ -261,11 +262,13 @@ def dask_cluster(tmp_path):
         [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
         cwd=elsewhere,
         **quiet,
+        preexec_fn=default_signals,
     )
     worker = subprocess.Popen(
         [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
         cwd=elsewhere,
         **quiet,
+        preexec_fn=default_signals,
     )
     procs = {"scheduler": sched, "worker": worker, "address": address, "cwd": elsewhere}
     try:
@@ -631,7 +634,7 @@ def test_a_million_step_episode_moves_the_progress_bar_in_a_terminal(tmp_path):
     lone = ["--set", "world.max_steps=1000000", "--set", "world.predator.count=0"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "mousesim", "run", "--episodes", "2", "--out", tmp_path / "r",
-         *lone], stdout=slave, stderr=slave,
+         *lone], stdout=slave, stderr=slave, preexec_fn=default_signals,
     )  # fmt: skip
     os.close(slave)
     seen: list[tuple[float, int]] = []

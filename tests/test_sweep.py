@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import cli
+from .conftest import cli, default_signals
 
 # Tiny runs: the properties do not depend on run length, the test budget does.
 TINY_BASE = {"world": {"size": 12, "max_steps": 60}, "run": {"checkpoint_every": 1}}
@@ -181,6 +181,7 @@ def _start_sweep(spec: Path, out: Path, workers: int) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a Ctrl-C reaches the whole group, as in a terminal
+        preexec_fn=default_signals,
     )
 
 
