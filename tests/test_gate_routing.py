@@ -121,3 +121,37 @@ def test_sampled_routing_draws_each_expert_as_often_as_its_share():
         np.testing.assert_array_equal(sim.brain.motor.drive, sim.brain.motor.votes[drivers[-1]])
     share = np.mean(np.array(drivers) == 0)
     assert abs(share - 0.7) < 0.04, share
+
+
+@pytest.mark.parametrize("action", [0, 2])
+def test_responsible_readout_eligibility_is_the_gradient_of_log_pi(action):
+    """brain.post responsible: beta_eff (e_k increment) = d log pi(a) / dM_k for the routed
+    mixture pi(a) = sum_k g_k softmax(beta_eff M_k r_k - reflex)(a)."""
+    from mousesim.brain.kernels import X_BETA
+
+    from .conftest import traces
+
+    sim = _state(0.7, floor=0.1)
+    bs, bp = sim.brain, sim.bparams
+    beta = bs.explore.values[X_BETA]
+    reflex = bp.explore.whisker_gain * bs.explore.whiskers
+    g, r = bs.gate.share.copy(), bs.ring.rates.copy()
+
+    def log_pi(m):
+        total = 0.0
+        for k in range(len(g)):
+            z = beta * (m[k] @ r[k]) - reflex
+            p = np.exp(z - z.max())
+            total += g[k] * p[action] / p.sum()
+        return np.log(total)
+
+    m0 = bs.readout.weights.copy()
+    numeric = np.zeros_like(m0)
+    eps = 1e-6
+    for idx in np.ndindex(m0.shape):
+        dm = np.zeros_like(m0)
+        dm[idx] = eps
+        numeric[idx] = (log_pi(m0 + dm) - log_pi(m0 - dm)) / (2 * eps)
+    bs.readout.elig[:] = 0.0
+    traces(bs, bp, action)
+    np.testing.assert_allclose(beta * bs.readout.elig, numeric, rtol=1e-5, atol=1e-9)

@@ -17,6 +17,7 @@ from mousesim.brain.kernels import (
     N_MOTOR,
     POST_BLENDED,
     POST_EXPERT,
+    POST_RESPONSIBLE,
     ROUTE_BLEND,
     ROUTE_SAMPLE,
     BrainParams,
@@ -64,7 +65,9 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             learning_rate=float(brain.learning_rate),
             trace_decay=float(brain.trace_decay),
             baseline_alpha=float(brain.baseline_alpha),
-            post={"blended": POST_BLENDED, "expert": POST_EXPERT}[brain.post],
+            post={"blended": POST_BLENDED, "expert": POST_EXPERT, "responsible": POST_RESPONSIBLE}[
+                brain.post
+            ],
             gate_scaled=int(brain.gate_scaled),
         ),
         explore=ExploreParams(

@@ -39,6 +39,7 @@ N_MOTOR = 3
 
 POST_BLENDED = 0
 POST_EXPERT = 1
+POST_RESPONSIBLE = 2  # resp_k (onehot - p_k): d log pi / dM_k of the routed mixture
 
 GATE_FIXED = 0
 GATE_TOP1 = 1
@@ -745,7 +746,14 @@ def update_traces(
     gp: GateParams,
     action: int,
 ) -> None:
-    """e_k <- lambda e_k + post_k (x) r_k, post_k = onehot(action) - p (blended or expert's own)."""
+    """e_k <- lambda e_k + post_k (x) r_k.
+
+    responsible (default): post_k = resp_k (onehot(action) - p_k), resp_k = g_k p_k(a) /
+    sum_j g_j p_j(a), p_k the expert's own softmax: beta_eff post_k (x) r_k is d log pi(a) /
+    dM_k for the routed mixture pi = sum_j g_j p_j (the expert learning rule of Jacobs et al.
+    1991), so an expert learns from every step in proportion to how much the action was its
+    own, whoever drove. blended / expert: post_k = g_k (onehot(action) - p), p the mixture's
+    softmax or the expert's own (g_k only with gate_scaled)."""
     n_exp = ring.rates.shape[0]
     for k in range(n_exp):
         if gp.mode == GATE_TOP1 and k != motor.driver[0]:
@@ -753,6 +761,12 @@ def update_traces(
             continue
         scale = gate.share[k] if lp.gate_scaled else 1.0
         p = motor.probs if lp.post == POST_BLENDED else motor.expert_probs[k]
+        if lp.post == POST_RESPONSIBLE:
+            # The expert's share of the credit for this action: its responsibility.
+            pi = 0.0
+            for j in range(n_exp):
+                pi += gate.share[j] * motor.expert_probs[j, action]
+            scale = gate.share[k] * motor.expert_probs[k, action] / pi if pi > 0.0 else 0.0
         r = ring.rates[k]
         for a in range(N_MOTOR):
             post = ((1.0 if a == action else 0.0) - p[a]) * scale

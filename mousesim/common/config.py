@@ -192,10 +192,12 @@ class BrainConfig(_Model):
     trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.3
     baseline_alpha: Annotated[float, Field(gt=0, le=1)] = 0.01
     learn: bool = True
-    post: Literal["blended", "expert"] = "blended"
-    """Which motor proposal an expert's Hebbian 'post' term uses (SCIENCE.md 2.2)."""
+    post: Literal["responsible", "blended", "expert"] = "responsible"
+    """An expert's Hebbian 'post' term. responsible: its own proposal, weighted by its
+    responsibility for the action taken (the gradient of the routed mixture's log-likelihood);
+    blended: the mixture's proposal; expert: its own, weighted by its gate share."""
     gate_scaled: bool = True
-    """Scale each expert's eligibility by its gate weight: an expert learns from the steps
+    """(post blended or expert) Scale each expert's eligibility by its gate weight: an expert learns from the steps
     it had a say in (unscaled, an expert the gate left out learned from another expert's
     actions, and its readout decayed)."""
     init: Literal["random", "hand_wired"] = "random"

@@ -17,6 +17,7 @@ from mousesim.brain.kernels import (
     GATE_TOP1,
     GRADIENT_EXACT,
     POST_BLENDED,
+    POST_RESPONSIBLE,
     ROUTE_SAMPLE,
 )
 from mousesim.jit.rng import ACTION, NOISE, normal, uniform
@@ -196,7 +197,10 @@ class ReferenceSimulation:
                     continue
                 p = probs if lp.post == POST_BLENDED else expert_p[k]
                 post = np.eye(3)[action] - p
-                if lp.gate_scaled:
+                if lp.post == POST_RESPONSIBLE:
+                    pi = self.gate @ expert_p[:, action]
+                    post = post * (self.gate[k] * expert_p[k, action] / pi if pi > 0 else 0.0)
+                elif lp.gate_scaled:
                     post = post * self.gate[k]
                 self.elig[k] = lp.trace_decay * self.elig[k] + np.outer(post, self.rates[k])
             if learned:
