@@ -30,6 +30,16 @@ def _gate_shares(v: np.ndarray, x: np.ndarray, bias: np.ndarray, floor: float, o
     return g / g.sum()
 
 
+def _numeric_gradient(f, x0: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of the scalar f at x0, one entry at a time."""
+    out = np.zeros_like(x0)
+    for idx in np.ndindex(x0.shape):
+        dx = np.zeros_like(x0)
+        dx[idx] = eps
+        out[idx] = (f(x0 + dx) - f(x0 - dx)) / (2 * eps)
+    return out
+
+
 def _state(focus: float, floor: float, gradient: str = "exact"):
     """A brain some steps into an episode (rings active), with random gate weights, its
     shares and expert policies computed for the current context."""
@@ -60,13 +70,7 @@ def test_exact_eligibility_is_the_gradient_of_log_pi(focus, action):
     def log_pi(v):
         return np.log(_gate_shares(v, x, bias, gp.floor, gp.override) @ p_a)
 
-    v0 = bs.gate.weights.copy()
-    numeric = np.zeros_like(v0)
-    eps = 1e-6
-    for idx in np.ndindex(v0.shape):
-        dv = np.zeros_like(v0)
-        dv[idx] = eps
-        numeric[idx] = (log_pi(v0 + dv) - log_pi(v0 - dv)) / (2 * eps)
+    numeric = _numeric_gradient(log_pi, bs.gate.weights.copy())
     bs.gate.elig[:] = 0.0
     gate_traces(bs.gate, bs.motor, gp, sim.bparams.gate_learning, action)
     np.testing.assert_allclose(bs.gate.elig, numeric, rtol=1e-5, atol=1e-8)
@@ -145,13 +149,7 @@ def test_responsible_readout_eligibility_is_the_gradient_of_log_pi(action):
             total += g[k] * p[action] / p.sum()
         return np.log(total)
 
-    m0 = bs.readout.weights.copy()
-    numeric = np.zeros_like(m0)
-    eps = 1e-6
-    for idx in np.ndindex(m0.shape):
-        dm = np.zeros_like(m0)
-        dm[idx] = eps
-        numeric[idx] = (log_pi(m0 + dm) - log_pi(m0 - dm)) / (2 * eps)
+    numeric = _numeric_gradient(log_pi, bs.readout.weights.copy())
     bs.readout.elig[:] = 0.0
     traces(bs, bp, action)
     np.testing.assert_allclose(beta * bs.readout.elig, numeric, rtol=1e-5, atol=1e-9)
