@@ -4,7 +4,8 @@
     python scripts/gate_landscape.py --routing sample   # the default routing
 
 Trains a brain on the default config (seed 3, 500 episodes; with --routing blend also
-`gate_floor` 0.1 and `brain.post` blended, the blended model's own), then moves the gate's weights on the
+`gate_floor` 0.1, `brain.post` blended and `gate_learning_rate` 0.02, the blended model's
+own), then moves the gate's weights on the
 predator-looming feature by d toward the cheese expert (its logit minus the predator
 expert's changes by d) and plays 500 frozen episodes at each d on seed 103. A blended drive
 turns the threat response into a cliff: safe until d passes a point, then caught in almost
@@ -29,9 +30,10 @@ def _setup(routing: str):
     from mousesim.io.yaml_config import load_config
 
     sets = {"mixture.routing": routing}
-    if routing == "blend":  # the blended model's own floor and post term
+    if routing == "blend":  # the blended model's own floor, post term and gate rate
         sets["mixture.gate_floor"] = 0.1
         sets["brain.post"] = "blended"
+        sets["mixture.gate_learning_rate"] = 0.02
     return load_config(None, sets)
 
 

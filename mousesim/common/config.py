@@ -258,7 +258,7 @@ class MixtureConfig(_Model):
     """Every expert keeps at least this share of the learned gate (before the slider), so an
     expert the gate has turned away from is still tried now and then; with many experts it
     shrinks to 0.5 / experts, so the learned part always keeps half the gate."""
-    gate_learning_rate: NonNegFloat = 0.02
+    gate_learning_rate: NonNegFloat = 0.005
     """eta of the learned gate's reward-modulated rule."""
     gate_trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.8
     """lambda of the gate's eligibility trace (a catch comes some steps after the choice)."""
