@@ -3,6 +3,7 @@ write them to docs/targets.md.
 
     python scripts/targets.py                  # every section (about 10 minutes on 2 cores)
     python scripts/targets.py stability memory # only these sections (printed, not written)
+    python scripts/targets.py stability --long # 3000 episodes x 10 seeds (printed)
 
 Sections:
 - stability: the default config, seeds 0-4, 1500 episodes each, learning on throughout;
@@ -69,15 +70,19 @@ def score(cheese: float, caught: float) -> float:
 
 
 # -- stability -----------------------------------------------------------------------------
+LONG = {"episodes": 1500, "seeds": 5}  # --long: 3000 episodes, 10 seeds (printed only)
+
+
 def _stability_seed(seed: int) -> tuple[int, np.ndarray, float]:
     sim = _sim(None, seed)
-    rows = np.array([[r["cheese"], r["caught"]] for r in (sim.run_episode() for _ in range(1500))])
+    n = LONG["episodes"]
+    rows = np.array([[r["cheese"], r["caught"]] for r in (sim.run_episode() for _ in range(n))])
     return seed, rows.reshape(-1, WINDOW, 2).mean(axis=1), float(rows[100:300, 0].mean())
 
 
 def stability(pool: ProcessPoolExecutor) -> list[str]:
-    res = list(pool.map(_stability_seed, range(5)))
-    heads = [f"{i * WINDOW + 1}-{(i + 1) * WINDOW}" for i in range(1500 // WINDOW)]
+    res = list(pool.map(_stability_seed, range(LONG["seeds"])))
+    heads = [f"{i * WINDOW + 1}-{(i + 1) * WINDOW}" for i in range(LONG["episodes"] // WINDOW)]
     out = [
         "| seed | " + " | ".join(heads) + " | cheese last / 101-300 |",
         "|---" * (len(heads) + 2) + "|",
@@ -261,6 +266,11 @@ TITLES = {
 }
 
 
+def _init_worker(extra: dict, long: dict) -> None:
+    EXTRA.update(extra)
+    LONG.update(long)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sections", nargs="*", choices=[*SECTIONS, []], help="default: all")
@@ -271,9 +281,16 @@ def main() -> int:
         metavar="KEY=VALUE",
         help="override a config key everywhere (printed only, docs not written)",
     )
+    ap.add_argument(
+        "--long",
+        action="store_true",
+        help="stability over 3000 episodes and 10 seeds (printed only)",
+    )
     args = ap.parse_args()
     import yaml
 
+    if args.long:
+        LONG.update(episodes=3000, seeds=10)
     for item in args.set:
         key, _, value = item.partition("=")
         EXTRA[key] = yaml.safe_load(value)
@@ -285,12 +302,14 @@ def main() -> int:
         "it was measured; the figures are this version's, weak spots included.",
         "",
     ]
-    with ProcessPoolExecutor(2, initializer=EXTRA.update, initargs=(dict(EXTRA),)) as pool:
+    with ProcessPoolExecutor(
+        2, initializer=_init_worker, initargs=(dict(EXTRA), dict(LONG))
+    ) as pool:
         for name in chosen:
             lines = globals()[name](pool)
             print(f"## {TITLES[name]}\n" + "\n".join(lines) + "\n", flush=True)
             parts += [f"## {TITLES[name]}", "", *lines, ""]
-    if not args.sections and not args.set:
+    if not args.sections and not args.set and not args.long:
         (ROOT / "docs" / "targets.md").write_text("\n".join(parts).rstrip() + "\n")
     return 0
 
