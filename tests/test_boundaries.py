@@ -145,7 +145,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("brain",),
     ("sim",),
     ("io",),
-    ("replay", "evaluate"),
+    ("replay", "evaluate", "plot"),
     ("run",),
     ("sweep",),
     ("render",),

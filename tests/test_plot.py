@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from mousesim.run.plot import PlotError, default_window, read_run_metrics, rolling_mean
+from mousesim.plot.curves import PlotError, default_window, read_run_metrics, rolling_mean
 
 from .conftest import cli
 
@@ -110,7 +110,7 @@ def test_plot_command_on_a_bad_run_exits_2_and_keeps_the_old_png(tiny_run, tmp_p
 def test_legends_sit_outside_the_plotting_area(tiny_run):
     from pathlib import Path
 
-    from mousesim.run.plot import learning_curves_figure
+    from mousesim.plot.curves import learning_curves_figure
 
     fig = learning_curves_figure(Path(tiny_run), read_run_metrics(tiny_run))
     fig.canvas.draw()
@@ -129,7 +129,7 @@ def test_a_one_episode_run_says_1_episode(tmp_path):
     from pathlib import Path
 
     from mousesim.common.words import plural
-    from mousesim.run.plot import learning_curves_figure
+    from mousesim.plot.curves import learning_curves_figure
 
     run = tmp_path / "one"
     r = cli("run", "--episodes", "1", "--set", "world.max_steps=20", "--out", run, "--quiet")

@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from mousesim.common.errors import UsageError
-    from mousesim.run.plot import plot_learning_curves
+    from mousesim.plot.curves import plot_learning_curves
 
     if args.window is not None and args.window < 1:
         raise UsageError(f"--window must be at least 1, got {args.window}")

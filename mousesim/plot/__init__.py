@@ -1,0 +1,1 @@
+"""Plots of a finished run: its learning curves, drawn from metrics.csv with matplotlib."""
