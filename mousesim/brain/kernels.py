@@ -736,6 +736,16 @@ def decay_rows(e: np.ndarray, lam: float) -> None:
             e[a, i] *= lam
 
 
+@njit(inline="always")
+def action_likelihood(share: np.ndarray, expert_probs: np.ndarray, action: int) -> float:
+    """pi(a) = sum_k g_k p_k(a): the chance of `action` under the routed mixture (the
+    normaliser of every expert's responsibility)."""
+    pi = 0.0
+    for k in range(share.shape[0]):
+        pi += share[k] * expert_probs[k, action]
+    return pi
+
+
 @njit(cache=True, inline="always")  # see INLINED
 def update_traces(
     readout: ReadoutState,
@@ -755,6 +765,7 @@ def update_traces(
     own, whoever drove. blended / expert: post_k = g_k (onehot(action) - p), p the mixture's
     softmax or the expert's own (g_k only with gate_scaled)."""
     n_exp = ring.rates.shape[0]
+    pi = action_likelihood(gate.share, motor.expert_probs, action)
     for k in range(n_exp):
         if gp.mode == GATE_TOP1 and k != motor.driver[0]:
             decay_rows(readout.elig[k], lp.trace_decay)
@@ -763,9 +774,6 @@ def update_traces(
         p = motor.probs if lp.post == POST_BLENDED else motor.expert_probs[k]
         if lp.post == POST_RESPONSIBLE:
             # The expert's share of the credit for this action: its responsibility.
-            pi = 0.0
-            for j in range(n_exp):
-                pi += gate.share[j] * motor.expert_probs[j, action]
             scale = gate.share[k] * motor.expert_probs[k, action] / pi if pi > 0.0 else 0.0
         r = ring.rates[k]
         for a in range(N_MOTOR):
@@ -929,9 +937,7 @@ def gate_traces(
     so the weights of every feature active while one expert dominates grow until the clip."""
     g = gate.share
     n_exp = g.shape[0]
-    pi = 0.0
-    for k in range(n_exp):
-        pi += g[k] * motor.expert_probs[k, action]
+    pi = action_likelihood(g, motor.expert_probs, action)
     if gl.gradient == GRADIENT_EXACT:
         m = -1.0e300
         for k in range(n_exp):
