@@ -167,6 +167,7 @@ def test_brain_and_checkpoint_arrays_are_checked(tmp_path, capsys):
         "vecformat.npz": ({"format": np.array([1, 1])}, "array format"),
         "textreadout.npz": ({"readout": readout.astype(str)}, "array readout"),
         "gate.npz": ({"gate_w": np.array([[np.inf]])}, "array gate_w"),
+        "sighted.npz": ({"sighted": np.array([np.nan, 1.0])}, "array sighted"),
     }
     for name, (changes, needle) in cases.items():
         bad = _rewrite(src / "brain.npz", tmp_path / name, **changes)

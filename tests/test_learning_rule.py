@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mousesim.brain.brain import brain_params, build_brain
 from mousesim.brain.kernels import learn
@@ -19,6 +20,11 @@ def make(**kw):
     return bs, bp
 
 
+def in_view(bs):
+    """Percept rows (bearing, distance, visible) with every expert's target in view."""
+    return np.tile([0.0, 1.0, 1.0], (bs.readout.baseline.shape[0], 1))
+
+
 def drive_once(bs, bp, rng, action=None):
     bs.ring.rates[:] = np.random.default_rng(1).random(bs.ring.rates.shape)
     a = choose(bs, bp, rng)
@@ -31,7 +37,7 @@ def test_reward_equal_to_baseline_changes_nothing():
     rng = make_streams(0).kernel.copy()
     drive_once(bs, bp, rng)
     before = bs.readout.weights.copy()
-    learn(bs.readout, bp.readout, bs.readout.baseline.copy())
+    learn(bs.readout, bp.readout, bs.readout.baseline.copy(), in_view(bs))
     np.testing.assert_allclose(bs.readout.weights, before, rtol=1e-12, atol=0)
 
 
@@ -42,7 +48,7 @@ def test_reward_sign_sets_direction():
         rng = make_streams(0).kernel.copy()
         drive_once(bs, bp, rng, action=0)
         p_before = bs.motor.probs[0]
-        learn(bs.readout, bp.readout, np.full(bs.readout.baseline.shape, sign))
+        learn(bs.readout, bp.readout, np.full(bs.readout.baseline.shape, sign), in_view(bs))
         choose(bs, bp, rng)
         assert np.sign(bs.motor.probs[0] - p_before) == sign
 
@@ -56,7 +62,7 @@ def test_row_norms_are_held_for_many_updates():
         bs.ring.rates[:] = gen.random(bs.ring.rates.shape)
         a = choose(bs, bp, rng)
         traces(bs, bp, a)
-        learn(bs.readout, bp.readout, gen.normal(3.0, 1.0, bs.readout.baseline.shape))
+        learn(bs.readout, bp.readout, gen.normal(3.0, 1.0, bs.readout.baseline.shape), in_view(bs))
     np.testing.assert_allclose(np.linalg.norm(bs.readout.weights, axis=2), norms, rtol=1e-9)
     assert np.all(np.isfinite(bs.readout.weights))
 
@@ -72,7 +78,44 @@ def test_baseline_tracks_reward_and_centres_the_modulator():
         if t >= 2000:
             mods.append(r - bs.readout.baseline)
         drive_once(bs, bp, rng)
-        learn(bs.readout, bp.readout, r)
+        learn(bs.readout, bp.readout, r, in_view(bs))
     mods = np.array(mods)
     assert np.all(np.abs(mods.mean(axis=0)) < 0.1 * mods.std(axis=0))
     np.testing.assert_allclose(bs.readout.baseline, 2.0, atol=0.3)
+
+
+def _one_update(bs, bp, visible: float, sighted: float) -> np.ndarray:
+    """The readout change of one update with surprise +1, the expert's running sighting share
+    set to `sighted` and its target `visible` (1) or not (0) this step."""
+    rng = make_streams(0).kernel.copy()
+    drive_once(bs, bp, rng, action=0)
+    bs.readout.sighted[:] = sighted
+    before = bs.readout.weights.copy()
+    percept = in_view(bs)
+    percept[:, 2] = visible
+    learn(bs.readout, bp.readout, bs.readout.baseline + 1.0, percept)
+    return bs.readout.weights - before
+
+
+def test_a_rarely_seen_target_teaches_more_per_sighting():
+    """eta_k = eta min(G, 1 / s_k): an expert that sensed its target in 1 step of 4 learns 4x
+    as much from the same surprise as one that always sees it (small steps: the row
+    renormalisation is nearly linear), and the boost stops at rarity_gain (8)."""
+    steps = {}
+    for s in (1.0, 0.25, 0.01):
+        bs, bp = make(learning_rate=1e-6, sighting_rate=1e-9)
+        steps[s] = np.abs(_one_update(bs, bp, 1.0, s)).sum()
+    assert steps[0.25] / steps[1.0] == pytest.approx(4.0, rel=1e-3)
+    assert steps[0.01] / steps[1.0] == pytest.approx(8.0, rel=1e-3)
+
+
+def test_the_sighting_share_follows_what_the_expert_senses():
+    """s_k += rho (v_k - s_k): unseen steps lower it, seen steps raise it back; with
+    rarity_gain 1 the rule is the plain three-factor rule whatever s_k is."""
+    bs, bp = make(sighting_rate=0.1)
+    _one_update(bs, bp, 0.0, 1.0)
+    np.testing.assert_allclose(bs.readout.sighted, 0.9)
+    _one_update(bs, bp, 1.0, 0.5)
+    np.testing.assert_allclose(bs.readout.sighted, 0.55)
+    plain, rare = make(rarity_gain=1.0), make(rarity_gain=1.0)
+    np.testing.assert_array_equal(_one_update(*plain, 1.0, 1.0), _one_update(*rare, 1.0, 0.05))

@@ -24,6 +24,9 @@ def _brain(seed: int, **over):
     return bs, bp, make_streams(seed).kernel.copy()
 
 
+IN_VIEW = np.array([[0.0, 1.0, 1.0]])  # the one expert's percept: its target in view
+
+
 def _bump(theta: np.ndarray, phi: float) -> np.ndarray:
     return np.exp(4.0 * (np.cos(theta - phi) - 1.0))
 
@@ -39,7 +42,7 @@ def _drift(baseline: bool, seed: int, steps: int = 10_000) -> float:
         traces(bs, bp, choose(bs, bp, krng))
         if not baseline:
             bs.readout.baseline[:] = 0.0  # M = R: no expectation subtracted
-        learn(bs.readout, bp.readout, np.array([1.0 + 0.1 * rng.normal()]))
+        learn(bs.readout, bp.readout, np.array([1.0 + 0.1 * rng.normal()]), IN_VIEW)
     return float(np.linalg.norm(bs.readout.weights - m0) / np.linalg.norm(m0))
 
 
@@ -74,7 +77,7 @@ def _distal(trace: float, delay: int, seed: int, steps: int = 20_000) -> float:
         a = choose(bs, bp, krng)
         traces(bs, bp, a)
         pending.append(1.0 if a == _correct(phi) else -1.0)
-        learn(bs.readout, bp.readout, np.array([pending.pop(0)]))
+        learn(bs.readout, bp.readout, np.array([pending.pop(0)]), IN_VIEW)
     test = np.linspace(-np.pi / 2, np.pi / 2, 61)
     hits = 0
     for phi in test:

@@ -7,6 +7,8 @@ within RATE_TOL (measured <= 1e-6 over 10,000 steps) and learned weights within 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -105,3 +107,19 @@ def test_reference_agrees_with_the_learned_gate():
         np.testing.assert_allclose(fast.brain.gate.share, ref.gate, atol=GATE_TOL, rtol=0)
     np.testing.assert_allclose(fast.brain.gate.weights, ref.gate_w, atol=GATE_TOL, rtol=0)
     assert np.abs(fast.brain.gate.weights).max() > 0, "the gate should have learned something"
+
+
+def test_reference_agrees_behind_walls():
+    """On the maze (line of sight: the predator is in view on few steps, so each expert's
+    learning rate is boosted by its rarity, up to brain.rarity_gain) the dense path and the
+    reference take the same 4,000 actions and end with the same sighting shares and readouts."""
+    from mousesim.io.yaml_config import load_config
+
+    over = {"world.max_steps": 300, "brain.ring.path": "dense"}
+    cfg = load_config(Path(__file__).parents[1] / "configs" / "maze.yaml", over)
+    dense, ref = Simulation(cfg, seed=4), ReferenceSimulation(cfg, seed=4)
+    for t in range(4000):
+        assert dense.step().action == ref.step()[0], f"differ at step {t}"
+    np.testing.assert_allclose(dense.brain.readout.sighted, ref.sighted, atol=1e-12, rtol=0)
+    assert ref.sighted.min() < 0.5, "some target should have been out of view most steps"
+    np.testing.assert_allclose(dense.brain.readout.weights, ref.readout, atol=1e-9, rtol=0)

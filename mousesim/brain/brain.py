@@ -69,6 +69,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
                 brain.post
             ],
             gate_scaled=int(brain.gate_scaled),
+            rarity_gain=float(brain.rarity_gain),
+            sighting_rate=float(brain.sighting_rate),
         ),
         explore=ExploreParams(
             beta=float(brain.beta),
@@ -254,6 +256,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             row_norm=row_norm,
             elig=np.zeros((e, N_MOTOR, n)),
             baseline=np.zeros(e),
+            sighted=np.ones(e),
         ),
         motor=MotorState(
             votes=np.zeros((e, N_MOTOR)),

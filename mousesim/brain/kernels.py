@@ -129,6 +129,8 @@ class ReadoutParams(NamedTuple):
     baseline_alpha: float
     post: int  # POST_BLENDED | POST_EXPERT
     gate_scaled: int  # each expert's eligibility scaled by its gate share
+    rarity_gain: float  # ceiling of the boost 1 / s_k a rarely sensed target gives (1: off)
+    sighting_rate: float  # per step: rate of s_k, the share of steps the target was sensed
 
 
 class ExploreParams(NamedTuple):
@@ -215,6 +217,7 @@ class ReadoutState(NamedTuple):
     row_norm: np.ndarray  # f8[E, 3] the L2 norm each readout row is held at
     elig: np.ndarray  # f8[E, 3, N]
     baseline: np.ndarray  # f8[E] running mean reward Rbar_k
+    sighted: np.ndarray  # f8[E] s_k: running share of steps the expert's target was sensed
 
 
 class MotorState(NamedTuple):
@@ -784,14 +787,26 @@ def update_traces(
 
 
 @njit(cache=True, inline="always")  # see INLINED
-def learn(readout: ReadoutState, lp: ReadoutParams, rewards: np.ndarray) -> None:
-    """M_k += eta (R_k - Rbar_k) e_k, then Rbar_k += alpha (R_k - Rbar_k), then each row
+def learn(
+    readout: ReadoutState, lp: ReadoutParams, rewards: np.ndarray, percept: np.ndarray
+) -> None:
+    """M_k += eta_k (R_k - Rbar_k) e_k, then Rbar_k += alpha (R_k - Rbar_k), then each row
     of M_k is rescaled to its fixed L2 norm (keeps weights bounded; the baseline keeps the
-    rule from drifting, Fremaux et al. 2010)."""
+    rule from drifting, Fremaux et al. 2010).
+
+    eta_k = eta min(G, 1 / s_k), s_k += rho (v_k - s_k), v_k = 1 if the expert senses its
+    target this step (percept[k, 2]): an expert whose target is rarely in view learns as much
+    per unit of time as one that always sees it (metaplasticity: a synapse's plasticity
+    rises as its recent activity falls, Abraham & Bear 1996), up to G = rarity_gain.
+
+    NumPy reference: `ReferenceSimulation.step` (sim/reference.py)."""
     for k in range(readout.baseline.shape[0]):
         delta = rewards[k] - readout.baseline[k]
         readout.baseline[k] += lp.baseline_alpha * delta
-        step = lp.learning_rate * delta
+        s = readout.sighted[k] + lp.sighting_rate * (percept[k, 2] - readout.sighted[k])
+        readout.sighted[k] = s
+        boost = lp.rarity_gain if s * lp.rarity_gain <= 1.0 else 1.0 / s
+        step = lp.learning_rate * boost * delta
         # The three rows in one loop: each norm's sum keeps its order (same bits), but three
         # independent add chains overlap instead of waiting on one another.
         m0, m1, m2 = readout.weights[k, 0], readout.weights[k, 1], readout.weights[k, 2]

@@ -115,7 +115,11 @@ def main(args: argparse.Namespace) -> int:
     sim = Simulation(cfg)
     if brain is not None:
         sim.load_readout(
-            brain["readout"], brain["baseline"], brain.get("gate_w"), brain.get("gate_baseline")
+            brain["readout"],
+            brain["baseline"],
+            brain.get("gate_w"),
+            brain.get("gate_baseline"),
+            sighted=brain.get("sighted"),
         )
     if args.focus is not None:
         sim.set_focus(args.focus)

@@ -191,6 +191,8 @@ class BrainConfig(_Model):
     learning_rate: NonNegFloat = 0.0005
     trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.3
     baseline_alpha: Annotated[float, Field(gt=0, le=1)] = 0.01
+    rarity_gain: Annotated[float, Field(ge=1)] = 8.0
+    sighting_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
     learn: bool = True
     post: Literal["responsible", "blended", "expert"] = "responsible"
     """An expert's Hebbian 'post' term. responsible: its own proposal, weighted by its

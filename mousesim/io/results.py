@@ -34,6 +34,7 @@ def save_brain(
     gate_w: np.ndarray | None = None,
     gate_baseline: np.ndarray | None = None,
     cfg_hash: str | None = None,
+    sighted: np.ndarray | None = None,
 ) -> None:
     """Atomically write a brain file that `load_brain` (and `mousesim play --brain`) reads.
     The learned gate's weights go in too when given. `cfg_hash`: config_hash(cfg), if the
@@ -43,6 +44,8 @@ def save_brain(
         extra["gate_w"] = gate_w
     if gate_baseline is not None:
         extra["gate_baseline"] = gate_baseline
+    if sighted is not None:
+        extra["sighted"] = sighted
 
     def writer(f) -> None:
         np.savez(
@@ -92,7 +95,14 @@ def load_brain(path: str | Path, cfg: SimConfig) -> dict[str, np.ndarray]:
 def _check_weights(p: Path, data: dict[str, np.ndarray]) -> None:
     """The weight arrays of a brain file or checkpoint: numbers, finite, not overflowing."""
     # The gate arrays' shapes belong to the brain model (load_readout checks them).
-    for key, ndim in (("readout", 3), ("baseline", 1), ("gate_w", None), ("gate_baseline", None)):
+    keys = (
+        ("readout", 3),
+        ("baseline", 1),
+        ("sighted", 1),
+        ("gate_w", None),
+        ("gate_baseline", None),
+    )
+    for key, ndim in keys:
         if key in data:
             data[key] = check_array(p, data, key, ndim=ndim)
 

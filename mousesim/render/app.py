@@ -313,6 +313,7 @@ class App:
                 self.brain_episodes + self.sim.episode,
                 gate_w=b.gate_w,
                 gate_baseline=b.gate_baseline,
+                sighted=b.sighted,
             )
         except OSError as exc:
             self.say(f"could not save the brain: {exc.strerror or exc}")

@@ -22,6 +22,7 @@ class BrainArrays:
     decoded: np.ndarray  # [E, 2] bump angle (rad, egocentric) and amplitude
     readout: np.ndarray  # [E, 3, N] readout weights
     baseline: np.ndarray  # [E] reward baselines
+    sighted: np.ndarray  # [E] share of recent steps each expert sensed its target
     gate: np.ndarray  # [E] gate shares this step
     gate_w: np.ndarray  # learned gate weights
     gate_baseline: np.ndarray  # learned gate baseline (per context)
@@ -41,6 +42,7 @@ def brain_arrays(sim: Simulation) -> BrainArrays:
         decoded=b.ring.decoded,
         readout=b.readout.weights,
         baseline=b.readout.baseline,
+        sighted=b.readout.sighted,
         gate=b.gate.share,
         gate_w=b.gate.weights,
         gate_baseline=b.gate.baseline,

@@ -361,7 +361,11 @@ def _run_locked(
     info_entries: list[dict] = []
     if brain is not None:
         sim.load_readout(
-            brain["readout"], brain["baseline"], brain.get("gate_w"), brain.get("gate_baseline")
+            brain["readout"],
+            brain["baseline"],
+            brain.get("gate_w"),
+            brain.get("gate_baseline"),
+            sighted=brain.get("sighted"),
         )
 
     def _write_checkpoint(state: dict, rows: int) -> None:
@@ -434,6 +438,7 @@ def _run_locked(
                 episode,
                 gate_w=state["gate_w"],
                 gate_baseline=state["gate_baseline"],
+                sighted=state["sighted"],
                 cfg_hash=cfg_hash,
             )
             _write_checkpoint(state, episode)

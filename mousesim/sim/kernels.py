@@ -241,7 +241,7 @@ def settle(
     threat = threatened(buf, gp.loom_radius) if xp.threat_arousal else 0  # only arousal reads it
     explore_update(bs.explore, bs.gate, xp, gp, buf.rewards, flags & BLOCKED, threat)
     if learning:
-        learn(bs.readout, bp.readout, buf.rewards)
+        learn(bs.readout, bp.readout, buf.rewards, buf.percept)
         if gp.mode == GATE_LEARNED:
             # The task's outcome of this step (gate_reward: events): what the gate is for,
             # without the experts' distance shaping.

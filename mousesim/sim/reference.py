@@ -63,6 +63,7 @@ class ReferenceSimulation:
         self.readout = readout.weights.copy()
         self.row_norm = readout.row_norm.copy()
         self.baseline = readout.baseline.copy()
+        self.sighted = readout.sighted.copy()
         self.gate = gate.share.copy()
         self.gate_bias = gate.bias.copy()
         self.gate_w = gate.weights.copy()
@@ -239,7 +240,10 @@ class ReferenceSimulation:
         if self.learning:
             delta = self.rewards - self.baseline
             self.baseline += lp.baseline_alpha * delta
-            self.readout += lp.learning_rate * delta[:, None, None] * self.elig
+            # A rarely sensed target teaches more per sighting: eta_k = eta min(G, 1 / s_k).
+            self.sighted += lp.sighting_rate * (self.percept[:, 2] - self.sighted)
+            boost = np.minimum(lp.rarity_gain, 1.0 / np.maximum(self.sighted, 1e-300))
+            self.readout += (lp.learning_rate * boost * delta)[:, None, None] * self.elig
             norms = np.linalg.norm(self.readout, axis=2, keepdims=True)
             self.readout *= self.row_norm[:, :, None] / np.where(norms > 0, norms, 1.0)
             if learned:

@@ -199,6 +199,7 @@ class Simulation:
         return {
             "readout": self.brain.readout.weights.copy(),
             "baseline": self.brain.readout.baseline.copy(),
+            "sighted": self.brain.readout.sighted.copy(),
             "gate_w": self.brain.gate.weights.copy(),
             "gate_baseline": self.brain.gate.baseline.copy(),
             "rng": self.world.rng.copy(),
@@ -208,7 +209,11 @@ class Simulation:
 
     def load_state(self, state: dict[str, np.ndarray], *, rng: bool = True) -> None:
         self.load_readout(
-            state["readout"], state["baseline"], state.get("gate_w"), state.get("gate_baseline")
+            state["readout"],
+            state["baseline"],
+            state.get("gate_w"),
+            state.get("gate_baseline"),
+            sighted=state.get("sighted"),
         )
         if rng:
             self.world.rng[:] = state["rng"]
@@ -222,8 +227,12 @@ class Simulation:
         baseline: np.ndarray,
         gate_w: np.ndarray | None = None,
         gate_baseline: np.ndarray | None = None,
+        *,
+        sighted: np.ndarray | None = None,
     ) -> None:
-        """Put trained weights into this brain (the learned gate's too, when given)."""
+        """Put trained weights into this brain (the learned gate's too, when given; and how
+        often each expert has sensed its target, which sets its learning rate; a brain file
+        without it starts from "always in view")."""
         mine, gate = self.brain.readout, self.brain.gate
         if readout.shape != mine.weights.shape or baseline.shape != mine.baseline.shape:
             raise ValueError(
@@ -235,6 +244,8 @@ class Simulation:
             gate.weights[:] = gate_w
         if gate_baseline is not None and gate_baseline.shape == gate.baseline.shape:
             gate.baseline[:] = gate_baseline
+        if sighted is not None and sighted.shape == mine.sighted.shape:
+            mine.sighted[:] = np.clip(sighted, 0.0, 1.0)
 
     @property
     def version(self) -> str:
