@@ -439,9 +439,12 @@ def page(m: dict, t: dict[str, str]) -> str:
         "The shipped ring is a good memory of *where the target was*, corrected for the",
         "mouse's turns but not for its steps or the target's own movement. It helps most when",
         "the target is far and the mouse mostly turns; it misleads when the mouse walks past a",
-        "near target, or the target moves away while unseen. In the window a dashed ray in the",
-        "expert's colour shows this remembered bearing while the target is out of view, so you",
-        "can watch it drift from where the target really is.",
+        "near target, or the target moves away while unseen.",
+        "",
+        "To see it, run `mousesim play configs/maze.yaml` (walls hide the targets): while an",
+        "expert's target is out of view and its ring still holds a bump, a faint dashed line in",
+        "the expert's colour leaves the mouse along the remembered bearing. Watch it swing with",
+        "the mouse's turns and drift away from the target as the mouse walks on.",
         "",
     ]
     return "\n".join(out)

@@ -242,6 +242,7 @@ def draw_world(
     *,
     cache: dict | None = None,
     caught: bool = False,
+    remembered: Sequence[tuple[float, pal.Color]] = (),
 ) -> pygame.Rect:
     """Draw the grid world into `rect`; returns the board's pixel rect (square cells, centred).
 
@@ -260,6 +261,9 @@ def draw_world(
             stored in it so it is drawn once, not every frame.
         caught: the mouse has just been caught: the predators are drawn over the mouse (not
             hidden under it) and the mouse's cell gets a red ring and a cross.
+        remembered: (world angle in radians, counter-clockwise from east as a heading;
+            colour) of each bearing a ring remembers for a target it does not sense: a faint
+            dashed ray from the mouse, out to `sense_radius` (see `memory_ray`).
     """
     grid = np.asarray(grid)
     board, cell = board_rect(rect, grid.shape)
@@ -292,6 +296,9 @@ def draw_world(
                 continue
             col = pal.mix(pal.FLOOR, pal.TRAIL, 0.15 + 0.6 * i / n)
             pygame.draw.line(surface, col, pts[i - 1], pts[i], width)
+    reach = sense_radius if sense_radius else float(max(w_cells, h_cells))
+    for angle, color in remembered:  # under the targets, so a glyph the ray crosses still shows
+        draw_memory_ray(surface, mc, cell, angle, reach, color)
     for c in np.asarray(cheese_list).reshape(-1, 2):
         if 0 <= c[0] < w_cells and 0 <= c[1] < h_cells:
             _draw_cheese(surface, _center(board, cell, int(c[0]), int(c[1])), cell)
@@ -312,6 +319,45 @@ def draw_world(
     surface.set_clip(old_clip)
     pygame.draw.rect(surface, pal.PANEL_EDGE, board.inflate(2, 2), width=1)
     return board
+
+
+def memory_color(color: pal.Color) -> pal.Color:
+    """The faint tone of an expert's colour a remembered bearing is drawn in."""
+    return pal.mix(pal.FLOOR, color, 0.6)
+
+
+def memory_ray(
+    center: tuple[float, float], cell: int, angle: float, reach: float
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The dashes (start, end in pixels) of a ray from `center` along a world `angle` (radians,
+    counter-clockwise from east; screen y grows downward) out to `reach` cells. It starts
+    clear of the mouse's body; dashes are 0.6 cells with gaps of 0.4."""
+    dx, dy = math.cos(angle), -math.sin(angle)
+    dashes = []
+    t = 0.9
+    while t < reach:
+        t1 = min(reach, t + 0.6)
+        a = (center[0] + dx * t * cell, center[1] + dy * t * cell)
+        b = (center[0] + dx * t1 * cell, center[1] + dy * t1 * cell)
+        dashes.append((a, b))
+        t += 1.0
+    return dashes
+
+
+def draw_memory_ray(
+    surface: pygame.Surface,
+    center: tuple[float, float],
+    cell: int,
+    angle: float,
+    reach: float,
+    color: pal.Color,
+) -> None:
+    """A faint dashed ray: where a ring's bump says its target is while the mouse cannot sense
+    it (the ring knows a bearing, not a distance, so the ray has no end point)."""
+    width = max(2, cell // 8)
+    tone = memory_color(color)
+    for a, b in memory_ray(center, cell, angle, reach):
+        pygame.draw.line(surface, tone, a, b, width)
 
 
 BUMP_MIN = 1e-3  # a decoded amplitude below this is no bump: no arrow, and the text says so

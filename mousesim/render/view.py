@@ -79,7 +79,8 @@ PANELS_HELP = (
     (
         "world",
         "The mouse (white; its nose shows where it faces), the cheese (yellow), the "
-        "predator (red). The faint circle is how far the mouse senses.",
+        "predator (red). The faint circle is how far the mouse senses. A dashed line in an "
+        "expert's colour: where its ring remembers a target the mouse no longer senses.",
     ),
     (
         "rings",
@@ -508,7 +509,19 @@ class View:
             sense_radius=sim.wparams.sense_radius,
             cache=self.cache,
             caught=bool(w.counters[C_CAUGHT]),
+            remembered=self.remembered(sim),
         )
+
+    def remembered(self, sim: Simulation) -> list[tuple[float, pal.Color]]:
+        """(world angle, colour) of each expert whose target is not sensed but whose ring holds
+        a bump: the bump's egocentric angle (+ = left) turned by the mouse's heading."""
+        b = brain_arrays(sim)
+        heading = float(sim.world.mouse[2]) * math.pi / 4.0
+        return [
+            (heading + float(b.decoded[e, 0]), self.colors[e])
+            for e in range(len(self.colors))
+            if sim.buffers.percept[e, 2] <= 0.0 and b.decoded[e, 1] > BUMP_MIN
+        ]
 
     def draw_ring_panel(self, surface, rect: pygame.Rect, sim: Simulation, e: int) -> None:
         color = self.colors[e]
