@@ -353,8 +353,8 @@ def page(m: dict, t: dict[str, str]) -> str:
         f" after 50 steps, within {max(abs(a8[k].error) for k in AFTER):.1f}° of the bearing.",
         f"Without memory the bump is at {100 * a2[2].amp:.0f}% after 2 steps and"
         + (f" gone after {fade2}." if fade2 else " nearly gone."),
-        "A mouse with the shipped ring can still steer toward a target it stopped sensing",
-        "long ago; one without memory forgets it in a few steps.",
+        "A mouse with the shipped ring can still steer by the bearing of a target it stopped",
+        "sensing long ago; one without memory forgets it in a few steps.",
         "",
         "## Turns: the ring turns with the mouse",
         "",
@@ -437,7 +437,9 @@ def page(m: dict, t: dict[str, str]) -> str:
         "## What this means for the mouse",
         "",
         "The shipped ring is a good memory of *where the target was*, corrected for the",
-        "mouse's turns but not for its steps or the target's own movement. It helps most when",
+        f"mouse's turns (to within {max(abs(ts[k].error) for k in TURNS):.0f}° once the bump has"
+        f" settled, {max(abs(t8[k].error) for k in TURNS):.0f}° for turns made just as the target"
+        " vanished) but not for its steps or the target's own movement. It helps most when",
         "the target is far and the mouse mostly turns; it misleads when the mouse walks past a",
         "near target, or the target moves away while unseen.",
         "",
