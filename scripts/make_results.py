@@ -244,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         "hand-wired brain at the config's focus), `learned` (a brain trained from random "
         "readouts, then frozen), `learned-gate` (trained with `mixture.gate: learned`), and "
         "`oracle` (full knowledge: shortest path over (x, y, heading) states to the nearest "
-        "cheese, keeping off the cells the predator can reach next, falling back to fleeing). "
+        "cheese, keeping off the cells the predator can reach next, falling back to fleeing), "
+        "and `sighted-oracle` (the same planner with only what the mouse senses: it knows the "
+        "walls, sees targets in range and in line of sight, remembers where it saw them and "
+        "explores the cells it has not seen for longest; behind walls its gap to the oracle is "
+        "the price of not seeing). "
         "Intervals are 95% t intervals over seeds; score = cheese per episode - 5 x caught "
         "rate. `use_<expert>` in the CSV files is the share of steps each expert drove the "
         "action.",

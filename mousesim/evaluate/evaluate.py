@@ -22,6 +22,7 @@ from mousesim.common.config import SimConfig
 from mousesim.evaluate.oracle import OraclePlanner
 from mousesim.evaluate.policies import accepts_gate, with_overrides
 from mousesim.evaluate.scripted import random_policy, run_policy
+from mousesim.evaluate.sighted import SightedOraclePlanner
 from mousesim.evaluate.stats import METRICS, combined_score, episode_metrics, mean_ci, metric_ci
 from mousesim.sim.simulation import Simulation
 from mousesim.world.world import World
@@ -36,6 +37,7 @@ POLICIES = (
     "learned",
     "learned-gate",
     "oracle",
+    "sighted-oracle",
 )
 BRAIN_POLICIES = ("predator-only", "cheese-only", "hand-wired", "learned", "learned-gate")
 SWEEP_POLICIES = ("hand-wired", "learned")
@@ -290,9 +292,11 @@ def evaluate_seed(
         if name == "random":
             rand = random_policy(np.random.default_rng(seed))
             add(rows, name, run_policy(World(cfg.world, seed), rand, m, seed), None, "")
-        elif name == "oracle":
-            oracle = OraclePlanner.for_world(cfg.world)
-            add(rows, name, run_policy(World(cfg.world, seed), oracle, m, seed), None, "")
+        elif name in ("oracle", "sighted-oracle"):
+            planner = (OraclePlanner if name == "oracle" else SightedOraclePlanner).for_world(
+                cfg.world
+            )
+            add(rows, name, run_policy(World(cfg.world, seed), planner, m, seed), None, "")
         elif name == "cheese-only":
             add(rows, name, brain_at("hand", 1.0), 1.0, gate)
         elif name == "predator-only":
@@ -351,6 +355,7 @@ def warmup(log: Callable[[str], None] | None = None) -> None:
     ensure_compiled(log)
     world = World(WorldConfig.model_validate(_TINY_WORLD), seed=0)
     run_policy(world, OraclePlanner.for_world(world.cfg), 1, seed=0)
+    run_policy(world, SightedOraclePlanner.for_world(world.cfg), 1, seed=0)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

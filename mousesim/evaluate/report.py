@@ -60,6 +60,7 @@ _COLORS = {
     "learned": "#2ca02c",
     "learned-gate": "#d62728",
     "oracle": "#9467bd",
+    "sighted-oracle": "#e377c2",
 }
 
 
