@@ -55,6 +55,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             dt=float(ring.dt),
             euler_steps=int(ring.euler_steps),
             rot_turn=rotation_drive(ring),
+            rot_rad=rotation_per_radian(ring),
+            step_gain=float(ring.step_gain),
             cue_gain=float(ring.cue_gain),
             cue_scale=float(ring.cue_scale),
             noise=float(ring.noise),
@@ -171,6 +173,12 @@ def rotation_drive(ring: RingConfig) -> float:
     return float(x1) if np.isfinite(x1) else guess
 
 
+def rotation_per_radian(ring: RingConfig) -> float:
+    """The rotation drive that moves a cue-free bump by one radian (+ = to the left) over one
+    world step: the turn's calibration (`rotation_drive`) at gain 1, per radian."""
+    return rotation_drive(ring.model_copy(update={"rotation_gain": 1.0})) / (-np.pi / 4)
+
+
 def hand_wired_readout(brain: BrainConfig) -> np.ndarray:
     """The reference readout M[E, 3, N]: von Mises tuning around each row's preferred bearing.
 
@@ -250,6 +258,9 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             decoded=np.zeros((e, 2)),
             ring32=ring32_rows(e, theta),
             last_turn=np.zeros(1, dtype=np.int64),
+            last_step=np.zeros(2),
+            distance=np.full(e, -1.0),
+            drive=np.zeros(e),
         ),
         readout=ReadoutState(
             weights=np.ascontiguousarray(readout),

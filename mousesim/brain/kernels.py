@@ -114,6 +114,8 @@ class RingParams(NamedTuple):
     dt: float  # Euler step in tau: step_duration / euler_steps
     euler_steps: int
     rot_turn: float  # rotation drive during a 45 deg left turn (calibrated: see brain.py)
+    rot_rad: float  # rotation drive per radian of bump shift (calibrated the same way)
+    step_gain: float  # brain.ring.step_gain: how much of a step's parallax shifts the bump
     cue_gain: float
     cue_scale: float
     noise: float
@@ -208,6 +210,13 @@ class RingState(NamedTuple):
     decoded: np.ndarray  # f8[E, 2] bump angle, bump amplitude (population vector)
     ring32: np.ndarray  # f4[2E + 2, N] fast path's float32 work rows: rates, cues, cos, sin
     last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
+    last_step: np.ndarray  # f8[2] the last step's own displacement: cells ahead, cells left
+    distance: (
+        np.ndarray
+    )  # f8[E] how far the target was when last sensed, moved by the steps since (-1: none)
+    drive: (
+        np.ndarray
+    )  # f8[E] this step's rotation drive per ring (the turn, and the step's parallax)
 
 
 class ReadoutState(NamedTuple):
@@ -494,7 +503,7 @@ def _ring_steps(ring: RingState, geo: RingGeometry, rp: RingParams, e: int, rng:
     r = ring.rates[e]
     n = r.shape[0]
     n_exp = ring.rates.shape[0]
-    rot = rp.rot_turn * ring.last_turn[0]
+    rot = ring.drive[e]
     if rp.dense:
         for _ in range(rp.euler_steps):
             if rp.noise > 0.0:
@@ -515,6 +524,55 @@ def _ring_steps(ring: RingState, geo: RingGeometry, rp: RingParams, e: int, rng:
     _store32(ring, e)
 
 
+@njit(inline="always")
+def own_step(ring: RingState, dx: float, dy: float, heading: int) -> None:
+    """The step just taken, in the mouse's frame after its turn: (cells ahead, cells left) of
+    the grid displacement (dx, dy; y grows downward) at heading h (h x 45 deg from east)."""
+    c, s = np.cos(heading * (np.pi / 4.0)), np.sin(heading * (np.pi / 4.0))
+    ring.last_step[0] = dx * c - dy * s
+    ring.last_step[1] = -dx * s - dy * c
+
+
+BUMP_MIN = 1e-3  # a decoded amplitude below this is no bump: nothing to carry
+NEAR = 0.5  # cells: a remembered target this close is where the mouse stands; forget it
+
+
+@jit_only(**KERNEL)
+def ring_drives(ring: RingState, rp: RingParams, percept: np.ndarray) -> None:
+    """Each ring's rotation drive for this step: the turn just made, and the parallax of the
+    step just taken for a target the ring only remembers.
+
+    drive_e = rot_turn turn + step_gain rot_rad s_e. A sensed target sets D_e, its distance
+    (its cue moves the bump). A remembered one (not sensed, the ring holds a bump, D_e known):
+    with phi = the bump's angle - turn pi/4 (its bearing after the turn) and (f, l) the step
+    (cells ahead and to the left, after the turn; 0 when blocked), the target now lies at
+    (D cos phi - f, D sin phi - l): s_e = atan2 of that - phi (wrapped, clipped to +-pi/2),
+    D_e = its length (forgotten below NEAR). So the bump path-integrates the mouse's own
+    steps as well as its turns (the goal vector of path integration: Etienne & Jeffery 2004).
+
+    NumPy reference: `ReferenceSimulation._drives` (sim/reference.py)."""
+    turn = ring.last_turn[0]
+    ahead, left = ring.last_step[0], ring.last_step[1]
+    for e in range(ring.rates.shape[0]):
+        s = 0.0
+        if percept[e, 2] > 0.0:
+            ring.distance[e] = percept[e, 1]
+        elif rp.step_gain != 0.0 and ring.distance[e] >= 0.0 and ring.decoded[e, 1] > BUMP_MIN:
+            phi = ring.decoded[e, 0] - turn * (np.pi / 4.0)
+            d = ring.distance[e]
+            x = d * np.cos(phi) - ahead
+            y = d * np.sin(phi) - left
+            d_new = np.sqrt(x * x + y * y)
+            if d_new < NEAR:
+                ring.distance[e] = -1.0
+            else:
+                ring.distance[e] = d_new
+                s = np.arctan2(y, x) - phi
+                s = (s + np.pi) % (2.0 * np.pi) - np.pi
+                s = min(max(s, -np.pi / 2.0), np.pi / 2.0)
+        ring.drive[e] = rp.rot_turn * turn + rp.step_gain * rp.rot_rad * s
+
+
 @njit(inline="always", **RING)  # glue: numba IR, so the ring code is not one library deeper
 def ring_update(
     ring: RingState, geo: RingGeometry, rp: RingParams, e: int, rng: np.ndarray
@@ -529,18 +587,22 @@ def ring_update(
 
 @njit(inline="always", **RING)
 def rings_update(ring: RingState, geo: RingGeometry, rp: RingParams, rng: np.ndarray) -> None:
-    """ring_update for every expert. On the fast path without noise the rings advance together,
+    """ring_update for every expert. On the fast path without noise, and with one rotation
+    drive for all (the turn alone: no ring is carrying a step's parallax), the rings advance together,
     substep by substep, so one ring's sums overlap the other's neuron loop (the same numbers
     as ring by ring: the rings do not interact). With noise, ring by ring: the noise draws
     keep the reference's order."""
     n_exp = ring.rates.shape[0]
-    if rp.dense or rp.noise > 0.0:
+    same = True
+    for e in range(1, n_exp):
+        same = same and ring.drive[e] == ring.drive[0]
+    if rp.dense or rp.noise > 0.0 or not same:
         for e in range(n_exp):
             ring_update(ring, geo, rp, e, rng)
         return
     for e in range(n_exp):
         _load32(ring, e)
-    k = ring32_constants(rp, ring.rates.shape[1], rp.rot_turn * ring.last_turn[0])
+    k = ring32_constants(rp, ring.rates.shape[1], ring.drive[0])
     # np.int64(0), not 0: a literal 0 would compile ring_steps32 a second time.
     ring_steps32(ring.ring32, n_exp, np.int64(0), n_exp, rp.euler_steps, k)
     for e in range(n_exp):
@@ -729,6 +791,7 @@ def clear_rings(ring: RingState, kinds: np.ndarray, kind: int) -> None:
         if kinds[e] == kind:
             ring.rates[e, :] = 0.0
             ring.decoded[e, :] = 0.0
+            ring.distance[e] = -1.0
 
 
 @jit_only(cache=True)
@@ -843,6 +906,9 @@ def reset_brain_episode(
     ring.cue[:] = 0.0
     ring.decoded[:] = 0.0
     ring.last_turn[0] = 0
+    ring.last_step[:] = 0.0
+    ring.distance[:] = -1.0
+    ring.drive[:] = 0.0
     readout.elig[:] = 0.0
     gate.elig[:] = 0.0
     gate.context[:] = 0.0

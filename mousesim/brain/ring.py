@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from mousesim.brain.brain import brain_params, build_brain
-from mousesim.brain.kernels import cue_input, ring_update
+from mousesim.brain.kernels import cue_input, ring_drives, ring_update
 from mousesim.common.config import BrainConfig, ExpertConfig, MixtureConfig, RingConfig
 from mousesim.jit.rng import make_streams
 
@@ -33,17 +33,31 @@ class RingProbe:
             (np.cos(self.state.geometry.theta - angle) - 1) / width**2
         )
 
-    def step(self, cue: float | None = None, distance: float = 0.0, turn: int = 0, n: int = 1):
+    def step(
+        self,
+        cue: float | None = None,
+        distance: float = 0.0,
+        turn: int = 0,
+        n: int = 1,
+        ahead: float = 0.0,
+        left: float = 0.0,
+    ):
         """Advance `n` world steps (each `euler_steps` Euler steps).
 
         cue: egocentric bearing in radians, or None for no input.
         turn: +1 a 45 deg left turn was just made, -1 right, 0 none (rotation term).
+        ahead, left: the step the mouse just took, in cells, in its frame after the turn (a
+        remembered target's bump moves by its parallax; `brain.ring.step_gain`).
         """
+        ring, geo, rp = self.state.ring, self.state.geometry, self.params.ring
+        percept = np.zeros((1, 3))
         for _ in range(n):
             vis = 0.0 if cue is None else 1.0
-            ring, geo, rp = self.state.ring, self.state.geometry, self.params.ring
-            cue_input(ring, geo, rp, 0, 0.0 if cue is None else cue, distance, vis)
+            percept[0] = (0.0 if cue is None else cue, distance, vis)
+            cue_input(ring, geo, rp, 0, percept[0, 0], distance, vis)
             ring.last_turn[0] = turn
+            ring.last_step[0], ring.last_step[1] = ahead, left
+            ring_drives(ring, rp, percept)
             ring_update(ring, geo, rp, 0, self.rng)
 
     def bump(self) -> tuple[float, float]:

@@ -108,6 +108,8 @@ class RingConfig(_Model):
     """Euler steps per world step: resolution only (dt = step_duration / euler_steps)."""
     rotation_gain: float = Field(1.0, ge=-4, le=4)
     """Path-integration gain: 1 shifts the bump by exactly the turn (-45 deg per 45 deg left)."""
+    step_gain: float = Field(1.0, ge=0, le=4)
+    """Steps too: a remembered target's bump moves by the parallax of each step (0: turns only)."""
     cue_gain: NonNegFloat = 8.0
     cue_scale: PosFloat = 4.0
     noise: NonNegFloat = 0.0

@@ -25,6 +25,7 @@ KERNEL_SOURCES = (
     "sim/kernels.py",
     "sim/population.py",
     "evaluate/oracle.py",
+    "evaluate/sighted.py",
     "jit/options.py",
 )
 _STAMP = "mousesim-kernels.sha256"

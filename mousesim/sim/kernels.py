@@ -39,7 +39,9 @@ from mousesim.brain.kernels import (
     learned_gate,
     looms,
     mix_and_choose,
+    own_step,
     reset_brain_episode,
+    ring_drives,
     rings_update,
     set_beta,
     update_traces,
@@ -155,6 +157,7 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
     feel_walls(ws, wp, bp.explore.whisker_reach, bs.explore.whiskers)
     for e in range(ring.rates.shape[0]):
         cue_input(ring, geo, rp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
+    ring_drives(ring, rp, buf.percept)
     rings_update(ring, geo, rp, ws.rng)
 
 
@@ -215,9 +218,12 @@ def act(
     """The first half of a step: `choose` (gate -> motor choice -> eligibility traces) -> act
     in the world. Returns (action, world flag bits)."""
     action = choose(ws, bs, bp, buf, learning, greedy)
+    x0, y0 = ws.mouse[0], ws.mouse[1]
     flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
-    # Efference copy: the turn just made rotates every ring during this step's update.
+    # Efference copy: the turn just made rotates every ring during this step's update, and
+    # the step (cells ahead and to the left of the new heading) shifts remembered bearings.
     bs.ring.last_turn[0] = 1 - action
+    own_step(bs.ring, ws.mouse[0] - x0, ws.mouse[1] - y0, ws.mouse[2])
     if flags & ATE and bp.ring.clear_on_eat:
         clear_rings(bs.ring, buf.kinds, KIND_CHEESE)
     return action, flags

@@ -73,6 +73,8 @@ class ReferenceSimulation:
         self.rates = np.zeros((e, n))
         self.elig = np.zeros((e, 3, n))
         self.last_turn = 0
+        self.last_step = np.zeros(2)
+        self.distance = np.full(e, -1.0)
         self.percept = np.zeros((e, 3))
         self.rewards = np.zeros(e)
         self.progress = 0.0
@@ -100,6 +102,8 @@ class ReferenceSimulation:
         self.elig[:] = 0.0
         self.gate_elig[:] = 0.0
         self.last_turn = 0
+        self.last_step[:] = 0.0
+        self.distance[:] = -1.0
         self.progress = 0.0
         self.startle = 0
         self.threat = 0.0
@@ -111,10 +115,35 @@ class ReferenceSimulation:
     def _perceive(self) -> None:
         sense(self.world, self.wparams, self.kinds, self.ranks, self.percept)
         feel_walls(self.world, self.wparams, self.bp.explore.whisker_reach, self.whiskers)
+        drives = self._drives()
         for e in range(self.rates.shape[0]):
-            self._ring(e)
+            self._ring(e, drives[e])
 
-    def _ring(self, e: int) -> None:
+    def _drives(self) -> np.ndarray:
+        """Each ring's rotation drive: the turn, and for a remembered target the parallax of
+        the step (`ring_drives` in brain/kernels.py)."""
+        rp = self.bp.ring
+        drives = np.full(self.rates.shape[0], rp.rot_turn * self.last_turn)
+        vec = self.rates @ np.exp(1j * self.theta)  # the bump before this step's update
+        for e in range(self.rates.shape[0]):
+            _, d, vis = self.percept[e]
+            if vis > 0:
+                self.distance[e] = d
+                continue
+            if rp.step_gain == 0 or self.distance[e] < 0 or abs(vec[e]) / len(self.theta) <= 1e-3:
+                continue
+            phi = np.angle(vec[e]) - self.last_turn * np.pi / 4
+            x = self.distance[e] * np.cos(phi) - self.last_step[0]
+            y = self.distance[e] * np.sin(phi) - self.last_step[1]
+            if np.hypot(x, y) < 0.5:
+                self.distance[e] = -1.0
+                continue
+            self.distance[e] = np.hypot(x, y)
+            shift = (np.arctan2(y, x) - phi + np.pi) % (2 * np.pi) - np.pi
+            drives[e] += rp.step_gain * rp.rot_rad * np.clip(shift, -np.pi / 2, np.pi / 2)
+        return drives
+
+    def _ring(self, e: int, drive: float) -> None:
         rp = self.bp.ring
         bearing, d, vis = self.percept[e]
         if vis > 0:
@@ -122,7 +151,7 @@ class ReferenceSimulation:
             cue = amp * np.exp(rp.kappa * (np.cos(self.theta - bearing) - 1.0))
         else:
             cue = np.zeros_like(self.theta)
-        w = self.w_sym + rp.rot_turn * self.last_turn * self.w_rot
+        w = self.w_sym + drive * self.w_rot
         r = self.rates[e]
         for _ in range(rp.euler_steps):
             noise = np.zeros_like(r)
@@ -223,10 +252,18 @@ class ReferenceSimulation:
                     resp = self.gate * p_a / pi if pi > 0 else self.gate
                     post = resp - self.gate
                 self.gate_elig = gl.trace_decay * self.gate_elig + np.outer(post, x)
+        x0, y0 = int(self.world.mouse[0]), int(self.world.mouse[1])
         flags = world_step(self.world, self.wparams, action, self.kinds, self.ranks, self.rewards)
         self.last_turn = 1 - action
+        dx, dy = int(self.world.mouse[0]) - x0, int(self.world.mouse[1]) - y0
+        heading = self.world.mouse[2] * np.pi / 4  # the step in the mouse's frame: ahead, left
+        self.last_step[:] = (
+            dx * np.cos(heading) - dy * np.sin(heading),
+            -dx * np.sin(heading) - dy * np.cos(heading),
+        )
         if flags & ATE and self.bp.ring.clear_on_eat:
             self.rates[self.kinds == KIND_CHEESE] = 0.0
+            self.distance[self.kinds == KIND_CHEESE] = -1.0
         self._perceive()
         self.progress += xp.progress_rate * (float(self.gate @ self.rewards) - self.progress)
         vis, d = self.percept[:, 2] > 0, self.percept[:, 1]
