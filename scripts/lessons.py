@@ -62,20 +62,33 @@ def ring_memory(_: Path) -> dict:
     import numpy as np
 
     from mousesim.brain.ring import RingProbe
+    from mousesim.common.config import RingConfig
 
-    p = RingProbe()
-    p.step(cue=np.radians(60), distance=3.0, n=10)  # the cheese 60 deg to the left, 3 cells
-    seen = math.degrees(p.bump()[0])
-    p.step(cue=None, n=20)  # out of range for 20 steps
-    kept = math.degrees(p.bump()[0])
-    p.step(cue=None, turn=+1)  # the mouse turns 45 deg left: the target is now 45 deg more right
-    turned = math.degrees(p.bump()[0])
+    def remember(step_gain: float) -> tuple[float, float, float, float]:
+        p = RingProbe(RingConfig(step_gain=step_gain))
+        p.step(cue=np.radians(60), distance=3.0, n=10)  # the cheese 60 deg to the left, 3 cells
+        seen = math.degrees(p.bump()[0])
+        p.step(cue=None, n=20)  # out of range for 20 steps
+        kept = math.degrees(p.bump()[0])
+        p.step(cue=None, turn=+1)  # the mouse turns 45 deg left: the target is 45 deg more right
+        turned = math.degrees(p.bump()[0])
+        p.step(cue=None, ahead=1.0, n=2)  # then walks two cells straight on
+        return seen, kept, turned, math.degrees(p.bump()[0])
+
+    seen, kept, turned, walked = remember(1.0)
+    walked_turns_only = remember(0.0)[3]
+    # Where the cheese really is after the turn and the two steps: 3 cells at 60 - 45 deg.
+    b = math.radians(60 - 45)
+    true_walked = math.degrees(math.atan2(3 * math.sin(b), 3 * math.cos(b) - 2))
     silent = RingProbe()
     silent.step(cue=None, n=20)
     return {
         "seen": seen,
         "kept": kept,
         "turned": turned,
+        "walked": walked,
+        "true_walked": true_walked,
+        "walked_turns_only": walked_turns_only,
         "silent": float(silent.rates.max()),
     }
 
@@ -145,23 +158,27 @@ def penalties(d: Path) -> dict:
 
 LESSONS = (
     Lesson(
-        "The ring remembers, and turns with the mouse",
+        "The ring remembers, and turns and walks with the mouse",
         "A ring attractor holds a bump of activity where its target was last sensed. Here one "
-        "ring is cued with a cheese 60° to the left, the cheese then goes out of range for 20 "
-        "steps, and then the mouse turns 45° left.",
+        "ring is cued with a cheese 60° to the left and 3 cells away, the cheese then goes out "
+        "of range for 20 steps, the mouse turns 45° left and then walks two cells on.",
         (
             "mousesim play configs/maze.yaml",
             "python scripts/lessons.py --lesson 1",
         ),
         "In the window, watch the cheese ring when the cheese goes behind a wall: the dot "
         "outside the ring disappears, the arrow (the bump) stays. Turn on single steps (Space, "
-        "then N) and watch the bump move the other way when the mouse turns.",
+        "then N) and watch the bump move the other way when the mouse turns. The dashed line "
+        "on the map is where the ring says the cheese is.",
         "While cued the bump points {seen:.0f}° left; after 20 steps without the cheese it "
         "still points {kept:.0f}° left; after a 45° left turn it points {turned:.0f}° left "
-        "(it moved {turn_shift:.0f}°). A ring that never sensed its target stays silent "
+        "(it moved {turn_shift:.0f}°); after two steps on it points {walked:.0f}° left, where "
+        "the cheese now is ({true_walked:.0f}°: walking past a target swings its bearing). "
+        "A ring that integrates only the turns (`brain.ring.step_gain` 0) still points "
+        "{walked_turns_only:.0f}°. A ring that never sensed its target stays silent "
         "(largest rate {silent:.1f}).",
         "Why must the bump move to the right when the mouse turns left? What would the mouse "
-        "do if it did not?",
+        "do if it did not, or if it did not follow its steps?",
         ring_memory,
     ),
     Lesson(

@@ -37,11 +37,14 @@ def test_the_page_lists_every_lesson_with_its_commands():
 
 def test_ring_lesson_figures(tmp_path):
     """Lesson 1 (no training): the bump holds the cue's bearing (60 deg) for 20 steps without
-    it, within 5 deg, and a 45 deg left turn moves it 45 deg to the right; a ring that never
-    sensed its target stays silent."""
+    it, within 5 deg, and a 45 deg left turn moves it 45 deg to the right; two steps on, it
+    points where the cheese now is (measured 44 deg against 41), where a ring that integrates
+    only turns stays at 16; a ring that never sensed its target stays silent."""
     f = lessons.run_lesson(1, tmp_path, small=True)
     assert abs(f["seen"] - 60) < 5 and abs(f["kept"] - 60) < 5
     assert f["turned"] - f["kept"] == pytest.approx(-45, abs=3)
+    assert abs(f["walked"] - f["true_walked"]) < 6
+    assert abs(f["walked_turns_only"] - f["turned"]) < 2
     assert f["silent"] == 0.0
 
 
