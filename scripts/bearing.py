@@ -21,6 +21,7 @@ atan2(y, x) is egocentric with + = left, as the world's percept and the ring use
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DOC = ROOT / "docs" / "memory.md"
-# The rings compared: name -> (brain.ring.J1, brain.ring.step_gain).
-RINGS = {"shipped": (8.0, 1.0), "turns only": (8.0, 0.0), "no memory": (2.0, 1.0)}
+# The rings compared: name -> what it changes in the shipped `brain.ring`.
+RINGS: dict[str, dict[str, float]] = {
+    "shipped": {},
+    "turns only": {"step_gain": 0.0},
+    "no memory": {"J1": 2.0},
+}
 TWO = ("shipped", "no memory")  # step_gain does not act: no step, or the target is sensed
 MEMORY = ("shipped", "turns only")  # where J1 2 cannot matter: its bump is gone
 FORM_STEPS = 30  # steps of cue that form the bump before a case starts
@@ -69,14 +74,16 @@ def ang(a: float, b: float) -> float:
     return float(np.degrees(np.angle(np.exp(1j * (a - b)))))
 
 
-def shipped_ring(name: str):
-    """The shipped `brain.ring` settings with this ring's J1 and step_gain."""
+@functools.cache
+def _shipped():
     from mousesim.io.yaml_config import load_config
 
-    j1, gain = RINGS[name]
-    return load_config(str(ROOT / "configs" / "default.yaml")).brain.ring.model_copy(
-        update={"J1": j1, "step_gain": gain}
-    )
+    return load_config(str(ROOT / "configs" / "default.yaml")).brain.ring
+
+
+def shipped_ring(name: str):
+    """The shipped `brain.ring` settings (configs/default.yaml), changed as RINGS[name] says."""
+    return _shipped().model_copy(update=RINGS[name])
 
 
 @dataclass(frozen=True)
@@ -269,8 +276,8 @@ def table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def ring_name(ring: str) -> str:
-    j1, gain = RINGS[ring]
-    return f"J1 {j1:g}, step_gain {gain:g} ({ring})"
+    cfg = shipped_ring(ring)
+    return f"J1 {cfg.J1:g}, step_gain {cfg.step_gain:g} ({ring})"
 
 
 def steps(ks: tuple[int, ...], unit: str = "step") -> list[str]:
@@ -414,6 +421,7 @@ def page(m: dict, t: dict[str, str]) -> str:
     mv8on, mv2on = m["moving"]["shipped", 6.0, 1], m["moving"]["no memory", 6.0, 1]
     lag8, lag2 = m["lag"]["shipped", 6.0, 45.0], m["lag"]["no memory", 6.0, 45.0]
     fade2 = next((k for k in AFTER if a2[k].faded), None)
+    ship = shipped_ring("shipped")
     walk8 = worst_walk(m, "shipped", False)
     last = max(PATH_STEPS)
     p_fresh = max(path_stats(m, "shipped", 0))
@@ -435,8 +443,9 @@ def page(m: dict, t: dict[str, str]) -> str:
         "target is out of sight, and how far it misses after a turn, a step forward, a walk",
         "with turns, a target that moves, or a bearing that jumps. It compares three rings:",
         "",
-        f"- **{ring_name('shipped')}**: `brain.ring.J1` 8, the bump holds itself up without a",
-        "  cue; `brain.ring.step_gain` 1, the bump follows the mouse's turns and its steps.",
+        f"- **{ring_name('shipped')}**: `brain.ring.J1` {ship.J1:g}, the bump holds itself up",
+        f"  without a cue; `brain.ring.step_gain` {ship.step_gain:g}, the bump follows the",
+        "  mouse's turns and its steps (`configs/default.yaml`).",
         f"- **{ring_name('turns only')}**: the same bump, moved by the mouse's turns only.",
         f"- **{ring_name('no memory')}**: the bump fades once the cue goes.",
         "",
@@ -512,14 +521,15 @@ def page(m: dict, t: dict[str, str]) -> str:
         "",
         t["walk_off"],
         "",
-        f"The shipped bump stays on the target: within {walk8:.0f}° over every walk above (a",
+        f"The shipped bump stays on the target: within {walk8:.1f}° over every walk above (a",
         f"target 3 cells away at 90° is {deg(w3[5].error)} off after 5 steps, one 12 cells away"
         f" {deg(w12[5].error)}). The turns-only bump stays where the target was, so its error",
         "is the parallax (the table above, with the sign turned):"
         f" {deg(o3[5].error)} and {deg(o12[5].error)} for the same two targets, and"
         f" {deg(o45[max(WALK)].error)} for a target 3 cells away at 45° after {max(WALK)} steps,",
-        "which is then behind the mouse. The ring without memory has lost its bump before the",
-        "parallax matters.",
+        "which is then behind the mouse. The ring without memory misses by the parallax too:",
+        "its weak recurrent weights carry too little of the rotation drive (as with the turns),",
+        "and its bump is gone after a few steps.",
         "",
         "The same walk with the cue on (the target stays in view):",
         "",
@@ -527,10 +537,11 @@ def page(m: dict, t: dict[str, str]) -> str:
         "",
         "With the cue on the bump tracks the target; the error is the lag of a bump chasing a",
         "bearing that keeps moving, largest for a near target whose bearing moves fastest.",
-        "While the target is sensed the ring follows the cue alone (the step moves only a bump",
-        "for a remembered target), so the shipped bump lags more here (up to"
-        f" {worst_walk(m, 'shipped', True):.0f}°) than when it only remembers the target, and",
-        f"more than the ring without memory ({worst_walk(m, 'no memory', True):.0f}°): a bump",
+        "While the target is sensed the ring follows the cue alone (a step moves the bump only",
+        "for a target the ring remembers but does not sense), so the shipped bump lags more",
+        f"here (up to {worst_walk(m, 'shipped', True):.0f}°) than on the same walks without the",
+        f"cue ({walk8:.1f}°), and more than the ring without memory"
+        f" ({worst_walk(m, 'no memory', True):.0f}°): a bump",
         "that holds itself up also resists being moved.",
         "",
         "## Walking and turning",
@@ -549,7 +560,7 @@ def page(m: dict, t: dict[str, str]) -> str:
         "",
         f"The shipped bump stays near the target: the median error is at most {p_fresh:.0f}°"
         f" when the walk starts as the target vanishes and {p_settled:.0f}° for a settled bump.",
-        f"Its largest errors ({p_fresh_max:.0f}° and {p_settled_max:.0f}°) come from the",
+        f"Its largest errors ({p_fresh_max:.0f}° fresh, {p_settled_max:.0f}° settled) come from the",
         "under-shifted turns of a fresh bump (above) and from walks that pass within a cell or",
         "two of the target, where a cell of distance is many degrees of bearing. The turns-only",
         "bump misses by"
@@ -592,7 +603,7 @@ def page(m: dict, t: dict[str, str]) -> str:
         "The shipped ring is a good memory of *where a still target is*, kept up to date with",
         f"the mouse's turns (to within {max(abs(ts[k].error) for k in TURNS):.0f}° once the bump"
         f" has settled, {max(abs(t8[k].error) for k in TURNS):.0f}° for turns made just as the",
-        f"target vanished) and its steps (within {walk8:.0f}° walking straight past a target 3",
+        f"target vanished) and its steps (within {walk8:.1f}° walking straight past a target 3",
         f"to 12 cells away; a median of {max(p_fresh, p_settled):.0f}° or less on random walks).",
         "Without the steps (`brain.ring.step_gain` 0) the same bump misses by the parallax, tens",
         "of degrees for a near target within a few steps. The ring does not know where an",
