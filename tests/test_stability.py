@@ -25,7 +25,7 @@ def _windows(seed: int, **overrides) -> tuple[np.ndarray, float]:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_learning_mouse_stays_safe_and_keeps_eating(seed):
     """Default config, learning on throughout. Measured (seeds 0, 1, 2): caught per window
-    after the first 0.11-0.18, 0.08-0.15, 0.11-0.17; last window's cheese 0.95, 1.13, 1.15 x
+    after the first 0.13-0.19, 0.08-0.15, 0.16-0.19; last window's cheese 1.05, 1.04, 1.01 x
     episodes 101-300. Bounds: caught <= 0.25 in every window after the first, cheese kept at
     0.9 x."""
     w, early = _windows(seed)
@@ -37,8 +37,8 @@ def test_learning_mouse_stays_safe_and_keeps_eating(seed):
 def test_blended_gate_with_the_responsibility_rule_drifts_into_catches():
     """The ablation the test above guards against: the same seed with the drive blended,
     the responsibility rule, a floor of 0.1, the blended post term and a gate rate of 0.02
-    climbs to caught 0.55 by
-    episodes 1001-1250 (measured windows 0.19 0.23 0.13 0.44 0.55 0.42)."""
+    climbs to caught 0.47 by
+    episodes 1251-1500 (measured windows 0.34 0.34 0.27 0.40 0.40 0.47)."""
     w, _ = _windows(
         0,
         **{
@@ -49,7 +49,7 @@ def test_blended_gate_with_the_responsibility_rule_drifts_into_catches():
             "mixture.gate_learning_rate": 0.02,
         },
     )
-    assert w[1:, 0].max() > 0.45, w
+    assert w[1:, 0].max() > 0.4, w
 
 
 def _trained_score(config: str, seed: int, train: int = 200, **sets) -> float:
@@ -71,17 +71,19 @@ def _trained_score(config: str, seed: int, train: int = 200, **sets) -> float:
 
 
 @pytest.mark.slow
-def test_the_rings_memory_pays_where_pillars_hide_targets():
-    """configs/pillars.yaml (line of sight: pillars hide the cheese and the predator for a few
-    steps), seeds 0-4: the learned brain with the shipped ring (J1 8: a bump lasts without a
-    cue) against the same brain whose bump fades within a few steps (J1 2). Measured scores
-    (cheese - 5 x caught) 1.17/0.97, 0.94/1.01, 1.43/0.08, 2.06/1.23, 0.91/0.76: memory
-    better on 4 of 5 seeds, mean 1.30 vs 0.81. Bounds: better on 4 of 5, by 0.25 on average."""
-    pairs = [(_trained_score("pillars.yaml", s), _trained_score("pillars.yaml", s, **NO_MEMORY))
-             for s in range(5)]  # fmt: skip
+@pytest.mark.parametrize("config", ["pillars.yaml", "maze.yaml"])
+def test_the_rings_memory_pays_where_walls_hide_targets(config):
+    """configs/pillars.yaml and configs/maze.yaml (line of sight: walls hide the cheese and
+    the predator), seeds 0-4: the learned brain with the shipped ring (J1 8: a bump lasts
+    without a cue and follows the mouse's turns and steps) against the same brain whose bump
+    fades within a few steps (J1 2). Measured scores (cheese - 5 x caught, memory / none):
+    pillars 2.66/1.25, 2.19/1.60, 1.30/1.37, 3.56/1.74, 1.49/0.28 (mean 2.24 vs 1.25); maze
+    0.25/0.83, -0.37/-1.49, -0.59/-1.71, 0.93/-0.62, 0.24/-1.19 (mean 0.09 vs -0.84): memory
+    better on 4 of 5 seeds on each. Bounds: better on 4 of 5, by 0.5 on average."""
+    pairs = [(_trained_score(config, s), _trained_score(config, s, **NO_MEMORY)) for s in range(5)]
     wins = sum(a > b for a, b in pairs)
     gain = np.mean([a - b for a, b in pairs])
-    assert wins >= 4 and gain > 0.25, pairs
+    assert wins >= 4 and gain > 0.5, pairs
 
 
 @pytest.mark.slow
@@ -89,8 +91,8 @@ def test_behind_walls_learning_makes_the_mouse_safer_than_the_hand_wired_brain()
     """configs/maze.yaml (line of sight: the predator is in view on about 4% of steps), seeds
     0-2, trained 200 episodes: the learned brain outscores the hand-wired one, because each
     expert's learning rate rises as its target is seen more rarely (brain.rarity_gain).
-    Measured scores (cheese - 5 x caught): learned -0.59, -0.55, 0.01; hand-wired -2.43,
-    -2.15, -2.33; with rarity_gain 1 -2.69, -3.60, -3.49. Bounds: learned above hand-wired on average and above
+    Measured scores (cheese - 5 x caught): learned 0.25, -0.37, -0.59; hand-wired -1.72,
+    -1.49, -1.37; with rarity_gain 1 -1.05, -3.50, -2.80. Bounds: learned above hand-wired on average and above
     rarity_gain 1 on every seed."""
     learned = [_trained_score("maze.yaml", s) for s in range(3)]
     plain = [_trained_score("maze.yaml", s, **{"brain.rarity_gain": 1.0}) for s in range(3)]
