@@ -3,15 +3,16 @@
     python scripts/bearing.py            # print the tables (a few seconds)
     python scripts/bearing.py --write    # also rewrite docs/memory.md
 
-Drives one ring on its own (`mousesim.brain.ring.RingProbe`: the brain's own cue and ring
-kernels, one world step at a time) with the shipped ring settings (`brain.ring` in
-configs/default.yaml: J1 8, a bump that persists without a cue) and the same ring with J1 2
-(no memory: the bump fades once the cue goes). In the world each step is a step forward plus
-an optional 45 deg turn; here the two are separated, so each table shows one cause of error:
-time alone, turns (which the ring path-integrates from its efference copy), forward steps
-(which it does not: the bearing of a fixed target changes by parallax), a target that moves,
-and a bearing that jumps. The ring has no noise in the shipped config, so one run per case is
-the whole answer.
+Drives one ring on its own (`mousesim.brain.ring.RingProbe`: the brain's own cue, drive and
+ring kernels, one world step at a time) with the shipped ring settings (`brain.ring` in
+configs/default.yaml: J1 8, a bump that persists without a cue, and step_gain 1, a bump that
+path-integrates the mouse's turns and steps), the same ring with step_gain 0 (turns only),
+and the same ring with J1 2 (no memory: the bump fades once the cue goes). In the world each
+step is an optional 45 deg turn and then a step forward; here the two are first separated, so
+each table shows one cause of error: time alone, turns, forward steps (the bearing of a fixed
+target changes by parallax), a target that moves, and a bearing that jumps; then they are
+put together on random walks. The ring has no noise in the shipped config, so one run per
+case is the whole answer.
 
 Geometry: the mouse sits at the origin facing +x; + y is to its left, so a bearing
 atan2(y, x) is egocentric with + = left, as the world's percept and the ring use it.
@@ -20,6 +21,7 @@ atan2(y, x) is egocentric with + = left, as the world's percept and the ring use
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DOC = ROOT / "docs" / "memory.md"
-RINGS = (8.0, 2.0)  # the shipped J1, and a ring without memory
+# The rings compared: name -> what it changes in the shipped `brain.ring`.
+RINGS: dict[str, dict[str, float]] = {
+    "shipped": {},
+    "turns only": {"step_gain": 0.0},
+    "no memory": {"J1": 2.0},
+}
+TWO = ("shipped", "no memory")  # step_gain does not act: no step, or the target is sensed
+MEMORY = ("shipped", "turns only")  # where J1 2 cannot matter: its bump is gone
 FORM_STEPS = 30  # steps of cue that form the bump before a case starts
 FORM_DIST = 6.0  # cells: the cue's distance while the bump forms
 FADED = 0.01  # below 1% of its cued amplitude a bump is gone: its angle is not shown
@@ -38,8 +47,14 @@ AFTER = (1, 2, 5, 10, 20, 50)  # steps after the cue is removed
 TURNS = (1, 2, 4, 8)  # 45 deg turns
 SETTLE = 3  # still steps after the last turn
 WAIT = 20  # still steps without a cue that let a bump settle before it turns
-# (J1, cue on, still steps before the first turn)
-TURN_CASES = ((8.0, False, 0), (8.0, False, WAIT), (8.0, True, 0), (2.0, False, 0), (2.0, True, 0))
+# (ring, cue on, still steps before the first turn)
+TURN_CASES = (
+    ("shipped", False, 0),
+    ("shipped", False, WAIT),
+    ("shipped", True, 0),
+    ("no memory", False, 0),
+    ("no memory", True, 0),
+)
 WALK = (1, 2, 5, 10)  # forward steps of one cell
 DISTANCES = (3.0, 6.0, 12.0)
 BEARINGS = (45.0, 90.0)
@@ -48,6 +63,10 @@ SPEED = 0.5  # cells per step
 JUMPS = (45.0, 90.0, 180.0)
 WITHIN = 10.0  # degrees: the bump has caught up with a jumped bearing
 MAX_LAG = 60
+PATHS = 10  # random walks per case (seeds 0..PATHS-1)
+PATH_STEPS = (1, 2, 5, 10, 20)  # readings along a random walk
+REACHED = 1.0  # cells: a random walk that comes this close to its target ends
+P_TURN = 0.25  # chance of a 45 deg left turn before a step, and of a right one
 
 
 def ang(a: float, b: float) -> float:
@@ -55,13 +74,16 @@ def ang(a: float, b: float) -> float:
     return float(np.degrees(np.angle(np.exp(1j * (a - b)))))
 
 
-def shipped_ring(j1: float):
-    """The shipped `brain.ring` settings with this J1."""
+@functools.cache
+def _shipped():
     from mousesim.io.yaml_config import load_config
 
-    return load_config(str(ROOT / "configs" / "default.yaml")).brain.ring.model_copy(
-        update={"J1": j1}
-    )
+    return load_config(str(ROOT / "configs" / "default.yaml")).brain.ring
+
+
+def shipped_ring(name: str):
+    """The shipped `brain.ring` settings (configs/default.yaml), changed as RINGS[name] says."""
+    return _shipped().model_copy(update=RINGS[name])
 
 
 @dataclass(frozen=True)
@@ -79,24 +101,27 @@ class Reading:
 class Run:
     """One ring, cued on a bearing until it holds a bump, then stepped by a case."""
 
-    def __init__(self, j1: float, bearing_deg: float, dist: float = FORM_DIST) -> None:
+    def __init__(self, ring: str, bearing_deg: float, dist: float = FORM_DIST) -> None:
         from mousesim.brain.ring import RingProbe
 
-        self.probe = RingProbe(shipped_ring(j1))
+        self.probe = RingProbe(shipped_ring(ring))
         self.probe.step(cue=np.radians(bearing_deg), distance=dist, n=FORM_STEPS)
         self.amp0 = self.probe.bump()[1]
 
-    def step(self, cue: float | None = None, dist: float = 0.0, turn: int = 0) -> None:
-        self.probe.step(cue=cue, distance=dist, turn=turn)
+    def step(
+        self, cue: float | None = None, dist: float = 0.0, turn: int = 0, ahead: float = 0.0
+    ) -> None:
+        """One world step: the turn just made, then `ahead` cells forward, then the cue."""
+        self.probe.step(cue=cue, distance=dist, turn=turn, ahead=ahead)
 
     def read(self, true_bearing: float) -> Reading:
         angle, amp = self.probe.bump()
         return Reading(ang(angle, true_bearing), amp / self.amp0)
 
 
-def after_cue(j1: float) -> dict[int, Reading]:
+def after_cue(ring: str) -> dict[int, Reading]:
     """The cue is removed and the mouse stays still: readings after each of AFTER steps."""
-    run = Run(j1, 30.0)
+    run = Run(ring, 30.0)
     out = {}
     for k in range(1, max(AFTER) + 1):
         run.step()
@@ -105,12 +130,12 @@ def after_cue(j1: float) -> dict[int, Reading]:
     return out
 
 
-def turns(j1: float, cue: bool, wait: int = 0) -> dict[int, Reading]:
+def turns(ring: str, cue: bool, wait: int = 0) -> dict[int, Reading]:
     """Target straight ahead (6 cells), then k left turns of 45 deg on the spot: the true
     bearing moves by -45 deg a turn, and the bump moves by the efference copy (and the cue).
     `wait`: still steps without the cue before the first turn (the bump settles).
     Key 0: after the last turn, SETTLE more steps standing still."""
-    run = Run(j1, 0.0)
+    run = Run(ring, 0.0)
     for _ in range(wait):
         run.step()
     out = {}
@@ -126,26 +151,26 @@ def turns(j1: float, cue: bool, wait: int = 0) -> dict[int, Reading]:
     return out
 
 
-def walk(j1: float, dist: float, bearing_deg: float, cue: bool) -> dict[int, Reading]:
+def walk(ring: str, dist: float, bearing_deg: float, cue: bool) -> dict[int, Reading]:
     """A fixed target at `dist` cells and `bearing_deg`; the mouse steps one cell forward per
-    step. The ring gets no signal of the step, so without the cue the bump stays where it was
-    and misses by the parallax."""
+    step and tells the ring so (ahead=1). Without the cue a ring with step_gain > 0 moves its
+    bump by the step's parallax; one with step_gain 0 keeps it where the target was."""
     b = np.radians(bearing_deg)
     tx, ty = dist * np.cos(b), dist * np.sin(b)
-    run = Run(j1, bearing_deg, dist)
+    run = Run(ring, bearing_deg, dist)
     out = {}
     for k in range(1, max(WALK) + 1):
         true = float(np.arctan2(ty, tx - k))
-        run.step(cue=true if cue else None, dist=float(np.hypot(tx - k, ty)))
+        run.step(cue=true if cue else None, dist=float(np.hypot(tx - k, ty)), ahead=1.0)
         if k in WALK:
             out[k] = run.read(true)
     return out
 
 
-def moving(j1: float, dist: float, cue: bool) -> dict[int, Reading]:
+def moving(ring: str, dist: float, cue: bool) -> dict[int, Reading]:
     """A target (a predator) straight ahead at `dist` cells moves to the mouse's left at SPEED
     cells a step; the mouse stays still."""
-    run = Run(j1, 0.0, dist)
+    run = Run(ring, 0.0, dist)
     out = {}
     for k in range(1, max(MOVE) + 1):
         ty = SPEED * k
@@ -156,16 +181,70 @@ def moving(j1: float, dist: float, cue: bool) -> dict[int, Reading]:
     return out
 
 
-def lag(j1: float, dist: float, jump_deg: float) -> int | None:
+def lag(ring: str, dist: float, jump_deg: float) -> int | None:
     """With the cue on at 0 deg, the bearing jumps to `jump_deg`: world steps until the bump is
     within WITHIN degrees of it (None: not within MAX_LAG steps)."""
-    run = Run(j1, 0.0, dist)
+    run = Run(ring, 0.0, dist)
     true = np.radians(jump_deg)
     for k in range(1, MAX_LAG + 1):
         run.step(cue=true, dist=dist)
         if abs(run.read(true).error) < WITHIN:
             return k
     return None
+
+
+def random_walk(ring: str, dist: float, seed: int, wait: int = 0) -> dict[int, Reading]:
+    """The world's own motion, cue off: a fixed target at `dist` cells and a random bearing;
+    each step the mouse turns 45 deg left or right (each with chance P_TURN) and then steps
+    to the next cell along its heading (1 cell, or 1.414 on a diagonal), as on the grid.
+    `wait`: still steps without the cue first (the bump settles). The walk ends when the
+    mouse comes within REACHED cells of the target (there it would sense it, eat it or be
+    caught); the readings stop there."""
+    rng = np.random.default_rng(seed)
+    b = rng.uniform(-np.pi, np.pi)
+    tx, ty = dist * np.cos(b), dist * np.sin(b)
+    run = Run(ring, float(np.degrees(b)), dist)
+    for _ in range(wait):
+        run.step()
+    x = y = 0.0
+    h = 0  # heading in 45 deg units, counter-clockwise from +x
+    out = {}
+    for k in range(1, max(PATH_STEPS) + 1):
+        turn = int(rng.choice((1, -1, 0), p=(P_TURN, P_TURN, 1 - 2 * P_TURN)))
+        h = (h + turn) % 8
+        dx, dy = round(np.cos(h * np.pi / 4)), round(np.sin(h * np.pi / 4))
+        x, y = x + dx, y + dy
+        if np.hypot(tx - x, ty - y) < REACHED:
+            break
+        run.step(turn=turn, ahead=float(np.hypot(dx, dy)))
+        if k in PATH_STEPS:
+            out[k] = run.read(float(np.arctan2(ty - y, tx - x)) - h * np.pi / 4)
+    return out
+
+
+def paths(ring: str, dist: float, wait: int) -> dict[int, list[Reading]]:
+    """random_walk over seeds 0..PATHS-1: each reading step -> the readings of the walks that
+    have not reached the target by then."""
+    walks = [random_walk(ring, dist, s, wait) for s in range(PATHS)]
+    return {k: [w[k] for w in walks if k in w] for k in PATH_STEPS}
+
+
+def measure() -> dict[str, object]:
+    """Every case, as numbers (the tables and the test read these)."""
+    return {
+        "after": {r: after_cue(r) for r in TWO},
+        "turns": {(r, c, w): turns(r, c, w) for r, c, w in TURN_CASES},
+        "walk": {
+            (r, d, b, c): walk(r, d, b, c)
+            for c in (False, True)
+            for r in (RINGS if not c else TWO)
+            for d in DISTANCES
+            for b in BEARINGS
+        },
+        "moving": {(r, d, c): moving(r, d, c) for r in RINGS for d in (3.0, 6.0) for c in (0, 1)},
+        "lag": {(r, d, a): lag(r, d, a) for r in TWO for d in DISTANCES for a in JUMPS},
+        "paths": {(r, d, w): paths(r, d, w) for r in MEMORY for w in (0, WAIT) for d in DISTANCES},
+    }
 
 
 # -- tables ------------------------------------------------------------------------------
@@ -175,8 +254,19 @@ def cell(r: Reading) -> str:
     """'error deg (amplitude %)', or the amplitude alone once the bump has faded."""
     if r.faded:
         return f"faded (<{100 * FADED:g}%)"
-    err = "0°" if abs(r.error) < 0.5 else f"{r.error:+.0f}°"
-    return f"{err} ({100 * r.amp:.0f}%)"
+    return f"{deg(r.error)} ({100 * r.amp:.0f}%)"
+
+
+def deg(x: float) -> str:
+    """A signed angle in whole degrees; 0 for less than half a degree."""
+    return "0°" if abs(x) < 0.5 else f"{x:+.0f}°"
+
+
+def spread(rs: list[Reading]) -> str:
+    """'median |error| / largest |error|' over the random walks (degrees)."""
+    e = [abs(r.error) for r in rs]
+    n = "" if len(e) == PATHS else f" ({len(e)})"
+    return f"{np.median(e):.0f}° / {max(e):.0f}°{n}" if e else "-"
 
 
 def table(head: list[str], rows: list[list[str]]) -> str:
@@ -185,31 +275,19 @@ def table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def ring_name(j1: float) -> str:
-    return f"J1 {j1:g}" + (" (shipped)" if j1 == RINGS[0] else " (no memory)")
+def ring_name(ring: str) -> str:
+    cfg = shipped_ring(ring)
+    return f"J1 {cfg.J1:g}, step_gain {cfg.step_gain:g} ({ring})"
 
 
-def measure() -> dict[str, object]:
-    """Every case, as numbers (the tables and the test read these)."""
-    return {
-        "after": {j: after_cue(j) for j in RINGS},
-        "turns": {(j, c, w): turns(j, c, w) for j, c, w in TURN_CASES},
-        "walk": {
-            (j, d, b, c): walk(j, d, b, c)
-            for j in RINGS
-            for c in (False, True)
-            for d in DISTANCES
-            for b in BEARINGS
-        },
-        "moving": {(j, d, c): moving(j, d, c) for j in RINGS for d in (3.0, 6.0) for c in (0, 1)},
-        "lag": {(j, d, a): lag(j, d, a) for j in RINGS for d in DISTANCES for a in JUMPS},
-    }
+def steps(ks: tuple[int, ...], unit: str = "step") -> list[str]:
+    return [f"{k} {unit}{'s' * (k > 1)}" for k in ks]
 
 
 def tables(m: dict) -> dict[str, str]:
     after = table(
-        ["ring", *[f"{k} step{'s' * (k > 1)}" for k in AFTER]],
-        [[ring_name(j), *[cell(m["after"][j][k]) for k in AFTER]] for j in RINGS],
+        ["ring", *steps(AFTER)],
+        [[ring_name(r), *[cell(m["after"][r][k]) for k in AFTER]] for r in TWO],
     )
     turn = table(
         [
@@ -220,41 +298,40 @@ def tables(m: dict) -> dict[str, str]:
         ],
         [
             [
-                ring_name(j),
+                ring_name(r),
                 ("on" if c else "off") + (f", {w} still steps first" if w else ""),
-                *[cell(m["turns"][j, c, w][k]) for k in (*TURNS, 0)],
+                *[cell(m["turns"][r, c, w][k]) for k in (*TURNS, 0)],
             ]
-            for j, c, w in TURN_CASES
+            for r, c, w in TURN_CASES
         ],
     )
     walks = {}
     for c in (False, True):
-        rows = []
-        for j in RINGS:
-            for d in DISTANCES:
-                for b in BEARINGS:
-                    r = m["walk"][j, d, b, c]
-                    rows.append([ring_name(j), f"{d:g}", f"{b:g}°", *[cell(r[k]) for k in WALK]])
-        head = ["ring", "distance", "bearing", *[f"{k} step{'s' * (k > 1)}" for k in WALK]]
-        walks[c] = table(head, rows)
+        rows = [
+            [ring_name(r), f"{d:g}", f"{b:g}°", *[cell(m["walk"][r, d, b, c][k]) for k in WALK]]
+            for r in (TWO if c else RINGS)
+            for d in DISTANCES
+            for b in BEARINGS
+        ]
+        walks[c] = table(["ring", "distance", "bearing", *steps(WALK)], rows)
     parallax = table(
-        ["distance", "bearing", *[f"{k} step{'s' * (k > 1)}" for k in WALK]],
+        ["distance", "bearing", *steps(WALK)],
         [
-            [f"{d:g}", f"{b:g}°", *[f"{true_change(d, b, k):+.0f}°" for k in WALK]]
+            [f"{d:g}", f"{b:g}°", *[deg(true_change(d, b, k)) for k in WALK]]
             for d in DISTANCES
             for b in BEARINGS
         ],
     )
     move = table(
-        ["ring", "distance", "cue", *[f"{k} step{'s' * (k > 1)}" for k in MOVE]],
+        ["ring", "distance", "cue", *steps(MOVE)],
         [
             [
-                ring_name(j),
+                ring_name(r),
                 f"{d:g}",
                 "on" if c else "off",
-                *[cell(m["moving"][j, d, c][k]) for k in MOVE],
+                *[cell(m["moving"][r, d, c][k]) for k in MOVE],
             ]
-            for j in RINGS
+            for r in RINGS
             for d in (3.0, 6.0)
             for c in (0, 1)
         ],
@@ -262,31 +339,60 @@ def tables(m: dict) -> dict[str, str]:
     lags = table(
         ["ring", "distance", *[f"jump {a:g}°" for a in JUMPS]],
         [
+            [ring_name(r), f"{d:g}", *[_steps(m["lag"][r, d, a]) for a in JUMPS]]
+            for r in TWO
+            for d in DISTANCES
+        ],
+    )
+    roam = table(
+        ["ring", "cue gone", "distance", *steps(PATH_STEPS)],
+        [
             [
-                ring_name(j),
+                ring_name(r),
+                "just now" if w == 0 else f"{w} steps before",
                 f"{d:g}",
-                *[_steps(m["lag"][j, d, a]) for a in JUMPS],
+                *[spread(m["paths"][r, d, w][k]) for k in PATH_STEPS],
             ]
-            for j in RINGS
+            for r in MEMORY
+            for w in (0, WAIT)
             for d in DISTANCES
         ],
     )
     return {
         "after": after,
         "turns": turn,
+        "parallax": parallax,
         "walk_off": walks[False],
         "walk_on": walks[True],
-        "parallax": parallax,
         "moving": move,
         "lag": lags,
+        "paths": roam,
     }
 
 
-def worst(m: dict, j1: float) -> float:
-    """The largest error of this ring on the walk with the cue on (degrees)."""
+def worst_walk(m: dict, ring: str, cue: bool, k: int | None = None) -> float:
+    """The largest |error| of this ring on the straight walks (after k steps, or any k), while
+    its bump has not faded (degrees)."""
     return max(
-        abs(r.error) for (j, _, _, c), rs in m["walk"].items() if j == j1 and c for r in rs.values()
+        abs(x.error)
+        for (r, _, _, c), rs in m["walk"].items()
+        if r == ring and c == cue
+        for j, x in rs.items()
+        if (k is None or j == k) and not x.faded
     )
+
+
+def path_stats(
+    m: dict, ring: str, wait: int, ks: tuple[int, ...] = PATH_STEPS, stat=np.median
+) -> list[float]:
+    """The median (or `stat`) |error| over the random walks, one per distance and step in ks:
+    the figures of the walking table's cells (degrees)."""
+    return [
+        float(stat([abs(x.error) for x in m["paths"][ring, d, wait][k]]))
+        for d in DISTANCES
+        for k in ks
+        if m["paths"][ring, d, wait][k]
+    ]
 
 
 def true_change(dist: float, bearing_deg: float, k: int) -> float:
@@ -303,15 +409,30 @@ def _steps(k: int | None) -> str:
 
 
 def page(m: dict, t: dict[str, str]) -> str:
-    a8, a2 = m["after"][8.0], m["after"][2.0]
-    t8, ts = m["turns"][8.0, False, 0], m["turns"][8.0, False, WAIT]
-    t2, t8on, t2on = m["turns"][2.0, False, 0], m["turns"][8.0, True, 0], m["turns"][2.0, True, 0]
-    w8, w12 = m["walk"][8.0, 3.0, 90.0, False], m["walk"][8.0, 12.0, 90.0, False]
-    mv8 = m["moving"][8.0, 6.0, 0]
-    mv8on = m["moving"][8.0, 6.0, 1]
-    mv2on = m["moving"][2.0, 6.0, 1]
-    lag8, lag2 = m["lag"][8.0, 6.0, 45.0], m["lag"][2.0, 6.0, 45.0]
+    a8, a2 = m["after"]["shipped"], m["after"]["no memory"]
+    t8, ts = m["turns"]["shipped", False, 0], m["turns"]["shipped", False, WAIT]
+    t2 = m["turns"]["no memory", False, 0]
+    t8on, t2on = m["turns"]["shipped", True, 0], m["turns"]["no memory", True, 0]
+    w3, w12 = m["walk"]["shipped", 3.0, 90.0, False], m["walk"]["shipped", 12.0, 90.0, False]
+    o3 = m["walk"]["turns only", 3.0, 90.0, False]
+    o12 = m["walk"]["turns only", 12.0, 90.0, False]
+    o45 = m["walk"]["turns only", 3.0, 45.0, False]
+    mv8, mvo = m["moving"]["shipped", 6.0, 0], m["moving"]["turns only", 6.0, 0]
+    mv8on, mv2on = m["moving"]["shipped", 6.0, 1], m["moving"]["no memory", 6.0, 1]
+    lag8, lag2 = m["lag"]["shipped", 6.0, 45.0], m["lag"]["no memory", 6.0, 45.0]
     fade2 = next((k for k in AFTER if a2[k].faded), None)
+    ship = shipped_ring("shipped")
+    walk8 = worst_walk(m, "shipped", False)
+    last = max(PATH_STEPS)
+    p_fresh = max(path_stats(m, "shipped", 0))
+    p_settled = max(path_stats(m, "shipped", WAIT))
+    p_fresh_max = max(path_stats(m, "shipped", 0, stat=np.max))
+    p_settled_max = max(path_stats(m, "shipped", WAIT, stat=np.max))
+    later = tuple(k for k in PATH_STEPS if k >= 5)
+    p_only = min(min(path_stats(m, "turns only", w, later)) for w in (0, WAIT))
+    p_only_max = max(max(path_stats(m, "turns only", w, stat=np.max)) for w in (0, WAIT))
+    # the walks are the same for every ring (the same seeds): count those that ended early
+    reached = sum(PATHS - len(m["paths"]["shipped", d, 0][last]) for d in DISTANCES)
     out = [
         "# What the ring remembers, and how well",
         "",
@@ -319,10 +440,14 @@ def page(m: dict, t: dict[str, str]) -> str:
         "egocentric direction (+ = left), whose activity forms a bump where the target is",
         "([the model](model.md)). The decoded bump angle is the ring's estimate of the bearing.",
         "This page measures that estimate against the truth: how long it lasts once the",
-        "target is out of sight, and how far it misses after a turn, a step forward, a target",
-        "that moves, or a bearing that jumps. It compares the shipped ring (`brain.ring.J1` 8:",
-        "the bump holds itself up without a cue) with a ring without memory (J1 2: the bump",
-        "fades once the cue goes).",
+        "target is out of sight, and how far it misses after a turn, a step forward, a walk",
+        "with turns, a target that moves, or a bearing that jumps. It compares three rings:",
+        "",
+        f"- **{ring_name('shipped')}**: `brain.ring.J1` {ship.J1:g}, the bump holds itself up",
+        f"  without a cue; `brain.ring.step_gain` {ship.step_gain:g}, the bump follows the",
+        "  mouse's turns and its steps (`configs/default.yaml`).",
+        f"- **{ring_name('turns only')}**: the same bump, moved by the mouse's turns only.",
+        f"- **{ring_name('no memory')}**: the bump fades once the cue goes.",
         "",
         "Every figure comes from one command, which drives a single ring with the brain's own",
         "kernels, step by step, and rewrites this page (a few seconds):",
@@ -331,15 +456,17 @@ def page(m: dict, t: dict[str, str]) -> str:
         "python scripts/bearing.py --write",
         "```",
         "",
-        "In the world each step is one cell forward plus an optional 45° turn; here the two are",
-        "separated so each table shows one cause of error. Before each case the ring is cued on",
-        f"its target for {FORM_STEPS} steps (the target {FORM_DIST:g} cells away unless a table",
-        "names a distance). A cell reads *error (amplitude)*: the bump angle minus the true",
-        "bearing (+ = the bump points left of the target), and the bump's strength as a share",
-        "of what it was when the case began. *faded* means the amplitude fell below",
-        f"{100 * FADED:g}%: there is no bump left to read. The shipped ring has no noise, so one",
-        "run per case is the whole answer. `tests/test_bearing.py` checks the properties named",
-        "below.",
+        "In the world each step is an optional 45° turn and then one cell forward; here the two",
+        "are first separated so each table shows one cause of error, then put together on",
+        f"random walks. Before each case the ring is cued on its target for {FORM_STEPS} steps",
+        f"(the target {FORM_DIST:g} cells away unless a table names a distance). A cell reads",
+        "*error (amplitude)*: the bump angle minus the true bearing (+ = the bump points left of",
+        "the target), and the bump's strength as a share of what it was when the case began.",
+        f"*faded* means the amplitude fell below {100 * FADED:g}%: there is no bump left to read.",
+        "The shipped ring has no noise, so one run per case is the whole answer.",
+        "`tests/test_bearing.py` checks the properties named below. Where the mouse takes no",
+        "step, or senses the target, `step_gain` does nothing and the turns-only ring is left",
+        "out.",
         "",
         "## Once the target is out of sight",
         "",
@@ -365,36 +492,44 @@ def page(m: dict, t: dict[str, str]) -> str:
         t["turns"],
         "",
         f"A settled shipped bump (the cue gone {WAIT} steps before) follows the turns: it is"
-        f" {ts[max(TURNS)].error:+.0f}° off after {max(TURNS)} turns, a full circle. A turn in"
+        f" {deg(ts[max(TURNS)].error)} off after {max(TURNS)} turns, a full circle. A turn in"
         " the first steps after the cue went is under-shifted: the bump is still shrinking from"
         " its cued shape, and the turn drive was calibrated on a settled bump. It is"
-        f" {t8[1].error:+.0f}° off after one turn and {t8[max(TURNS)].error:+.0f}° after"
-        f" {max(TURNS)}, and the error stays ({t8[0].error:+.0f}° after {SETTLE} still steps).",
-        f"The ring without memory does not turn its bump ({t2[1].error:+.0f}° off after one"
+        f" {deg(t8[1].error)} off after one turn and {deg(t8[max(TURNS)].error)} after"
+        f" {max(TURNS)}, and the error stays ({deg(t8[0].error)} after {SETTLE} still steps).",
+        f"The ring without memory does not turn its bump ({deg(t2[1].error)} off after one"
         " turn: its weak recurrent weights carry too little of the turn drive), and the bump",
         "fades within a few turns anyway. With the cue on, both rings follow the cue and lag",
         f"behind it while the mouse keeps turning: the shipped ring by up to"
-        f" {max(t8on[k].error for k in TURNS):+.0f}°, the ring without memory by up to"
-        f" {max(t2on[k].error for k in TURNS):+.0f}°. Both catch up once the turning stops.",
+        f" {deg(max(t8on[k].error for k in TURNS))}, the ring without memory by up to"
+        f" {deg(max(t2on[k].error for k in TURNS))}. Both catch up once the turning stops.",
         "",
-        "## Forward steps: the ring does not know the mouse moved",
+        "## Forward steps: the ring walks with the mouse",
         "",
         "A target stands still at a distance and bearing; the mouse walks straight ahead one",
         "cell a step. The target's true bearing changes (parallax: a near target at the side",
-        "swings behind the mouse fast), but the ring gets no signal of a step forward, so",
-        "without a cue its bump stays where the target was. How far the true bearing moves:",
+        "swings behind the mouse fast). How far the true bearing moves:",
         "",
         t["parallax"],
         "",
+        "The ring is told each step, as it is told each turn, and it remembers how far the",
+        "target was when it last sensed it. While it only remembers the target, it works out",
+        "where the target now lies from the bump's bearing, that distance and the step, and",
+        "shifts its bump by the change of bearing through the same rotation drive the turns",
+        "use (and updates the distance; [the model](model.md#the-bump-follows-the-mouses-steps)).",
         "The ring, cue off:",
         "",
         t["walk_off"],
         "",
-        "The shipped bump's error is the parallax (the table above, with the sign turned):",
-        f"a target 3 cells away at 90° is {w8[5].error:+.0f}° off after 5 steps, one 12 cells"
-        f" away {w12[5].error:+.0f}°. The error grows as the target gets closer and the mouse",
-        "walks farther. A remembered bearing is a good estimate for a far target and a poor",
-        "one for a near target the mouse walks past.",
+        f"The shipped bump stays on the target: within {walk8:.1f}° over every walk above (a",
+        f"target 3 cells away at 90° is {deg(w3[5].error)} off after 5 steps, one 12 cells away"
+        f" {deg(w12[5].error)}). The turns-only bump stays where the target was, so its error",
+        "is the parallax (the table above, with the sign turned):"
+        f" {deg(o3[5].error)} and {deg(o12[5].error)} for the same two targets, and"
+        f" {deg(o45[max(WALK)].error)} for a target 3 cells away at 45° after {max(WALK)} steps,",
+        "which is then behind the mouse. The ring without memory misses by the parallax too:",
+        "its weak recurrent weights carry too little of the rotation drive (as with the turns),",
+        "and its bump is gone after a few steps.",
         "",
         "The same walk with the cue on (the target stays in view):",
         "",
@@ -402,9 +537,36 @@ def page(m: dict, t: dict[str, str]) -> str:
         "",
         "With the cue on the bump tracks the target; the error is the lag of a bump chasing a",
         "bearing that keeps moving, largest for a near target whose bearing moves fastest.",
-        f"The shipped bump lags more (up to {worst(m, 8.0):.0f}°, against"
-        f" {worst(m, 2.0):.0f}° without memory): a bump that holds itself up also resists",
-        "being moved.",
+        "While the target is sensed the ring follows the cue alone (a step moves the bump only",
+        "for a target the ring remembers but does not sense), so the shipped bump lags more",
+        f"here (up to {worst_walk(m, 'shipped', True):.0f}°) than on the same walks without the",
+        f"cue ({walk8:.1f}°), and more than the ring without memory"
+        f" ({worst_walk(m, 'no memory', True):.0f}°): a bump",
+        "that holds itself up also resists being moved.",
+        "",
+        "## Walking and turning",
+        "",
+        "The world's own motion, cue off: a target at a distance and a random bearing, and a",
+        f"mouse that before each step turns 45° left or right (each with chance {P_TURN:g}) and",
+        "then steps to the next cell along its heading (1.4 cells on a diagonal). Each cell",
+        f"reads *median / largest* |error| over {PATHS} such walks (numpy seeds"
+        f" 0-{PATHS - 1}); a walk ends when the mouse comes within {REACHED:g} cell of the",
+        "target (there it would sense it), and a number in parentheses says how many walks were",
+        f"still going ({reached} of the {len(DISTANCES) * PATHS} walks, the same for each ring,"
+        " reached their target). *cue gone*: the target vanished just before the walk, or"
+        f" {WAIT} steps before (the bump had settled).",
+        "",
+        t["paths"],
+        "",
+        f"The shipped bump stays near the target: the median error is at most {p_fresh:.0f}°"
+        f" when the walk starts as the target vanishes and {p_settled:.0f}° for a settled bump.",
+        f"Its largest errors ({p_fresh_max:.0f}° fresh, {p_settled_max:.0f}° settled) come from the",
+        "under-shifted turns of a fresh bump (above) and from walks that pass within a cell or",
+        "two of the target, where a cell of distance is many degrees of bearing. The turns-only",
+        "bump misses by"
+        f" {p_only:.0f}° or more in the median from 5 steps on (more for a nearer target), and",
+        f"by up to {p_only_max:.0f}° on walks that pass a near target (it ends up behind the",
+        "mouse while the bump points where it was).",
         "",
         "## A target that moves",
         "",
@@ -413,11 +575,13 @@ def page(m: dict, t: dict[str, str]) -> str:
         "",
         t["moving"],
         "",
-        f"With the cue off the shipped bump stays where the predator was; at 6 cells it is"
-        f" {mv8[20].error:+.0f}° off after 20 steps (the predator moved"
-        f" {SPEED * 20:g} cells). With the cue on it follows, a few degrees behind"
-        f" ({mv8on[20].error:+.0f}° at 20 steps, against {mv2on[20].error:+.0f}° for the ring"
-        " without memory).",
+        "With the cue off the shipped bump stays where the predator was; at 6 cells it is"
+        f" {deg(mv8[20].error)} off after 20 steps (the predator moved {SPEED * 20:g} cells).",
+        "The ring integrates the mouse's own motion, not the target's: the turns-only ring is",
+        f"as far off ({deg(mvo[20].error)}), and a predator that moves while unseen is",
+        "remembered where it was last sensed. With the cue on the bump follows, a few degrees",
+        f"behind ({deg(mv8on[20].error)} at 20 steps, against {deg(mv2on[20].error)} for the",
+        "ring without memory).",
         "",
         "## A bearing that jumps",
         "",
@@ -431,22 +595,26 @@ def page(m: dict, t: dict[str, str]) -> str:
         f" {_steps(lag8)} step{'s' * (lag8 != 1)} to follow a 45° jump at 6 cells, the ring",
         f"without memory {_steps(lag2)}. A weaker cue (a farther target) slows the shipped",
         "ring, most for a target on the opposite side: at 12 cells it needs"
-        f" {_steps(m['lag'][8.0, 12.0, 180.0])} steps, as the old bump holds on until the new",
-        "one outgrows it.",
+        f" {_steps(m['lag']['shipped', 12.0, 180.0])} steps, as the old bump holds on until the",
+        "new one outgrows it.",
         "",
         "## What this means for the mouse",
         "",
-        "The shipped ring is a good memory of *where the target was*, corrected for the",
-        f"mouse's turns (to within {max(abs(ts[k].error) for k in TURNS):.0f}° once the bump has"
-        f" settled, {max(abs(t8[k].error) for k in TURNS):.0f}° for turns made just as the target"
-        " vanished) but not for its steps or the target's own movement. It helps most when",
-        "the target is far and the mouse mostly turns; it misleads when the mouse walks past a",
-        "near target, or the target moves away while unseen.",
+        "The shipped ring is a good memory of *where a still target is*, kept up to date with",
+        f"the mouse's turns (to within {max(abs(ts[k].error) for k in TURNS):.0f}° once the bump"
+        f" has settled, {max(abs(t8[k].error) for k in TURNS):.0f}° for turns made just as the",
+        f"target vanished) and its steps (within {walk8:.1f}° walking straight past a target 3",
+        f"to 12 cells away; a median of {max(p_fresh, p_settled):.0f}° or less on random walks).",
+        "Without the steps (`brain.ring.step_gain` 0) the same bump misses by the parallax, tens",
+        "of degrees for a near target within a few steps. The ring does not know where an",
+        "unseen target goes: a predator that moves while out of sight is remembered where it",
+        "was.",
         "",
         "To see it, run `mousesim play configs/maze.yaml` (walls hide the targets): while an",
         "expert's target is out of view and its ring still holds a bump, a faint dashed line in",
         "the expert's colour leaves the mouse along the remembered bearing. Watch it swing with",
-        "the mouse's turns and drift away from the target as the mouse walks on.",
+        "the mouse's turns and keep pointing at the target as the mouse walks on; with",
+        "`--set brain.ring.step_gain=0` it drifts away from the target instead.",
         "",
     ]
     return "\n".join(out)
@@ -466,6 +634,7 @@ def main(argv: list[str] | None = None) -> int:
         "walk_on": "forward steps, cue on",
         "moving": f"target moving sideways at {SPEED:g} cells/step, mouse still",
         "lag": f"steps until within {WITHIN:g} deg after a jump, cue on",
+        "paths": f"random walks with turns, cue off: median / largest |error| over {PATHS}",
     }
     for key, title in titles.items():
         print(f"### {title}\n\n{t[key]}\n")
