@@ -211,12 +211,8 @@ class RingState(NamedTuple):
     ring32: np.ndarray  # f4[2E + 2, N] fast path's float32 work rows: rates, cues, cos, sin
     last_turn: np.ndarray  # i8[1] +1 left, 0 straight, -1 right: drives the rotation term
     last_step: np.ndarray  # f8[2] the last step's own displacement: cells ahead, cells left
-    distance: (
-        np.ndarray
-    )  # f8[E] how far the target was when last sensed, moved by the steps since (-1: none)
-    drive: (
-        np.ndarray
-    )  # f8[E] this step's rotation drive per ring (the turn, and the step's parallax)
+    distance: np.ndarray  # f8[E] target's distance when last sensed, moved by steps (-1: none)
+    drive: np.ndarray  # f8[E] this step's rotation drive per ring: the turn and the parallax
 
 
 class ReadoutState(NamedTuple):
@@ -544,9 +540,10 @@ def ring_drives(ring: RingState, rp: RingParams, percept: np.ndarray) -> None:
 
     drive_e = rot_turn turn + step_gain rot_rad s_e. A sensed target sets D_e, its distance
     (its cue moves the bump). A remembered one (not sensed, the ring holds a bump, D_e known):
-    with phi = the bump's angle - turn pi/4 (its bearing after the turn) and (f, l) the step
-    (cells ahead and to the left, after the turn; 0 when blocked), the target now lies at
-    (D cos phi - f, D sin phi - l): s_e = atan2 of that - phi (wrapped, clipped to +-pi/2),
+    with phi = the bump's angle - turn pi/4 (its bearing after the turn) and (ahead, left)
+    the step in cells, in the mouse's frame after the turn (0 when blocked), the target now
+    lies at (D cos phi - ahead, D sin phi - left): s_e = atan2 of that - phi (wrapped, clipped
+    to +-pi/2),
     D_e = its length (forgotten below NEAR). So the bump path-integrates the mouse's own
     steps as well as its turns (the goal vector of path integration: Etienne & Jeffery 2004).
 
@@ -588,10 +585,10 @@ def ring_update(
 @njit(inline="always", **RING)
 def rings_update(ring: RingState, geo: RingGeometry, rp: RingParams, rng: np.ndarray) -> None:
     """ring_update for every expert. On the fast path without noise, and with one rotation
-    drive for all (the turn alone: no ring is carrying a step's parallax), the rings advance together,
-    substep by substep, so one ring's sums overlap the other's neuron loop (the same numbers
-    as ring by ring: the rings do not interact). With noise, ring by ring: the noise draws
-    keep the reference's order."""
+    drive for all (the turn alone: no ring carries a step's parallax), the rings advance
+    together, substep by substep, so one ring's sums overlap the other's neuron loop (the
+    same numbers as ring by ring: the rings do not interact). With noise, ring by ring: the
+    noise draws keep the reference's order."""
     n_exp = ring.rates.shape[0]
     same = True
     for e in range(1, n_exp):
