@@ -1,7 +1,7 @@
 """Measure the learning targets (long-run stability, walls, memory, experts, the oracle gap) and
 write them to docs/targets.md.
 
-    python scripts/targets.py                  # every section (about 10 minutes on 2 cores)
+    python scripts/targets.py                  # every section (about 2 minutes on 2 cores)
     python scripts/targets.py stability memory # only these sections (printed, not written)
     python scripts/targets.py stability --long # 3000 episodes x 10 seeds (printed)
 
@@ -14,13 +14,16 @@ Sections:
   the default map with it (the brain carried over, learning on): can a learned mouse still
   learn to flee? Caught rate / cheese per 200-episode window after the switch.
 - walls: `mousesim eval` on the maze and the rooms, corridors and pillars maps (line of sight
-  on), 3 seeds, 200 training and 100 evaluation episodes: learned vs hand-wired vs oracle.
+  on), 3 seeds, 200 training and 100 evaluation episodes: learned vs hand-wired vs oracle
+  and the sighted oracle (the oracle's planner with only the mouse's senses).
 - memory: the maze and the pillars map, seeds 0-4: the learned brain with the shipped ring
   and with `brain.ring.J1=2` (the bump falls to ~1% within 5 steps without a cue), 200
   training and 100 evaluation episodes, paired by seed.
 - experts: two chasing predators, seeds 0-19: experts [cheese, predator, predator2 (rank 1)]
   against the default two, 200 training and 100 evaluation episodes.
 - oracle: `mousesim eval` on the default config, 5 seeds: learned cheese / oracle cheese.
+- maps: seeds 0-4; brains trained on the default map, on the maze, and on the default map
+  then the maze, each played frozen on the maze.
 Score = cheese per episode - 5 x caught rate, as in `mousesim eval`.
 """
 
@@ -39,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WINDOW = 250
-SECTIONS = ("stability", "frozen", "transfer", "walls", "memory", "experts", "oracle")
+SECTIONS = ("stability", "frozen", "transfer", "walls", "memory", "experts", "oracle", "maps")
 WALL_MAPS = ("maze", "rooms", "corridors", "pillars")
 
 
@@ -260,6 +263,45 @@ def oracle(pool: ProcessPoolExecutor) -> list[str]:
     ]
 
 
+# -- a brain moved between maps --------------------------------------------------------------
+def _maps_seed(seed: int) -> list[tuple[float, float]]:
+    """The maze played frozen (100 episodes) by brains trained 200 episodes on the default
+    map, on the maze, and on the default map and then 200 more on the maze."""
+    dflt = _sim(None, seed)
+    for _ in range(200):
+        dflt.run_episode()
+    maze = _sim("configs/maze.yaml", seed)
+    for _ in range(200):
+        maze.run_episode()
+    both = _sim("configs/maze.yaml", seed)
+    both.load_state(dflt.state_dict(), rng=False)
+    for _ in range(200):
+        both.run_episode()
+    out = []
+    for brain in (dflt, maze, both):
+        frozen = _sim("configs/maze.yaml", seed)
+        frozen.load_state(brain.state_dict(), rng=False)
+        frozen.set_learning(False)
+        rows = [frozen.run_episode() for _ in range(100)]
+        out.append((float(np.mean([r["cheese"] for r in rows])),
+                    float(np.mean([r["caught"] for r in rows]))))  # fmt: skip
+    return out
+
+
+def maps(pool: ProcessPoolExecutor) -> list[str]:
+    res = np.array(list(pool.map(_maps_seed, range(5))))  # seeds x brains x (cheese, caught)
+    out = ["| trained on | cheese / caught / score on the maze |", "|---|---|"]
+    names = ("the default map (200 episodes)", "the maze (200 episodes)",
+             "the default map, then the maze (200 + 200)")  # fmt: skip
+    for i, name in enumerate(names):
+        c, k = res[:, i].mean(axis=0)
+        out.append(f"| {name} | {c:.2f} / {k:.2f} / {score(c, k):.2f} |")
+    out += ["", "Means over seeds 0-4; each brain frozen and played 100 episodes on the maze "
+            "(seeds as in the other sections). Does going on learning behind walls unlearn "
+            "what the open field taught? Compare the last row with the first two."]  # fmt: skip
+    return out
+
+
 TITLES = {
     "stability": "Long-run stability (default config, learning on for 1500 episodes)",
     "frozen": "A brain frozen after 100k and after 1M steps (default config)",
@@ -268,6 +310,7 @@ TITLES = {
     "memory": "Does the ring's memory pay? (learned brain, with and without a persistent bump)",
     "experts": "Two predators: a third expert for the second-nearest predator",
     "oracle": "Default config: the learned mouse against the oracle",
+    "maps": "A brain moved between maps: the open field, then the maze",
 }
 
 
