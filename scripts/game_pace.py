@@ -48,9 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     pygame.display.init()
     for every_step in (False, True):
         sim = Simulation(cfg)
-        sim.load_readout(
-            brain["readout"], brain["baseline"], brain.get("gate_w"), brain.get("gate_baseline")
-        )
+        sim.load_brain(brain)
         sim.set_learning(False)
         app = App(sim, control="predator", surface=pygame.Surface((640, 400)))
         app.ui.every_step = every_step

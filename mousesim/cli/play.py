@@ -114,13 +114,7 @@ def main(args: argparse.Namespace) -> int:
     ensure_compiled(stderr_log)
     sim = Simulation(cfg)
     if brain is not None:
-        sim.load_readout(
-            brain["readout"],
-            brain["baseline"],
-            brain.get("gate_w"),
-            brain.get("gate_baseline"),
-            sighted=brain.get("sighted"),
-        )
+        sim.load_brain(brain)
     if args.focus is not None:
         sim.set_focus(args.focus)
     from mousesim.render.controls import GAME_RATE

@@ -360,13 +360,7 @@ def _run_locked(
     cfg_data = cfg.model_dump(mode="json")
     info_entries: list[dict] = []
     if brain is not None:
-        sim.load_readout(
-            brain["readout"],
-            brain["baseline"],
-            brain.get("gate_w"),
-            brain.get("gate_baseline"),
-            sighted=brain.get("sighted"),
-        )
+        sim.load_brain(brain)
 
     def _write_checkpoint(state: dict, rows: int) -> None:
         # checkpoint.json first: a kill between the two writes leaves the old checkpoint,

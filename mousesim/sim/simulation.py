@@ -7,6 +7,7 @@ jitted loop, `run_steps`, so what you watch is what the batch runs compute.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,18 +209,23 @@ class Simulation:
         }
 
     def load_state(self, state: dict[str, np.ndarray], *, rng: bool = True) -> None:
-        self.load_readout(
-            state["readout"],
-            state["baseline"],
-            state.get("gate_w"),
-            state.get("gate_baseline"),
-            sighted=state.get("sighted"),
-        )
+        self.load_brain(state)
         if rng:
             self.world.rng[:] = state["rng"]
             self.episode = int(state["episode"])
             self.set_focus(float(state["focus"]))
         self.in_episode = False
+
+    def load_brain(self, data: Mapping[str, np.ndarray]) -> None:
+        """Put a brain file's or checkpoint's arrays into this brain: the readouts and their
+        baselines, and the learned gate's and the sighting shares when present."""
+        self.load_readout(
+            data["readout"],
+            data["baseline"],
+            data.get("gate_w"),
+            data.get("gate_baseline"),
+            sighted=data.get("sighted"),
+        )
 
     def load_readout(
         self,
