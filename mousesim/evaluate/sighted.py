@@ -69,13 +69,14 @@ class SightedOraclePlanner(OraclePlanner):
         self._episode_step = -1
 
     def _new_episode(self, world: World) -> None:
-        n_cells = world.state.grid.size
-        self._last_seen = np.full(n_cells, -1, dtype=np.int64)  # step each cell was last seen
+        grid = world.state.grid
+        self._floor = np.flatnonzero(grid.ravel() == 0).astype(np.int64)  # cells to explore
+        self._last_seen = np.full(grid.size, -1, dtype=np.int64)  # step each cell was last seen
         self._cheese: set[int] = set()  # cells where a cheese was seen and not seen gone
         self._seen_preds: dict[int, tuple[int, int, int]] = {}  # index -> (x, y, step last seen)
         self._t = 0
 
-    def _sense(self, world: World) -> np.ndarray:
+    def _sense(self, world: World) -> None:
         s, p = world.state, world.params
         width = s.grid.shape[1]
         mx, my = int(s.mouse[0]), int(s.mouse[1])
@@ -94,7 +95,6 @@ class SightedOraclePlanner(OraclePlanner):
         self._seen_preds = {
             i: v for i, v in self._seen_preds.items() if self._t - v[2] <= self.predator_memory
         }
-        return seen
 
     def __call__(self, world: World, obs: np.ndarray | None = None) -> int:
         """The sighted oracle's action in the world's current state."""
@@ -117,9 +117,8 @@ class SightedOraclePlanner(OraclePlanner):
             dist = self._distance_map(tuple(sorted(self._cheese)))
         else:
             # Explore: the floor cells seen longest ago (never seen first).
-            floor = np.flatnonzero(s.grid.ravel() == 0)
-            oldest = self._last_seen[floor].min()
-            goals = floor[self._last_seen[floor] == oldest].astype(np.int64)
+            last = self._last_seen[self._floor]
+            goals = self._floor[last == last.min()]
             dist = distance_map(self._offsets, self._preds, goals)  # _preds: the graph's CSR
         action = safe_first_action(self._succ, dist, start, first, later, _ACTION_ORDER)
         if action >= 0:
