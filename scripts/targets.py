@@ -20,7 +20,8 @@ Sections:
   and with `brain.ring.J1=2` (the bump falls to ~1% within 5 steps without a cue), 200
   training and 100 evaluation episodes, paired by seed.
 - experts: two chasing predators, seeds 0-19: experts [cheese, predator, predator2 (rank 1)]
-  against the default two, 200 training and 100 evaluation episodes.
+  against the default two, and against the same three without a shared readout
+  (`brain.shared_readouts: false`), 200 training and 100 evaluation episodes.
 - oracle: `mousesim eval` on the default config, 5 seeds: learned cheese / oracle cheese.
 - maps: seeds 0-4; brains trained on the default map, on the maze, and on the default map
   then the maze, each played frozen on the maze.
@@ -246,8 +247,21 @@ def memory(pool: ProcessPoolExecutor) -> list[str]:
 def experts(pool: ProcessPoolExecutor) -> list[str]:
     two = {"brain.experts": [{"name": "cheese", "target": "cheese", "rank": 0},
                              {"name": "predator", "target": "predator", "rank": 0}]}  # fmt: skip
-    pairs = _paired(pool, "configs/two_predators.yaml", {}, two, range(20))
-    return _paired_lines("three experts", "two experts", pairs)
+    config, seeds = "configs/two_predators.yaml", range(20)
+    three = list(pool.map(_train_eval, [(config, s, {}) for s in seeds]))
+    runs = {
+        name: list(pool.map(_train_eval, [(config, s, over) for s in seeds]))
+        for name, over in (("two", two), ("unshared", {"brain.shared_readouts": False}))
+    }
+    out = _paired_lines(
+        "three experts", "two experts", list(zip(seeds, three, runs["two"], strict=True))
+    )
+    out += ["", "The same three experts with `brain.shared_readouts: false` (each predator "
+            "expert learns its own readout from its own share of the steps):", ""]  # fmt: skip
+    out += _paired_lines(
+        "shared", "unshared", list(zip(seeds, three, runs["unshared"], strict=True))
+    )
+    return out
 
 
 def oracle(pool: ProcessPoolExecutor) -> list[str]:

@@ -123,3 +123,25 @@ def test_reference_agrees_behind_walls():
     np.testing.assert_allclose(dense.brain.readout.sighted, ref.sighted, atol=1e-12, rtol=0)
     assert ref.sighted.min() < 0.5, "some target should have been out of view most steps"
     np.testing.assert_allclose(dense.brain.readout.weights, ref.readout, atol=1e-9, rtol=0)
+
+
+def test_reference_agrees_with_two_predators_and_a_shared_readout():
+    """Two chasing predators and three experts (the second predator's expert shares the
+    first's readout, and a catch is the penalty only of the experts whose predator made it):
+    the dense path and the reference take the same 4,000 actions and end with the same
+    readouts, the two predator experts' rows identical in both."""
+    from mousesim.io.yaml_config import load_config
+
+    over = {"world.max_steps": 300, "brain.ring.path": "dense"}
+    cfg = load_config(Path(__file__).parents[1] / "configs" / "two_predators.yaml", over)
+    dense, ref = Simulation(cfg, seed=3), ReferenceSimulation(cfg, seed=3)
+    start = dense.brain.readout.weights.copy()
+    caught = 0
+    for t in range(4000):
+        step = dense.step()
+        assert step.action == ref.step()[0], f"differ at step {t}"
+        caught += step.terminated
+    assert caught >= 3, "the comparison should include catches"
+    np.testing.assert_allclose(dense.brain.readout.weights, ref.readout, atol=1e-9, rtol=0)
+    np.testing.assert_array_equal(dense.brain.readout.weights[1], dense.brain.readout.weights[2])
+    assert not np.allclose(dense.brain.readout.weights[1], start[1]), "the shared one learned"

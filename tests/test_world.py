@@ -130,6 +130,31 @@ def test_catch_radius(radius, dx, caught):
         assert info["reward_predator"] < -9.0
 
 
+@pytest.mark.parametrize(
+    "radius,far_dx,far_penalised", [(0, 3, False), (1, 1, True), (1, 3, False)]
+)
+def test_a_catch_is_the_penalty_of_the_experts_whose_predator_made_it(
+    radius, far_dx, far_penalised
+):
+    """Two predators, experts for the nearest and the second nearest: the nearest's expert
+    always pays the catch; the second's only when its own predator is within catch reach too
+    (a predator across the field did not lose the mouse)."""
+    from mousesim.world.kernels import KIND_CHEESE, KIND_PREDATOR, TERMINATED, world_step
+
+    pred = PredatorConfig(count=2, move_prob=0.0, catch_radius=radius, caught_penalty=10.0)
+    w = world(predator=pred)
+    place(w, 2, 4, 0)
+    w.state.preds[0, :2] = (3, 4)  # the mouse steps onto it
+    w.state.preds[1, :2] = (3, 4 + far_dx)
+    kinds = np.array([KIND_CHEESE, KIND_PREDATOR, KIND_PREDATOR], dtype=np.int64)
+    ranks = np.array([0, 0, 1], dtype=np.int64)
+    rewards = np.zeros(3)
+    flags = world_step(w.state, w.params, 1, kinds, ranks, rewards)
+    assert flags & TERMINATED
+    assert rewards[1] < -9.0
+    assert (rewards[2] < -9.0) == far_penalised
+
+
 def test_walking_into_predator_is_caught():
     w = world(predator=PredatorConfig(count=1, move_prob=0.0))
     place(w, 2, 4, 0)

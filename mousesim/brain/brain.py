@@ -235,6 +235,8 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
     else:
         readout = 1.0 + brain.init_spread * (rng.random((e, N_MOTOR, n)) - 0.5)
         readout *= (row_norm / np.linalg.norm(readout, axis=2))[:, :, None]
+    owner = readout_owners(brain)
+    readout = readout[owner]  # experts that share a readout start from its owner's rows
     if brain.ring.path == "dense":
         diff = theta[:, None] - theta[None, :]
         w_sym = (brain.ring.J0 + brain.ring.J1 * np.cos(diff)) / n
@@ -268,6 +270,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             elig=np.zeros((e, N_MOTOR, n)),
             baseline=np.zeros(e),
             sighted=np.ones(e),
+            owner=owner,
         ),
         motor=MotorState(
             votes=np.zeros((e, N_MOTOR)),
@@ -289,6 +292,17 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             whiskers=np.zeros(N_MOTOR),
         ),
     )
+
+
+def readout_owners(brain: BrainConfig) -> np.ndarray:
+    """o(k): the expert whose readout expert k reads and learns into. With shared readouts
+    the first expert of each kind owns the kind's one readout; otherwise each owns its own."""
+    first: dict[str, int] = {}
+    out = np.arange(len(brain.experts), dtype=np.int64)
+    if brain.shared_readouts:
+        for k, e in enumerate(brain.experts):
+            out[k] = first.setdefault(e.target, k)
+    return out
 
 
 def expert_codes(brain: BrainConfig) -> tuple[np.ndarray, np.ndarray]:

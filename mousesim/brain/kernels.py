@@ -223,6 +223,7 @@ class ReadoutState(NamedTuple):
     elig: np.ndarray  # f8[E, 3, N]
     baseline: np.ndarray  # f8[E] running mean reward Rbar_k
     sighted: np.ndarray  # f8[E] s_k: running share of steps the expert's target was sensed
+    owner: np.ndarray  # i8[E] o(k): whose readout expert k learns into (shared within a kind)
 
 
 class MotorState(NamedTuple):
@@ -859,8 +860,14 @@ def learn(
     per unit of time as one that always sees it (metaplasticity: a synapse's plasticity
     rises as its recent activity falls, Abraham & Bear 1996), up to G = rarity_gain.
 
+    Shared readouts (brain.shared_readouts): expert k learns into M_o(k), o(k) the first expert
+    of its kind, each from its own trace and its own reward, and every M_k then equals its
+    owner's (one skill, weights tied like a convolution's, applied to each target of the
+    kind). o(k) = k when each expert has its own readout.
+
     NumPy reference: `ReferenceSimulation.step` (sim/reference.py)."""
-    for k in range(readout.baseline.shape[0]):
+    n_exp = readout.baseline.shape[0]
+    for k in range(n_exp):
         delta = rewards[k] - readout.baseline[k]
         readout.baseline[k] += lp.baseline_alpha * delta
         s = readout.sighted[k] + lp.sighting_rate * (percept[k, 2] - readout.sighted[k])
@@ -869,7 +876,8 @@ def learn(
         step = lp.learning_rate * boost * delta
         # The three rows in one loop: each norm's sum keeps its order (same bits), but three
         # independent add chains overlap instead of waiting on one another.
-        m0, m1, m2 = readout.weights[k, 0], readout.weights[k, 1], readout.weights[k, 2]
+        o = readout.owner[k]
+        m0, m1, m2 = readout.weights[o, 0], readout.weights[o, 1], readout.weights[o, 2]
         e0, e1, e2 = readout.elig[k, 0], readout.elig[k, 1], readout.elig[k, 2]
         s0 = s1 = s2 = 0.0
         for i in range(m0.shape[0]):
@@ -883,10 +891,15 @@ def learn(
         for a in range(N_MOTOR):
             ss = s0 if a == 0 else (s1 if a == 1 else s2)
             if ss > 0.0:
-                row = readout.weights[k, a]
-                scale = readout.row_norm[k, a] / np.sqrt(ss)
+                row = readout.weights[o, a]
+                scale = readout.row_norm[o, a] / np.sqrt(ss)
                 for i in range(row.shape[0]):
                     row[i] *= scale
+    for k in range(n_exp):
+        o = readout.owner[k]
+        if o != k:
+            for a in range(N_MOTOR):
+                readout.weights[k, a, :] = readout.weights[o, a, :]
 
 
 @jit_only(cache=True, forceinline=False)  # rare: a call, not inlined

@@ -195,6 +195,10 @@ class BrainConfig(_Model):
     baseline_alpha: Annotated[float, Field(gt=0, le=1)] = 0.01
     rarity_gain: Annotated[float, Field(ge=1)] = 8.0
     sighting_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
+    shared_readouts: bool = True
+    """Experts of the same kind (a predator and a second predator) read out through one
+    readout that each learns into from its own trace and reward: one avoidance skill applied
+    to every predator. Off: each expert learns its own from its own share of the steps."""
     learn: bool = True
     post: Literal["responsible", "blended", "expert"] = "responsible"
     """An expert's Hebbian 'post' term. responsible: its own proposal, weighted by its

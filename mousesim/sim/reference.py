@@ -64,6 +64,7 @@ class ReferenceSimulation:
         self.row_norm = readout.row_norm.copy()
         self.baseline = readout.baseline.copy()
         self.sighted = readout.sighted.copy()
+        self.owner = readout.owner.copy()
         self.gate = gate.share.copy()
         self.gate_bias = gate.bias.copy()
         self.gate_w = gate.weights.copy()
@@ -280,9 +281,13 @@ class ReferenceSimulation:
             # A rarely sensed target teaches more per sighting: eta_k = eta min(G, 1 / s_k).
             self.sighted += lp.sighting_rate * (self.percept[:, 2] - self.sighted)
             boost = np.minimum(lp.rarity_gain, 1.0 / np.maximum(self.sighted, 1e-300))
-            self.readout += (lp.learning_rate * boost * delta)[:, None, None] * self.elig
-            norms = np.linalg.norm(self.readout, axis=2, keepdims=True)
-            self.readout *= self.row_norm[:, :, None] / np.where(norms > 0, norms, 1.0)
+            # Each expert learns into its owner's readout (its own unless shared within a
+            # kind), in expert order; the experts that share it then read the owner's rows.
+            for k, o in enumerate(self.owner):
+                m = self.readout[o] + lp.learning_rate * boost[k] * delta[k] * self.elig[k]
+                norms = np.linalg.norm(m, axis=1, keepdims=True)
+                self.readout[o] = m * self.row_norm[o][:, None] / np.where(norms > 0, norms, 1.0)
+            self.readout[:] = self.readout[self.owner]
             if learned:
                 c = self.gate_baseline
                 # The critic keeps its own constant (c_0 x 1) whatever x_0 is (calm feature).

@@ -426,7 +426,8 @@ def world_step(
     Order: mouse turns and steps -> eats -> caught? -> predators move -> caught?
     Flags: TERMINATED (caught), TRUNCATED (max_steps), ATE, BLOCKED (the step hit a wall).
     Cheese reward = d_prev - d_new (+ eat_bonus on eating; d_new = 0 then);
-    predator reward = d_new - d_prev (- caught_penalty when caught). A target
+    predator reward = d_new - d_prev (- caught_penalty when caught, for the nearest predator's
+    expert and any whose predator is within catch_radius). A target
     that does not exist gives 0."""
     n_exp = kinds.shape[0]
     # rewards[e] holds the distance before the move until its reward replaces it (an array
@@ -451,7 +452,7 @@ def world_step(
 
     for e in range(n_exp):
         d_prev = rewards[e]
-        d_new = nth_target(ws, kinds[e], ranks[e])[2]
+        tx, ty, d_new = nth_target(ws, kinds[e], ranks[e])
         if d_prev >= FAR or d_new >= FAR:
             rewards[e] = 0.0
         elif kinds[e] == KIND_CHEESE:
@@ -461,7 +462,10 @@ def world_step(
                 rewards[e] = d_prev - d_new
         else:
             rewards[e] = d_new - d_prev
-            if caught:
+            # The catch is the penalty of the nearest predator's expert and of any other
+            # whose own predator is within catch reach: the expert of a second predator
+            # across the field did not lose the mouse.
+            if caught and (ranks[e] == 0 or max(abs(tx - nx), abs(ty - ny)) <= wp.catch_radius):
                 rewards[e] -= wp.caught_penalty
 
     # Respawn after rewards, so the eaten piece's distance (0) is what was scored.
