@@ -21,7 +21,8 @@ Sections:
   training and 100 evaluation episodes, paired by seed.
 - experts: two chasing predators, seeds 0-19: experts [cheese, predator, predator2 (rank 1)]
   against the default two, and against the same three without a shared readout
-  (`brain.shared_readouts: false`), 200 training and 100 evaluation episodes.
+  (predator2 without `readout: predator`); and two cheeses with a cheese2 expert that does or
+  does not share the cheese readout; 200 training and 100 evaluation episodes.
 - oracle: `mousesim eval` on the default config, 5 seeds: learned cheese / oracle cheese.
 - maps: seeds 0-4; brains trained on the default map, on the maze, and on the default map
   then the maze, each played frozen on the maze.
@@ -247,20 +248,36 @@ def memory(pool: ProcessPoolExecutor) -> list[str]:
 def experts(pool: ProcessPoolExecutor) -> list[str]:
     two = {"brain.experts": [{"name": "cheese", "target": "cheese", "rank": 0},
                              {"name": "predator", "target": "predator", "rank": 0}]}  # fmt: skip
+    own = {"brain.experts": [*two["brain.experts"],
+                             {"name": "predator2", "target": "predator", "rank": 1}]}  # fmt: skip
     config, seeds = "configs/two_predators.yaml", range(20)
     three = list(pool.map(_train_eval, [(config, s, {}) for s in seeds]))
     runs = {
         name: list(pool.map(_train_eval, [(config, s, over) for s in seeds]))
-        for name, over in (("two", two), ("unshared", {"brain.shared_readouts": False}))
+        for name, over in (("two", two), ("unshared", own))
     }
     out = _paired_lines(
         "three experts", "two experts", list(zip(seeds, three, runs["two"], strict=True))
     )
-    out += ["", "The same three experts with `brain.shared_readouts: false` (each predator "
-            "expert learns its own readout from its own share of the steps):", ""]  # fmt: skip
+    out += ["", "The same three experts without `readout: predator` (each predator expert "
+            "learns its own readout from its own share of the steps):", ""]  # fmt: skip
     out += _paired_lines(
         "shared", "unshared", list(zip(seeds, three, runs["unshared"], strict=True))
     )
+    # The same choice for a second cheese: two pieces on the default field, experts [cheese,
+    # cheese2 (rank 1), predator], cheese2 with and without `readout: cheese`.
+    cheese2 = {"name": "cheese2", "target": "cheese", "rank": 1}
+    first, pred = two["brain.experts"]
+    pair = [
+        list(pool.map(_train_eval, [(None, s, over) for s in seeds]))
+        for over in (
+            {"world.cheese.count": 2, "brain.experts": [first, {**cheese2, "readout": "cheese"}, pred]},
+            {"world.cheese.count": 2, "brain.experts": [first, cheese2, pred]},
+        )
+    ]  # fmt: skip
+    out += ["", "Two cheeses (`world.cheese.count: 2`, default config), experts [cheese, cheese2 "
+            "(rank 1), predator], cheese2 with and without `readout: cheese`:", ""]  # fmt: skip
+    out += _paired_lines("shared", "unshared", list(zip(seeds, *pair, strict=True)))
     return out
 
 

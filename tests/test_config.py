@@ -42,6 +42,41 @@ def test_shipped_configs_load_and_round_trip(path):
         ({"world": {"layout": "###\n#X#\n###"}}, "world.layout"),
         ({"world": {"size": 2}}, "world.size"),
         ({"run": {"episodes": 0}}, "run.episodes"),
+        # A shared readout must be an earlier expert's of the same kind, with its own readout.
+        *(
+            ({"brain": {"experts": experts}}, f"experts[{k}].readout")
+            for k, experts in (
+                (
+                    1,
+                    [
+                        {"name": "c", "target": "cheese"},
+                        {"name": "p", "target": "predator", "readout": "q"},
+                    ],
+                ),
+                (
+                    0,
+                    [
+                        {"name": "p", "target": "predator", "readout": "q"},
+                        {"name": "q", "target": "predator"},
+                    ],
+                ),
+                (
+                    1,
+                    [
+                        {"name": "c", "target": "cheese"},
+                        {"name": "p", "target": "predator", "readout": "c"},
+                    ],
+                ),
+                (
+                    2,
+                    [
+                        {"name": "p", "target": "predator"},
+                        {"name": "q", "target": "predator", "readout": "p"},
+                        {"name": "r", "target": "predator", "readout": "q"},
+                    ],
+                ),
+            )
+        ),
     ],
 )
 def test_bad_values_name_their_key(data, needle):

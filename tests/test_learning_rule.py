@@ -121,22 +121,23 @@ def test_the_sighting_share_follows_what_the_expert_senses():
     np.testing.assert_array_equal(_one_update(*plain, 1.0, 1.0), _one_update(*rare, 1.0, 0.05))
 
 
-THREE = (
+OWN = (
     {"name": "cheese", "target": "cheese"},
     {"name": "predator", "target": "predator"},
     {"name": "predator2", "target": "predator", "rank": 1},
 )
+SHARED = (*OWN[:2], {**OWN[2], "readout": "predator"})
 
 
 def test_experts_of_one_kind_learn_one_shared_readout():
-    """brain.shared_readouts: the second predator's expert starts from and keeps the first's
+    """`readout: predator`: the second predator's expert starts from and keeps the first's
     rows; each learns into them from its own trace and reward, so one step's change is (for
     small steps) the sum of the two experts' own changes; off, each changes only its own.
     (Hand-wired rows: both predator experts start from the same rows either way.)"""
-    kw = {"experts": THREE, "init": "hand_wired", "learning_rate": 1e-6}
+    kw = {"init": "hand_wired", "learning_rate": 1e-6}
     own = {}
     for k in (1, 2):  # each predator expert alone surprised, the other at its baseline
-        bs, bp = make(shared_readouts=False, **kw)
+        bs, bp = make(experts=OWN, **kw)
         drive_once(bs, bp, make_streams(0).kernel.copy(), action=0)
         before = bs.readout.weights.copy()
         r = bs.readout.baseline.copy()
@@ -145,7 +146,7 @@ def test_experts_of_one_kind_learn_one_shared_readout():
         change = bs.readout.weights - before
         assert np.abs(change[3 - k]).max() < 1e-15, "unshared: the other expert keeps its rows"
         own[k] = change[k]
-    bs, bp = make(**kw)
+    bs, bp = make(experts=SHARED, **kw)
     drive_once(bs, bp, make_streams(0).kernel.copy(), action=0)
     np.testing.assert_array_equal(bs.readout.weights, before)
     learn(bs.readout, bp.readout, bs.readout.baseline + np.array([0.0, 1.0, 1.0]), in_view(bs))

@@ -105,13 +105,15 @@ def test_behind_walls_learning_makes_the_mouse_safer_than_the_hand_wired_brain()
 def test_a_shared_readout_lets_a_second_predator_expert_learn_from_both():
     """configs/two_predators.yaml (experts cheese, predator, predator2 = the second nearest),
     seeds 0-9, trained 200 episodes: with one readout shared by the two predator experts
-    (brain.shared_readouts) the brain outscores the same brain whose predator experts each
+    (predator2's `readout: predator`) the brain outscores the same brain whose predator experts each
     learn their own from their share of the steps. Measured scores (cheese - 5 x caught,
     shared / unshared): 3.25/2.05, 4.14/3.77, 4.46/3.75, 3.76/3.05, 2.89/2.42, 3.75/1.16,
     3.05/3.30, 4.12/4.00, 4.08/4.67, 3.89/3.80 (mean 3.74 vs 3.20, better on 8 of 10).
     Bounds: better on average and on 6 of 10 seeds."""
     shared = [_trained_score("two_predators.yaml", s) for s in range(10)]
-    own = {"brain.shared_readouts": False}
+    own = {"brain.experts": [{"name": "cheese", "target": "cheese"},
+                             {"name": "predator", "target": "predator"},
+                             {"name": "predator2", "target": "predator", "rank": 1}]}  # fmt: skip
     unshared = [_trained_score("two_predators.yaml", s, **own) for s in range(10)]
     wins = sum(a > b for a, b in zip(shared, unshared, strict=True))
     assert np.mean(shared) > np.mean(unshared) and wins >= 6, (shared, unshared)

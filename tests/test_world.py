@@ -155,6 +155,23 @@ def test_a_catch_is_the_penalty_of_the_experts_whose_predator_made_it(
     assert (rewards[2] < -9.0) == far_penalised
 
 
+def test_the_eat_bonus_is_the_reward_of_the_expert_whose_cheese_was_eaten():
+    """Two cheeses, experts for the nearest and the second nearest: eating the nearest pays
+    the bonus to its expert only; the second's expert gets its own distance change."""
+    from mousesim.world.kernels import ATE, KIND_CHEESE, world_step
+
+    w = world(cheese=CheeseConfig(count=2, eat_bonus=5.0))
+    place(w, 2, 4, 0)
+    w.state.cheese[0, :] = (3, 4)  # the mouse steps onto it
+    w.state.cheese[1, :] = (6, 4)
+    kinds = np.array([KIND_CHEESE, KIND_CHEESE], dtype=np.int64)
+    ranks = np.array([0, 1], dtype=np.int64)
+    rewards = np.zeros(2)
+    assert world_step(w.state, w.params, 1, kinds, ranks, rewards) & ATE
+    assert rewards[0] == pytest.approx(1.0 + 5.0)  # from 1 cell away to 0, and the bonus
+    assert rewards[1] == pytest.approx(4.0 - 3.0)  # the other cheese: 4 cells, then 3
+
+
 def test_walking_into_predator_is_caught():
     w = world(predator=PredatorConfig(count=1, move_prob=0.0))
     place(w, 2, 4, 0)

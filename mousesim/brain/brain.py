@@ -295,14 +295,13 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
 
 
 def readout_owners(brain: BrainConfig) -> np.ndarray:
-    """o(k): the expert whose readout expert k reads and learns into. With shared readouts
-    the first expert of each kind owns the kind's one readout; otherwise each owns its own."""
-    first: dict[str, int] = {}
-    out = np.arange(len(brain.experts), dtype=np.int64)
-    if brain.shared_readouts:
-        for k, e in enumerate(brain.experts):
-            out[k] = first.setdefault(e.target, k)
-    return out
+    """o(k): the expert whose readout expert k reads and learns into (itself, or the earlier
+    expert of its kind that its `readout` key names)."""
+    index = {e.name: k for k, e in enumerate(brain.experts)}
+    return np.array(
+        [k if e.readout is None else index[e.readout] for k, e in enumerate(brain.experts)],
+        dtype=np.int64,
+    )
 
 
 def expert_codes(brain: BrainConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -860,10 +860,10 @@ def learn(
     per unit of time as one that always sees it (metaplasticity: a synapse's plasticity
     rises as its recent activity falls, Abraham & Bear 1996), up to G = rarity_gain.
 
-    Shared readouts (brain.shared_readouts): expert k learns into M_o(k), o(k) the first expert
-    of its kind, each from its own trace and its own reward, and every M_k then equals its
-    owner's (one skill, weights tied like a convolution's, applied to each target of the
-    kind). o(k) = k when each expert has its own readout.
+    Shared readouts (an expert's `readout` key): expert k learns into M_o(k), o(k) the expert
+    whose readout it shares, each from its own trace and its own reward, and every M_k then
+    equals its owner's (one skill, weights tied like a convolution's, applied to each target
+    of the kind). o(k) = k for an expert with a readout of its own.
 
     NumPy reference: `ReferenceSimulation.step` (sim/reference.py)."""
     n_exp = readout.baseline.shape[0]

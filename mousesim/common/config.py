@@ -144,6 +144,10 @@ class ExpertConfig(_Model):
     target: Literal["cheese", "predator"]
     rank: int = Field(0, ge=0, le=15)
     """0 = nearest target of that kind, 1 = second nearest, ..."""
+    readout: str | None = None
+    """The name of an earlier expert of the same target kind whose readout this one shares:
+    it reads out through it and learns into it, from its own trace and its own reward (one
+    escape skill for every predator). null: a readout of its own."""
 
     @field_validator("name")
     @classmethod
@@ -195,10 +199,6 @@ class BrainConfig(_Model):
     baseline_alpha: Annotated[float, Field(gt=0, le=1)] = 0.01
     rarity_gain: Annotated[float, Field(ge=1)] = 8.0
     sighting_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
-    shared_readouts: bool = True
-    """Experts of the same kind (a predator and a second predator) read out through one
-    readout that each learns into from its own trace and reward: one avoidance skill applied
-    to every predator. Off: each expert learns its own from its own share of the steps."""
     learn: bool = True
     post: Literal["responsible", "blended", "expert"] = "responsible"
     """An expert's Hebbian 'post' term. responsible: its own proposal, weighted by its
@@ -236,6 +236,17 @@ class BrainConfig(_Model):
         names = [e.name for e in self.experts]
         if len(set(names)) != len(names):
             raise ValueError(f"expert names must be unique, got {names}")
+        for k, e in enumerate(self.experts):
+            if e.readout is None:
+                continue
+            owners = [
+                o.name for o in self.experts[:k] if o.target == e.target and o.readout is None
+            ]
+            if e.readout not in owners:
+                raise ValueError(
+                    f"experts[{k}].readout: {e.readout!r} must name an earlier {e.target} expert "
+                    f"with a readout of its own (here: {', '.join(owners) or 'none'})"
+                )
         return self
 
 

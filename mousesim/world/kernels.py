@@ -425,10 +425,10 @@ def world_step(
 
     Order: mouse turns and steps -> eats -> caught? -> predators move -> caught?
     Flags: TERMINATED (caught), TRUNCATED (max_steps), ATE, BLOCKED (the step hit a wall).
-    Cheese reward = d_prev - d_new (+ eat_bonus on eating; d_new = 0 then);
-    predator reward = d_new - d_prev (- caught_penalty when caught, for the nearest predator's
-    expert and any whose predator is within catch_radius). A target
-    that does not exist gives 0."""
+    Cheese reward = d_prev - d_new (+ eat_bonus for the experts whose own cheese was eaten:
+    d_new = 0 then); predator reward = d_new - d_prev (- caught_penalty when caught, for the
+    nearest predator's expert and any whose predator is within catch_radius). A target that
+    does not exist gives 0."""
     n_exp = kinds.shape[0]
     # rewards[e] holds the distance before the move until its reward replaces it (an array
     # of its own was a heap allocation every step).
@@ -456,10 +456,11 @@ def world_step(
         if d_prev >= FAR or d_new >= FAR:
             rewards[e] = 0.0
         elif kinds[e] == KIND_CHEESE:
-            if ate > 0:
-                rewards[e] = d_prev + wp.eat_bonus * ate
-            else:
-                rewards[e] = d_prev - d_new
+            rewards[e] = d_prev - d_new
+            # The bonus is the reward of the experts whose own cheese was eaten (it lies on
+            # the mouse's cell until it respawns below), not of a second cheese's expert.
+            if ate > 0 and tx == nx and ty == ny:
+                rewards[e] += wp.eat_bonus * ate
         else:
             rewards[e] = d_new - d_prev
             # The catch is the penalty of the nearest predator's expert and of any other
