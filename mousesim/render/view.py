@@ -102,7 +102,8 @@ PANELS_HELP = (
         "What each expert learned: rows left / straight / right over its "
         "neurons, each minus the mean of the three. Warm: that move wins for a target at that "
         "bearing; blue: it loses. Untrained: speckle. Trained: the cheese rows turn toward "
-        "(left row warm on the left), the predator rows away.",
+        "(left row warm on the left), the predator rows away. An expert that shares another's "
+        "readout (its readout key) shows the same rows, labelled with the other's name.",
     ),
     ("sparkline", "Cheese eaten in each of the last 100 episodes."),
     (
@@ -391,10 +392,12 @@ class View:
         self._panel(layer, rect, titles, room=LEGEND_W)
         rows, tick_y = self._readout_rows(rect, len(sim.expert_names))
         body = Layout.body(rect)
+        owners = sim.brain.readout.owner
         for k, row in enumerate(rows):
+            name, owner = sim.expert_names[k], sim.expert_names[owners[k]]
             self._label(
                 layer,
-                sim.expert_names[k],
+                (f"{name} = {owner}", f"{name} (shared)", name) if owners[k] != k else name,
                 (body.x, row.centery),
                 row.x - body.x - 6,
                 pal.FONT_NORMAL if row.h >= 20 else pal.FONT_SMALL,
