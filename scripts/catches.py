@@ -1,0 +1,117 @@
+"""Where a learned mouse gets caught, and where its steps go.
+
+    python scripts/catches.py                       # default config, seeds 0-3
+    python scripts/catches.py configs/maze.yaml --seeds 5 --train 200
+
+Trains a brain per seed (`--train` episodes, learning on), freezes it and plays `--steps`
+world steps, then prints, over all seeds:
+
+- the share of steps, and of catches, with a wall (or the border) in one of the eight cells
+  around the mouse: if catches crowd there, flight runs the mouse into walls;
+- the share of steps each expert drove, with the nearest predator within the gate's looming
+  radius and beyond it: steps driven by a predator expert while no predator is near are
+  steps not spent on cheese;
+- which expert drove the last steps before each catch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mousesim.io.yaml_config import load_config  # noqa: E402
+from mousesim.sim.simulation import Simulation  # noqa: E402
+from mousesim.world.kernels import WALL  # noqa: E402
+
+BEFORE = 5  # steps before a catch whose driver is counted
+
+
+def _play(args: tuple) -> dict:
+    config, seed, train, steps = args
+    sim = Simulation(load_config(config, {}), seed=seed)
+    for _ in range(train):
+        sim.run_episode()
+    sim.set_learning(False)
+    n_exp = len(sim.expert_names)
+    radius = sim.bparams.gate.loom_radius
+    grid = np.pad(sim.world.grid, 1, constant_values=WALL)  # the border counts as a wall
+    near = np.zeros((2, n_exp))  # [predator beyond / within the radius, driver]
+    walls = np.zeros(2)  # steps, catches next to a wall
+    before = np.zeros(n_exp)
+    catches = episodes = 0
+    recent: list[int] = []
+    for _ in range(steps):
+        step = sim.step()
+        x, y = int(sim.world.mouse[0]), int(sim.world.mouse[1])
+        by_wall = bool((grid[y : y + 3, x : x + 3] == WALL).any())
+        preds = sim.world.preds
+        d = np.hypot(preds[:, 0] - x, preds[:, 1] - y).min() if len(preds) else np.inf
+        driver = int(sim.brain.motor.driver[0])
+        near[int(d <= radius), driver] += 1
+        walls[0] += by_wall
+        recent = [*recent[-(BEFORE - 1) :], driver]
+        if step.terminated:
+            catches += 1
+            walls[1] += by_wall
+            for k in recent:
+                before[k] += 1 / len(recent)
+        if step.terminated or step.truncated:
+            episodes += 1
+            recent = []
+    return {
+        "near": near,
+        "walls": walls,
+        "before": before,
+        "catches": catches,
+        "episodes": episodes,
+        "names": sim.expert_names,
+        "radius": radius,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("config", nargs="?", default=None, help="default: the built-in default")
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--train", type=int, default=300, help="training episodes per seed")
+    ap.add_argument("--steps", type=int, default=40_000, help="frozen steps per seed")
+    args = ap.parse_args()
+    jobs = [(args.config, s, args.train, args.steps) for s in range(args.seeds)]
+    with ProcessPoolExecutor(2) as pool:
+        runs = list(pool.map(_play, jobs))
+    names, radius = runs[0]["names"], runs[0]["radius"]
+    near = sum(r["near"] for r in runs)
+    walls = sum(r["walls"] for r in runs)
+    before = sum(r["before"] for r in runs)
+    catches = sum(r["catches"] for r in runs)
+    episodes = sum(r["episodes"] for r in runs)
+    steps = near.sum()
+    print(f"{args.config or 'default config'}: seeds 0-{args.seeds - 1}, {args.train} training "
+          f"episodes, {int(steps):,} frozen steps, {episodes} episodes, caught {catches / max(episodes, 1):.2f} per episode")  # fmt: skip
+    print()
+    print("| | steps | catches |")
+    print("|---|---|---|")
+    print(f"| a wall in the 8 cells around the mouse | {walls[0] / steps:.2f} | "
+          f"{walls[1] / max(catches, 1):.2f} |")  # fmt: skip
+    print()
+    print(f"| share of steps driven by | predator beyond {radius:g} cells | within {radius:g} | "
+          f"last {BEFORE} steps before a catch |")  # fmt: skip
+    print("|---|---|---|---|")
+    for k, name in enumerate(names):
+        far = near[0, k] / max(near[0].sum(), 1)
+        close = near[1, k] / max(near[1].sum(), 1)
+        print(f"| {name} | {far:.2f} | {close:.2f} | {before[k] / max(catches, 1):.2f} |")
+    print()
+    print(f"The predator is within {radius:g} cells on {near[1].sum() / steps:.2f} of steps.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
