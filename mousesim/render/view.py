@@ -103,7 +103,8 @@ PANELS_HELP = (
         "neurons, each minus the mean of the three. Warm: that move wins for a target at that "
         "bearing; blue: it loses. Untrained: speckle. Trained: the cheese rows turn toward "
         "(left row warm on the left), the predator rows away. An expert that shares another's "
-        "readout (its readout key) shows the same rows, labelled with the other's name.",
+        "readout (its readout key) shows the same rows; where there is room its label names "
+        "the other.",
     ),
     ("sparkline", "Cheese eaten in each of the last 100 episodes."),
     (
