@@ -8,24 +8,17 @@ not for a changed story."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import ROOT, load_script
 
 
 @pytest.fixture(scope="module")
 def bearing():
-    spec = importlib.util.spec_from_file_location("bearing", ROOT / "scripts" / "bearing.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bearing"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("bearing")
 
 
 @pytest.fixture(scope="module")

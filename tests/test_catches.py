@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import load_script
 
 
 def _catches():
-    spec = importlib.util.spec_from_file_location("catches", ROOT / "scripts" / "catches.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("catches")
 
 
 def test_every_step_and_catch_is_counted_once():

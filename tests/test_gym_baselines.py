@@ -3,22 +3,18 @@ results (docs/results/gym/), for every registered variant."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, load_script
 
 pytest.importorskip("gymnasium")
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("baselines", ROOT / "scripts" / "baselines.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("baselines")
 
 
 def test_docs_table_is_the_one_built_from_the_stored_results():

@@ -3,25 +3,13 @@ scripts/lessons.py writes, and the ring lesson's figures are what it says."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import ROOT, load_script
 
-
-def _lessons():
-    spec = importlib.util.spec_from_file_location("lessons", ROOT / "scripts" / "lessons.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["lessons"] = mod  # its dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-lessons = _lessons()
+lessons = load_script("lessons")
 
 
 def test_the_page_lists_every_lesson_with_its_commands():
