@@ -12,6 +12,11 @@ world steps, then prints, over all seeds:
   radius and beyond it: steps driven by a predator expert while no predator is near are
   steps not spent on cheese;
 - which expert drove the last steps before each catch.
+
+With `--oracle-within R` the oracle (`mousesim eval`'s planner, which sees the whole world)
+takes the mouse's action whenever the nearest predator is within R cells, and the brain
+keeps every other step: how much better the same mouse would do if it handled that close
+range perfectly. The driver shares then count the brain's own steps only.
 """
 
 from __future__ import annotations
@@ -26,35 +31,49 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from mousesim.evaluate.oracle import OraclePlanner  # noqa: E402
 from mousesim.io.yaml_config import load_config  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 from mousesim.world.kernels import WALL  # noqa: E402
+from mousesim.world.world import World  # noqa: E402
 
 BEFORE = 5  # steps before a catch whose driver is counted
 
 
 def _play(args: tuple) -> dict:
-    config, seed, train, steps = args
-    sim = Simulation(load_config(config, {}), seed=seed)
+    config, seed, train, steps, within = args
+    cfg = load_config(config, {})
+    sim = Simulation(cfg, seed=seed)
     for _ in range(train):
         sim.run_episode()
     sim.set_learning(False)
+    # The oracle reads the simulation's own world state through a World wrapper.
+    world = World(cfg.world, seed)
+    world.state, world.params = sim.world, sim.wparams
+    oracle = OraclePlanner.for_world(cfg.world)
+    taken = 0
     n_exp = len(sim.expert_names)
     radius = sim.bparams.gate.loom_radius
     grid = np.pad(sim.world.grid, 1, constant_values=WALL)  # the border counts as a wall
     near = np.zeros((2, n_exp))  # [predator beyond / within the radius, driver]
     walls = np.zeros(2)  # steps, catches next to a wall
     before = np.zeros(n_exp)
-    catches = episodes = 0
+    catches = episodes = cheese = close = 0
     recent: list[int] = []
     for _ in range(steps):
+        if not sim.in_episode:
+            sim.reset()
+        take = within is not None and _nearest(sim, *sim.world.mouse[:2]) <= within
+        sim.set_control(oracle(world) if take else None)
+        taken += take
         step = sim.step()
         x, y = int(sim.world.mouse[0]), int(sim.world.mouse[1])
         by_wall = bool((grid[y : y + 3, x : x + 3] == WALL).any())
-        preds = sim.world.preds
-        d = np.hypot(preds[:, 0] - x, preds[:, 1] - y).min() if len(preds) else np.inf
+        d = _nearest(sim, x, y)
         driver = int(sim.brain.motor.driver[0])
-        near[int(d <= radius), driver] += 1
+        close += d <= radius
+        if not take:
+            near[int(d <= radius), driver] += 1
         walls[0] += by_wall
         recent = [*recent[-(BEFORE - 1) :], driver]
         if step.terminated:
@@ -64,6 +83,7 @@ def _play(args: tuple) -> dict:
                 before[k] += 1 / len(recent)
         if step.terminated or step.truncated:
             episodes += 1
+            cheese += sim.episode_row()["cheese"]
             recent = []
     return {
         "near": near,
@@ -73,7 +93,16 @@ def _play(args: tuple) -> dict:
         "episodes": episodes,
         "names": sim.expert_names,
         "radius": radius,
+        "taken": taken,
+        "cheese": cheese,
+        "close": close,
     }
+
+
+def _nearest(sim: Simulation, x: int, y: int) -> float:
+    """Distance from (x, y) to the nearest predator (inf with none)."""
+    preds = sim.world.preds
+    return float(np.hypot(preds[:, 0] - x, preds[:, 1] - y).min()) if len(preds) else np.inf
 
 
 def main() -> int:
@@ -82,8 +111,15 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--train", type=int, default=300, help="training episodes per seed")
     ap.add_argument("--steps", type=int, default=40_000, help="frozen steps per seed")
+    ap.add_argument(
+        "--oracle-within",
+        type=float,
+        default=None,
+        metavar="R",
+        help="the oracle acts whenever a predator is within R cells",
+    )
     args = ap.parse_args()
-    jobs = [(args.config, s, args.train, args.steps) for s in range(args.seeds)]
+    jobs = [(args.config, s, args.train, args.steps, args.oracle_within) for s in range(args.seeds)]
     with ProcessPoolExecutor(2) as pool:
         runs = list(pool.map(_play, jobs))
     names, radius = runs[0]["names"], runs[0]["radius"]
@@ -92,9 +128,15 @@ def main() -> int:
     before = sum(r["before"] for r in runs)
     catches = sum(r["catches"] for r in runs)
     episodes = sum(r["episodes"] for r in runs)
-    steps = near.sum()
+    steps = args.steps * args.seeds
+    taken = sum(r["taken"] for r in runs)
+    cheese = sum(r["cheese"] for r in runs)
     print(f"{args.config or 'default config'}: seeds 0-{args.seeds - 1}, {args.train} training "
-          f"episodes, {int(steps):,} frozen steps, {episodes} episodes, caught {catches / max(episodes, 1):.2f} per episode")  # fmt: skip
+          f"episodes, {int(steps):,} frozen steps, {episodes} episodes: cheese {cheese / max(episodes, 1):.2f} "
+          f"and caught {catches / max(episodes, 1):.2f} per episode")  # fmt: skip
+    if args.oracle_within is not None:
+        print(f"The oracle took {taken / steps:.2f} of the steps (a predator within "
+              f"{args.oracle_within:g} cells); the brain the rest.")  # fmt: skip
     print()
     print("| | steps | catches |")
     print("|---|---|---|")
@@ -109,7 +151,8 @@ def main() -> int:
         close = near[1, k] / max(near[1].sum(), 1)
         print(f"| {name} | {far:.2f} | {close:.2f} | {before[k] / max(catches, 1):.2f} |")
     print()
-    print(f"The predator is within {radius:g} cells on {near[1].sum() / steps:.2f} of steps.")
+    close = sum(r["close"] for r in runs)
+    print(f"The predator is within {radius:g} cells on {close / steps:.2f} of steps.")
     return 0
 
 
