@@ -16,7 +16,10 @@ world steps, then prints, over all seeds:
 With `--oracle-within R` the oracle (`mousesim eval`'s planner, which sees the whole world)
 takes the mouse's action whenever the nearest predator is within R cells, and the brain
 keeps every other step: how much better the same mouse would do if it handled that close
-range perfectly. The driver shares then count the brain's own steps only.
+range perfectly. The driver shares then count the brain's own steps only. `--planner flee`
+gives those steps to the oracle's escape alone instead: its search three own moves ahead
+for the cell farthest from the predators (with a bonus for open cells), which knows the
+walls but not the cheese.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mousesim.evaluate.oracle import OraclePlanner  # noqa: E402
+from mousesim.evaluate.oracle import OraclePlanner, flee_action, forbidden_cells  # noqa: E402
 from mousesim.io.yaml_config import load_config  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 from mousesim.world.kernels import WALL  # noqa: E402
@@ -41,7 +44,7 @@ BEFORE = 5  # steps before a catch whose driver is counted
 
 
 def _play(args: tuple) -> dict:
-    config, seed, train, steps, within = args
+    config, seed, train, steps, within, planner = args
     cfg = load_config(config, {})
     sim = Simulation(cfg, seed=seed)
     for _ in range(train):
@@ -64,7 +67,10 @@ def _play(args: tuple) -> dict:
         if not sim.in_episode:
             sim.reset()
         take = within is not None and _nearest(sim, *sim.world.mouse[:2]) <= within
-        sim.set_control(oracle(world) if take else None)
+        if take and planner == "flee":
+            sim.set_control(_flee(oracle, sim))
+        else:
+            sim.set_control(oracle(world) if take else None)
         taken += take
         step = sim.step()
         x, y = int(sim.world.mouse[0]), int(sim.world.mouse[1])
@@ -99,6 +105,13 @@ def _play(args: tuple) -> dict:
     }
 
 
+def _flee(oracle: OraclePlanner, sim: Simulation) -> int:
+    """The oracle's escape alone: its flee search, with its margin and depth."""
+    s, wp = sim.world, sim.wparams
+    first, _ = forbidden_cells(s.grid, s.preds, int(wp.catch_radius), oracle.margin)
+    return int(flee_action(s.grid, s.mouse, s.preds, first, oracle.flee_depth, int(wp.slide)))
+
+
 def _nearest(sim: Simulation, x: int, y: int) -> float:
     """Distance from (x, y) to the nearest predator (inf with none)."""
     preds = sim.world.preds
@@ -118,8 +131,17 @@ def main() -> int:
         metavar="R",
         help="the oracle acts whenever a predator is within R cells",
     )
+    ap.add_argument(
+        "--planner",
+        choices=("oracle", "flee"),
+        default="oracle",
+        help="with --oracle-within: the whole oracle, or only its escape (default: oracle)",
+    )
     args = ap.parse_args()
-    jobs = [(args.config, s, args.train, args.steps, args.oracle_within) for s in range(args.seeds)]
+    jobs = [
+        (args.config, s, args.train, args.steps, args.oracle_within, args.planner)
+        for s in range(args.seeds)
+    ]
     with ProcessPoolExecutor(2) as pool:
         runs = list(pool.map(_play, jobs))
     names, radius = runs[0]["names"], runs[0]["radius"]
@@ -135,7 +157,8 @@ def main() -> int:
           f"episodes, {int(steps):,} frozen steps, {episodes} episodes: cheese {cheese / max(episodes, 1):.2f} "
           f"and caught {catches / max(episodes, 1):.2f} per episode")  # fmt: skip
     if args.oracle_within is not None:
-        print(f"The oracle took {taken / steps:.2f} of the steps (a predator within "
+        who = "oracle" if args.planner == "oracle" else "oracle's escape"
+        print(f"The {who} took {taken / steps:.2f} of the steps (a predator within "
               f"{args.oracle_within:g} cells); the brain the rest.")  # fmt: skip
     print()
     print("| | steps | catches |")

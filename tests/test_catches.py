@@ -15,7 +15,7 @@ def test_every_step_and_catch_is_counted_once():
     """An untrained mouse (it is caught often): each frozen step is counted under exactly one
     driver and one distance band, catches next to a wall are among the catches, and the
     drivers before each catch share out to one per catch."""
-    run = _catches()._play((None, 0, 0, 3000, None))
+    run = _catches()._play((None, 0, 0, 3000, None, "oracle"))
     assert run["near"].sum() == 3000 and run["taken"] == 0
     assert run["catches"] >= 3
     assert 0 <= run["walls"][1] <= run["catches"]
@@ -26,10 +26,13 @@ def test_every_step_and_catch_is_counted_once():
 def test_the_oracle_takes_the_steps_with_a_predator_within_reach():
     """--oracle-within R: the oracle acts on the steps that start with a predator within R
     cells (and only the brain's own steps are counted by driver); an untrained mouse that
-    the oracle rescues at close range is caught less often than on its own."""
+    the oracle, or the oracle's escape alone, rescues at close range is caught less often
+    than on its own."""
     catches = _catches()
-    alone = catches._play((None, 0, 0, 3000, None))
-    rescued = catches._play((None, 0, 0, 3000, 4.0))
+    alone = catches._play((None, 0, 0, 3000, None, "oracle"))
+    rescued = catches._play((None, 0, 0, 3000, 4.0, "oracle"))
     assert 0 < rescued["taken"] < 3000
     assert rescued["near"].sum() == 3000 - rescued["taken"]
     assert rescued["catches"] / rescued["episodes"] < alone["catches"] / alone["episodes"]
+    fled = catches._play((None, 0, 0, 3000, 4.0, "flee"))
+    assert fled["catches"] / fled["episodes"] < alone["catches"] / alone["episodes"]
