@@ -235,8 +235,10 @@ LESSONS = (
         "caught in {caught_a:.0%}; with the cheese expert alone {cheese_b:.1f} cheese, caught "
         "in {caught_b:.0%}.",
         "The cheese-only mouse still sees the predator with its body (it can be caught), but "
-        "not with its brain. What would a third expert for a second predator add (see the "
-        "[README's Configs section](../README.md#configs))?",
+        "not with its brain. What would a third expert for a second predator add? Run "
+        "`configs/two_predators.yaml` as shipped (predator2 shares the predator's readout) "
+        "and with predator2's own readout (the [README's Configs section](../README.md#configs); "
+        "`python scripts/targets.py experts` measures both).",
         two_runs("lessons/both", "lessons/cheese_only"),
     ),
     Lesson(
