@@ -34,10 +34,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mousesim.evaluate.oracle import OraclePlanner, flee_action, forbidden_cells  # noqa: E402
+from mousesim.evaluate.oracle import OraclePlanner  # noqa: E402
 from mousesim.io.yaml_config import load_config  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
-from mousesim.world.kernels import WALL  # noqa: E402
+from mousesim.world.kernels import KIND_PREDATOR, WALL, nth_target  # noqa: E402
 from mousesim.world.world import World  # noqa: E402
 
 BEFORE = 5  # steps before a catch whose driver is counted
@@ -66,16 +66,16 @@ def _play(args: tuple) -> dict:
     for _ in range(steps):
         if not sim.in_episode:
             sim.reset()
-        take = within is not None and _nearest(sim, *sim.world.mouse[:2]) <= within
-        if take and planner == "flee":
-            sim.set_control(_flee(oracle, sim))
+        take = within is not None and _nearest(sim) <= within
+        if take:
+            sim.set_control(oracle.flee(world) if planner == "flee" else oracle(world))
         else:
-            sim.set_control(oracle(world) if take else None)
+            sim.set_control(None)
         taken += take
         step = sim.step()
         x, y = int(sim.world.mouse[0]), int(sim.world.mouse[1])
         by_wall = bool((grid[y : y + 3, x : x + 3] == WALL).any())
-        d = _nearest(sim, x, y)
+        d = _nearest(sim)
         driver = int(sim.brain.motor.driver[0])
         close += d <= radius
         if not take:
@@ -105,17 +105,9 @@ def _play(args: tuple) -> dict:
     }
 
 
-def _flee(oracle: OraclePlanner, sim: Simulation) -> int:
-    """The oracle's escape alone: its flee search, with its margin and depth."""
-    s, wp = sim.world, sim.wparams
-    first, _ = forbidden_cells(s.grid, s.preds, int(wp.catch_radius), oracle.margin)
-    return int(flee_action(s.grid, s.mouse, s.preds, first, oracle.flee_depth, int(wp.slide)))
-
-
-def _nearest(sim: Simulation, x: int, y: int) -> float:
-    """Distance from (x, y) to the nearest predator (inf with none)."""
-    preds = sim.world.preds
-    return float(np.hypot(preds[:, 0] - x, preds[:, 1] - y).min()) if len(preds) else np.inf
+def _nearest(sim: Simulation) -> float:
+    """The mouse's distance to the nearest predator (the world's FAR with none)."""
+    return float(nth_target(sim.world, KIND_PREDATOR, 0)[2])
 
 
 def main() -> int:

@@ -277,6 +277,17 @@ class OraclePlanner:
             action = safe_first_action(self._succ, dist, start, first, later, _ACTION_ORDER)
             if action >= 0:
                 return int(action)
-        return int(
-            flee_action(s.grid, s.mouse, s.preds, first, self.flee_depth, int(world.params.slide))
-        )
+        return self.flee(world, s.preds, first)
+
+    def flee(
+        self, world: World, preds: np.ndarray | None = None, first: np.ndarray | None = None
+    ) -> int:
+        """The flee oracle alone: the first action of the `flee_depth`-move sequence ending
+        farthest from `preds` (default: every predator), never first into a cell they can reach
+        next (`first`, from `forbidden_cells` when not given). It knows the walls, not the cheese."""
+        s = world.state
+        preds = s.preds if preds is None else preds
+        if first is None:
+            first, _ = forbidden_cells(s.grid, preds, int(world.params.catch_radius), self.margin)
+        slide = int(world.params.slide)
+        return int(flee_action(s.grid, s.mouse, preds, first, self.flee_depth, slide))

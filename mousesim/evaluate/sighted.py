@@ -23,7 +23,6 @@ from mousesim.evaluate.oracle import (
     _ACTION_ORDER,
     OraclePlanner,
     distance_map,
-    flee_action,
     forbidden_cells,
     safe_first_action,
 )
@@ -123,5 +122,4 @@ class SightedOraclePlanner(OraclePlanner):
         action = safe_first_action(self._succ, dist, start, first, later, _ACTION_ORDER)
         if action >= 0:
             return int(action)
-        slide = int(world.params.slide)
-        return int(flee_action(s.grid, s.mouse, preds, first, self.flee_depth, slide))
+        return self.flee(world, preds, first)
