@@ -106,6 +106,26 @@ def test_plot_command_on_a_bad_run_exits_2_and_keeps_the_old_png(tiny_run, tmp_p
     assert r.returncode == 2 and "no such directory" in r.stderr
 
 
+def test_the_last_panel_shows_the_share_of_steps_each_expert_drove(tiny_run, tmp_path):
+    """A gate drifting toward one expert shows as its line rising: one line per `use_<expert>`
+    column, named after the expert, at the run's own shares (rolling means summing to 1).
+    A metrics file without those columns still plots its three panels."""
+    from pathlib import Path
+
+    from mousesim.plot.curves import learning_curves_figure
+
+    m = read_run_metrics(tiny_run)
+    fig = learning_curves_figure(Path(tiny_run), m, window=1)
+    ax = fig.get_axes()[-1]
+    lines = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+    assert sorted(lines) == ["cheese", "predator"]
+    assert np.allclose(lines["cheese"], m["use_cheese"])
+    assert np.allclose(lines["cheese"] + lines["predator"], 1.0)
+    run = _copy(tiny_run, tmp_path)
+    _break(run, "episode,steps,cheese,caught\n1,10,0,1\n2,10,3,0\n")
+    assert len(learning_curves_figure(run, read_run_metrics(run)).get_axes()) == 3
+
+
 # -- issue 13: legends beside the curves, not over them; counts in the singular ---------------
 def test_legends_sit_outside_the_plotting_area(tiny_run):
     from pathlib import Path
@@ -116,7 +136,7 @@ def test_legends_sit_outside_the_plotting_area(tiny_run):
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     axes = fig.get_axes()
-    assert len(axes) == 3
+    assert len(axes) == 4  # cheese, caught, steps, and the experts' shares of the steps
     for ax in axes:
         legend = ax.get_legend()
         assert legend is not None

@@ -6,7 +6,7 @@ import argparse
 
 from mousesim.cli.common import stderr_log
 
-HELP = "draw a run's learning curves (cheese, caught rate, steps) to RUN_DIR/plots/"
+HELP = "draw a run's learning curves (cheese, caught rate, steps, each expert's share of the steps) to RUN_DIR/plots/"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,7 +1,9 @@
 """Learning curves of a finished run, drawn from its metrics.csv with matplotlib (Agg, no display).
 
 `plot_learning_curves(run_dir)` writes ``RUN_DIR/plots/learning_curves.png`` (atomically):
-cheese per episode, caught rate and steps per episode, each with a trailing rolling mean.
+cheese per episode, caught rate and steps per episode, each with a trailing rolling mean, and
+the share of the steps each expert drove (the ``use_<expert>`` columns): a gate that drifts
+toward an expert shows there before the cheese or the caught rate move far.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from mousesim.common.errors import UsageError
 from mousesim.common.words import plural
 
 REQUIRED = ("episode", "steps", "cheese", "caught")
+USE = "use_"  # prefix of the columns holding the share of steps each expert drove
+# Expert lines: the window's colours for the two default kinds, then matplotlib's cycle.
+_EXPERT_COLORS = {"cheese": "#d9a400", "predator": "#c8383a"}
 PLOT_DIR = "plots"
 PLOT_NAME = "learning_curves.png"
 
@@ -124,16 +129,17 @@ def learning_curves_figure(run: Path, m: dict[str, np.ndarray], window: int | No
     ep = m["episode"]
     n = len(ep)
     win = window or default_window(n)
-    fig = Figure(figsize=(9.5, 7.5), dpi=110, layout="constrained")
+    experts = [c[len(USE) :] for c in m if c.startswith(USE)]
+    fig = Figure(figsize=(9.5, 9.5 if experts else 7.5), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(3, 1, sharex=True)
+    axes = fig.subplots(4 if experts else 3, 1, sharex=True)
     panels = (
         ("cheese", "cheese per episode", "#d9a400", False),
         ("caught", "caught rate", "#c8383a", True),
         ("steps", "steps per episode", "#3a6fc8", False),
     )
     marker = "o" if n <= 40 else None  # a short run: show each episode's point
-    for ax, (col, label, color, rate) in zip(axes, panels, strict=True):
+    for ax, (col, label, color, rate) in zip(axes, panels, strict=False):
         y = m[col]
         if rate:
             # 0/1 per episode: dots at the bottom and top, the rate as the rolling mean.
@@ -163,10 +169,32 @@ def learning_curves_figure(run: Path, m: dict[str, np.ndarray], window: int | No
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    if experts:
+        _expert_panel(axes[-1], ep, m, experts, win)
     axes[-1].set_xlabel("episode")
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(_title(run, n))
     return fig
+
+
+def _expert_panel(ax, ep: np.ndarray, m: dict[str, np.ndarray], experts: list[str], win: int):
+    """The share of each episode's steps each expert drove, as rolling means (one line per
+    expert). The lines sum to 1 at every episode."""
+    cycle = iter(["#3a6fc8", "#2e9e5b", "#8a4fc8", "#d0702c", "#555555"] * 4)
+    for name in experts:
+        color = _EXPERT_COLORS.get(name) or next(cycle)
+        ax.plot(ep, rolling_mean(m[USE + name], win), color=color, linewidth=2.0, label=name)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("steps driven by")
+    ax.grid(True, alpha=0.3)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        frameon=False,
+        title=f"mean of last {win}",
+        title_fontsize=8,
+    )
 
 
 def _title(run: Path, n: int) -> str:
