@@ -20,6 +20,11 @@ range perfectly. The driver shares then count the brain's own steps only. `--pla
 gives those steps to the oracle's escape alone instead: its search three own moves ahead
 for the cell farthest from the predators (with a bonus for open cells), which knows the
 walls but not the cheese.
+
+`--trails N` also draws the last steps before the first N catches of each seed as text: the
+mouse's cells with its heading (an arrow; M where it was caught), the predators' cells (p),
+walls (#), and for each step which expert drove (C cheese, P predator, 2 a third expert...)
+and what it did (L, S, R).
 """
 
 from __future__ import annotations
@@ -41,10 +46,14 @@ from mousesim.world.kernels import KIND_PREDATOR, WALL, nth_target  # noqa: E402
 from mousesim.world.world import World  # noqa: E402
 
 BEFORE = 5  # steps before a catch whose driver is counted
+TRAIL = 10  # steps drawn before a catch with --trails
+ARROWS = "→↗↑↖←↙↓↘"  # headings 0..7, counter-clockwise from east (mousesim.world.kernels)
+ACTIONS = "LSR"
 
 
 def _play(args: tuple) -> dict:
-    config, seed, train, steps, within, planner = args
+    config, seed, train, steps, within, planner, *more = args
+    n_trails = more[0] if more else 0
     cfg = load_config(config, {})
     sim = Simulation(cfg, seed=seed)
     for _ in range(train):
@@ -63,6 +72,8 @@ def _play(args: tuple) -> dict:
     before = np.zeros(n_exp)
     catches = episodes = cheese = close = 0
     recent: list[int] = []
+    trail: list[tuple] = []  # (x, y, heading, predator cells, driver, action) per step
+    trails: list[str] = []
     for _ in range(steps):
         if not sim.in_episode:
             sim.reset()
@@ -72,6 +83,8 @@ def _play(args: tuple) -> dict:
         else:
             sim.set_control(None)
         taken += take
+        m = sim.world.mouse
+        at = (int(m[0]), int(m[1]), int(m[2]), [(int(p[0]), int(p[1])) for p in sim.world.preds])
         step = sim.step()
         x, y = int(sim.world.mouse[0]), int(sim.world.mouse[1])
         by_wall = bool((grid[y : y + 3, x : x + 3] == WALL).any())
@@ -82,7 +95,11 @@ def _play(args: tuple) -> dict:
             near[int(d <= radius), driver] += 1
         walls[0] += by_wall
         recent = [*recent[-(BEFORE - 1) :], driver]
+        trail = [*trail[-(TRAIL - 1) :], (*at, driver, step.action)]
         if step.terminated:
+            if len(trails) < n_trails:
+                names = sim.expert_names
+                trails.append(_draw(sim.world.grid, trail, names, seed, sim.world.preds))
             catches += 1
             walls[1] += by_wall
             for k in recent:
@@ -91,6 +108,7 @@ def _play(args: tuple) -> dict:
             episodes += 1
             cheese += sim.episode_row()["cheese"]
             recent = []
+            trail = []
     return {
         "near": near,
         "walls": walls,
@@ -102,7 +120,30 @@ def _play(args: tuple) -> dict:
         "taken": taken,
         "cheese": cheese,
         "close": close,
+        "trails": trails,
     }
+
+
+def _draw(grid: np.ndarray, trail: list[tuple], names: list[str], seed: int, preds) -> str:
+    """The last steps before a catch as text (see --trails)."""
+    final = [(int(p[0]), int(p[1])) for p in preds]
+    cells = [(x, y) for x, y, *_ in trail] + [c for *_, ps, _, _ in trail for c in ps] + final
+    h, w = grid.shape
+    x0, x1 = max(min(c[0] for c in cells) - 2, 0), min(max(c[0] for c in cells) + 3, w)
+    y0, y1 = max(min(c[1] for c in cells) - 2, 0), min(max(c[1] for c in cells) + 3, h)
+    canvas = [["#" if grid[y, x] else "." for x in range(x0, x1)] for y in range(y0, y1)]
+    for *_, ps, _, _ in trail:
+        for px, py in ps:
+            if x0 <= px < x1 and y0 <= py < y1:
+                canvas[py - y0][px - x0] = "p"
+    for x, y, heading, *_ in trail:
+        canvas[y - y0][x - x0] = ARROWS[heading]
+    last = trail[-1]
+    canvas[last[1] - y0][last[0] - x0] = "M"
+    letter = [("2345"[k - 2] if k >= 2 else n[0].upper()) for k, n in enumerate(names)]
+    moves = " ".join(f"{letter[d]}{ACTIONS[a]}" for *_, d, a in trail)
+    head = f"seed {seed}, the last {len(trail)} steps (driver, action): {moves}"
+    return "\n".join([head, *("  " + "".join(row) for row in canvas)])
 
 
 def _nearest(sim: Simulation) -> float:
@@ -129,9 +170,16 @@ def main() -> int:
         default="oracle",
         help="with --oracle-within: the whole oracle, or only its escape (default: oracle)",
     )
+    ap.add_argument(
+        "--trails",
+        type=int,
+        default=0,
+        metavar="N",
+        help="draw the last steps before the first N catches of each seed",
+    )
     args = ap.parse_args()
     jobs = [
-        (args.config, s, args.train, args.steps, args.oracle_within, args.planner)
+        (args.config, s, args.train, args.steps, args.oracle_within, args.planner, args.trails)
         for s in range(args.seeds)
     ]
     with ProcessPoolExecutor(2) as pool:
@@ -168,6 +216,10 @@ def main() -> int:
     print()
     close = sum(r["close"] for r in runs)
     print(f"The predator is within {radius:g} cells on {close / steps:.2f} of steps.")
+    for run in runs:
+        for text in run["trails"]:
+            print()
+            print(text)
     return 0
 
 

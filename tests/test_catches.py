@@ -36,3 +36,20 @@ def test_the_oracle_takes_the_steps_with_a_predator_within_reach():
     assert rescued["catches"] / rescued["episodes"] < alone["catches"] / alone["episodes"]
     fled = catches._play((None, 0, 0, 3000, 4.0, "flee"))
     assert fled["catches"] / fled["episodes"] < alone["catches"] / alone["episodes"]
+
+
+def test_trails_draw_the_last_steps_before_a_catch():
+    """--trails N: the first N catches of a seed, each drawn as text with the mouse's last
+    cell (M), one driver-and-action pair per step drawn, and the
+    walls of the map; no trails unless asked."""
+    catches = _catches()
+    run = catches._play((None, 0, 0, 3000, None, "oracle", 2))
+    assert len(run["trails"]) == 2
+    for text in run["trails"]:
+        head, *rows = text.splitlines()
+        moves = head.split(": ", 1)[1].split()
+        assert 1 <= len(moves) <= catches.TRAIL
+        assert all(m[0] in "CP" and m[1] in "LSR" for m in moves)
+        assert sum(row.count("M") for row in rows) == 1
+        assert all(set(row.strip()) <= set("#.pM" + catches.ARROWS) for row in rows)
+    assert catches._play((None, 0, 0, 500, None, "oracle"))["trails"] == []
