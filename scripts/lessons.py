@@ -191,8 +191,9 @@ LESSONS = (
             "mousesim plot lessons/on",
         ),
         "Compare `lessons/on/metrics.csv` with `lessons/off/metrics.csv` (cheese and caught per episode), and "
-        "look at `lessons/on/plots/learning_curves.png`. In the window, press L to switch learning "
-        "off and on.",
+        "look at `lessons/on/plots/learning_curves.png`: its last panel shows how the two "
+        "experts come to share the steps as the gate learns. In the window, press L to switch "
+        "learning off and on.",
         "Over the last 50 episodes: learning on, {cheese_a:.1f} cheese per episode and caught "
         "in {caught_a:.0%} of episodes; learning off (the same random start), {cheese_b:.1f} "
         "cheese and caught in {caught_b:.0%}.",
