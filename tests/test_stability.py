@@ -14,6 +14,13 @@ WINDOW = 250
 NO_MEMORY = {"brain.ring.J1": 2.0}  # the bump fades within a few steps without a cue
 
 
+def _drift(w: np.ndarray) -> float:
+    """Least-squares slope of the caught rate over the windows after the first, per 1000
+    episodes: a trend, where a seed's level and its window-to-window scatter are not."""
+    centers = (np.arange(len(w)) + 0.5) * WINDOW / 1000
+    return float(np.polyfit(centers[1:], w[1:, 0], 1)[0])
+
+
 def _windows(seed: int, **overrides) -> tuple[np.ndarray, float]:
     """(caught rate, cheese per episode) per 250-episode window, and cheese in episodes 101-300."""
     sim = Simulation(make_config(**overrides), seed=seed)
@@ -26,11 +33,13 @@ def _windows(seed: int, **overrides) -> tuple[np.ndarray, float]:
 def test_learning_mouse_stays_safe_and_keeps_eating(seed):
     """Default config, learning on throughout. Measured (seeds 0, 1, 2): caught per window
     after the first 0.13-0.19, 0.08-0.15, 0.16-0.19; last window's cheese 1.05, 1.04, 1.01 x
-    episodes 101-300. Bounds: caught <= 0.25 in every window after the first, cheese kept at
-    0.9 x."""
+    episodes 101-300; the caught rate's slope over those windows -0.045, -0.048, +0.002 per
+    1000 episodes. Bounds: caught <= 0.25 in every window after the first, cheese kept at
+    0.9 x, slope <= +0.05 per 1000 episodes (no drift into catches)."""
     w, early = _windows(seed)
     assert w[1:, 0].max() <= 0.25, w
     assert w[-1, 1] >= 0.9 * early, (w, early)
+    assert _drift(w) <= 0.05, w
 
 
 @pytest.mark.slow
@@ -38,7 +47,8 @@ def test_blended_gate_with_the_responsibility_rule_drifts_into_catches():
     """The ablation the test above guards against: the same seed with the drive blended,
     the responsibility rule, a floor of 0.1, the blended post term and a gate rate of 0.02
     climbs to caught 0.47 by
-    episodes 1251-1500 (measured windows 0.34 0.34 0.27 0.40 0.40 0.47)."""
+    episodes 1251-1500 (measured windows 0.34 0.34 0.27 0.40 0.40 0.47: a slope of +0.157 per
+    1000 episodes after the first window, where the test above allows +0.05)."""
     w, _ = _windows(
         0,
         **{
@@ -50,6 +60,7 @@ def test_blended_gate_with_the_responsibility_rule_drifts_into_catches():
         },
     )
     assert w[1:, 0].max() > 0.4, w
+    assert _drift(w) > 0.05, w
 
 
 def _trained_score(config: str, seed: int, train: int = 200, **sets) -> float:
