@@ -180,7 +180,7 @@ def learning_curves_figure(run: Path, m: dict[str, np.ndarray], window: int | No
 def _expert_panel(ax, ep: np.ndarray, m: dict[str, np.ndarray], experts: list[str], win: int):
     """The share of each episode's steps each expert drove, as rolling means (one line per
     expert). The lines sum to 1 at every episode."""
-    cycle = iter(["#3a6fc8", "#2e9e5b", "#8a4fc8", "#d0702c", "#555555"] * 4)
+    cycle = iter(["#2e9e5b", "#8a4fc8", "#d0702c", "#555555", "#17a2b8"] * 4)  # not the steps blue
     for name in experts:
         color = _EXPERT_COLORS.get(name) or next(cycle)
         ax.plot(ep, rolling_mean(m[USE + name], win), color=color, linewidth=2.0, label=name)
