@@ -4,10 +4,12 @@ write them to docs/targets.md.
     python scripts/targets.py                  # every section (about 2 minutes on 2 cores)
     python scripts/targets.py stability memory # only these sections (printed, not written)
     python scripts/targets.py stability --long # 3000 episodes x 10 seeds (printed)
+    python scripts/targets.py stability --long --first-seed 10  # seeds 10-19 (printed)
 
 Sections:
 - stability: the default config, seeds 0-4, 1500 episodes each, learning on throughout;
-  caught rate and cheese per 250-episode window.
+  caught rate and cheese per 250-episode window, and the drift apart from the level: each
+  seed's caught-rate slope over the windows after the first.
 - frozen: seeds 0-2; a copy of the brain frozen after 100k and after 1M training steps, each
   played 200 episodes with learning off (the same evaluation seed for both).
 - transfer: seeds 0-9; 500 episodes on the default map without its predator, then 1000 on
