@@ -87,6 +87,14 @@ def _stability_seed(seed: int) -> tuple[int, np.ndarray, float]:
     return seed, rows.reshape(-1, WINDOW, 2).mean(axis=1), float(rows[100:300, 0].mean())
 
 
+def caught_slope(caught: np.ndarray) -> float:
+    """Least-squares slope of the caught rate over the 250-episode windows after the first,
+    per 1000 episodes. Drift is a trend across windows; a seed that sits at its own level with
+    window-to-window scatter is not drifting, and its slope is near 0."""
+    centers = (np.arange(len(caught)) + 0.5) * WINDOW / 1000
+    return float(np.polyfit(centers[1:], caught[1:], 1)[0])
+
+
 def stability(pool: ProcessPoolExecutor) -> list[str]:
     first = LONG.get("first", 0)
     res = list(pool.map(_stability_seed, range(first, first + LONG["seeds"])))
@@ -108,11 +116,7 @@ def stability(pool: ProcessPoolExecutor) -> list[str]:
         f"250 no window caught above 0.20, and the last window's cheese at least 0.9 x episodes "
         f"101-300. Seeds meeting both: {met} of {len(res)}."
     )
-    # Drift is a trend across windows; a seed that sits at its own level with window-to-window
-    # scatter is not drifting. The slope of each seed's caught rate over the windows after the
-    # first (least squares, per 1000 episodes) tells the two apart.
-    centers = (np.arange(len(heads)) + 0.5) * WINDOW / 1000
-    slopes = [np.polyfit(centers[1:], w[1:, 1], 1)[0] for _, w, _ in res]
+    slopes = [caught_slope(w[:, 1]) for _, w, _ in res]
     levels = [w[1:, 1].mean() for _, w, _ in res]
     out.append("")
     out.append(

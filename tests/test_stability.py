@@ -8,17 +8,16 @@ import pytest
 
 from mousesim.sim.simulation import Simulation
 
-from .conftest import make_config
+from .conftest import load_script, make_config
 
 WINDOW = 250
 NO_MEMORY = {"brain.ring.J1": 2.0}  # the bump fades within a few steps without a cue
 
 
 def _drift(w: np.ndarray) -> float:
-    """Least-squares slope of the caught rate over the windows after the first, per 1000
-    episodes: a trend, where a seed's level and its window-to-window scatter are not."""
-    centers = (np.arange(len(w)) + 0.5) * WINDOW / 1000
-    return float(np.polyfit(centers[1:], w[1:, 0], 1)[0])
+    """The caught rate's slope per 1000 episodes after the first window, as targets.py
+    measures it."""
+    return load_script("targets").caught_slope(w[:, 0])
 
 
 def _windows(seed: int, **overrides) -> tuple[np.ndarray, float]:

@@ -20,7 +20,7 @@ from mousesim.common.words import plural
 
 REQUIRED = ("episode", "steps", "cheese", "caught")
 USE = "use_"  # prefix of the columns holding the share of steps each expert drove
-# Expert lines: the window's colours for the two default kinds, then matplotlib's cycle.
+# Expert lines: the cheese and caught panels' colours for the two default experts, then others.
 _EXPERT_COLORS = {"cheese": "#d9a400", "predator": "#c8383a"}
 PLOT_DIR = "plots"
 PLOT_NAME = "learning_curves.png"
