@@ -20,8 +20,9 @@ from mousesim.common.words import plural
 
 REQUIRED = ("episode", "steps", "cheese", "caught")
 USE = "use_"  # prefix of the columns holding the share of steps each expert drove
+CHEESE_COLOR, CAUGHT_COLOR, STEPS_COLOR = "#d9a400", "#c8383a", "#3a6fc8"
 # Expert lines: the cheese and caught panels' colours for the two default experts, then others.
-_EXPERT_COLORS = {"cheese": "#d9a400", "predator": "#c8383a"}
+_EXPERT_COLORS = {"cheese": CHEESE_COLOR, "predator": CAUGHT_COLOR}
 PLOT_DIR = "plots"
 PLOT_NAME = "learning_curves.png"
 
@@ -134,9 +135,9 @@ def learning_curves_figure(run: Path, m: dict[str, np.ndarray], window: int | No
     FigureCanvasAgg(fig)
     axes = fig.subplots(4 if experts else 3, 1, sharex=True)
     panels = (
-        ("cheese", "cheese per episode", "#d9a400", False),
-        ("caught", "caught rate", "#c8383a", True),
-        ("steps", "steps per episode", "#3a6fc8", False),
+        ("cheese", "cheese per episode", CHEESE_COLOR, False),
+        ("caught", "caught rate", CAUGHT_COLOR, True),
+        ("steps", "steps per episode", STEPS_COLOR, False),
     )
     marker = "o" if n <= 40 else None  # a short run: show each episode's point
     for ax, (col, label, color, rate) in zip(axes, panels, strict=False):
