@@ -85,6 +85,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             threat_arousal=int(ex.threat_arousal),
             whisker_gain=float(brain.whisker_gain),
             whisker_reach=int(brain.whisker_reach),
+            escape_radius=float(brain.escape_radius),
+            escape_depth=int(brain.escape_depth),
         ),
         gate=GateParams(
             mode={"fixed": GATE_FIXED, "top1": GATE_TOP1, "learned": GATE_LEARNED}[mixture.gate],
@@ -288,7 +290,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             baseline=np.zeros(e + 1),
         ),
         explore=ExploreState(
-            values=np.array([brain.beta, 0.0, 0.0, 0.0]),
+            values=np.array([brain.beta, 0.0, 0.0, 0.0, 0.0]),
             whiskers=np.zeros(N_MOTOR),
         ),
     )

@@ -137,7 +137,7 @@ class ReadoutParams(NamedTuple):
 
 class ExploreParams(NamedTuple):
     """The motor choice's temperature and reflexes: adaptive gain, startle, threat arousal,
-    whiskers (brain.beta, brain.explore, brain.whisker_*)."""
+    whiskers, escape (brain.beta, brain.explore, brain.whisker_*, brain.escape_*)."""
 
     beta: float  # the ceiling of beta_eff (and the greedy choice's beta)
     adaptive: int
@@ -149,6 +149,8 @@ class ExploreParams(NamedTuple):
     threat_arousal: int  # a looming predator (the gate's looming detector) holds beta up
     whisker_gain: float
     whisker_reach: int
+    escape_radius: float  # the escape reflex acts while a predator is sensed this near (0: off)
+    escape_depth: int
 
 
 class GateParams(NamedTuple):
@@ -250,7 +252,9 @@ class GateState(NamedTuple):
 class ExploreState(NamedTuple):
     """The exploration drive and the whiskers' reflex."""
 
-    values: np.ndarray  # f8[4] at X_BETA (beta_eff), X_PROGRESS, X_STARTLE (steps left), X_THREAT
+    # f8[5] at X_BETA (beta_eff), X_PROGRESS, X_STARTLE (steps left), X_THREAT, X_ESCAPE (1 if
+    # the escape reflex chose this step's action)
+    values: np.ndarray
     whiskers: np.ndarray  # f8[3] 1 where the action's step is blocked by a wall (felt now)
 
 
@@ -267,7 +271,7 @@ class BrainState(NamedTuple):
 
 
 # Slots of ExploreState.values.
-X_BETA, X_PROGRESS, X_STARTLE, X_THREAT = 0, 1, 2, 3
+X_BETA, X_PROGRESS, X_STARTLE, X_THREAT, X_ESCAPE = 0, 1, 2, 3, 4
 
 FEATURES_PROXIMITY = 0
 FEATURES_LOOMING = 1
@@ -800,6 +804,16 @@ def decay_rows(e: np.ndarray, lam: float) -> None:
             e[a, i] *= lam
 
 
+@jit_only(cache=True)
+def decay_traces(readout: ReadoutState, gate: GateState, lp: ReadoutParams, gl: GateLearningParams):
+    """e_k <- lambda e_k and e_g <- lambda_g e_g with no new term: a step the learned brain did
+    not choose (the escape reflex took it) is, to its policy gradient, something the world did;
+    its outcome still reaches the earlier steps' traces."""
+    for k in range(readout.elig.shape[0]):
+        decay_rows(readout.elig[k], lp.trace_decay)
+    decay_rows(gate.elig, gl.trace_decay)
+
+
 @njit(inline="always")
 def action_likelihood(share: np.ndarray, expert_probs: np.ndarray, action: int) -> float:
     """pi(a) = sum_k g_k p_k(a): the chance of `action` under the routed mixture (the
@@ -930,6 +944,7 @@ def reset_brain_episode(
     explore.values[X_PROGRESS] = 0.0
     explore.values[X_STARTLE] = 0.0
     explore.values[X_THREAT] = 0.0
+    explore.values[X_ESCAPE] = 0.0
 
 
 @njit(inline="always")

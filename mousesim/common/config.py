@@ -230,6 +230,13 @@ class BrainConfig(_Model):
     whisker_reach: int = Field(3, ge=1, le=4)
     """Whiskers feel a wall up to this many steps along each action's heading (a wall k steps
     away inhibits by whisker_gain / k)."""
+    escape_radius: NonNegFloat = 0.0
+    """Escape reflex: while a predator is sensed within this many cells, the mouse takes the
+    first move of the `escape_depth`-move sequence, over the walls around it, that ends
+    farthest from it (and never first into a cell it can reach next); 0: no reflex, the
+    learned brain alone acts."""
+    escape_depth: int = Field(3, ge=1, le=5)
+    """Moves the escape reflex looks ahead (3^depth sequences)."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> BrainConfig:

@@ -14,7 +14,8 @@ import numpy as np
 from numba import njit
 
 from mousesim.common.config import WorldConfig
-from mousesim.world.kernels import DX, DY, step_target, turn_heading
+from mousesim.world.escape import RULED_OUT, flee_score, flee_search
+from mousesim.world.kernels import step_target, turn_heading
 from mousesim.world.world import World
 
 INF = 1 << 40
@@ -160,34 +161,6 @@ def safe_first_action(
 
 
 @njit(cache=True)
-def _flee_score(grid: np.ndarray, preds: np.ndarray, x: int, y: int) -> float:
-    height, width = grid.shape
-    d = 1.0e18
-    for p in range(preds.shape[0]):
-        d = min(d, np.hypot(x - preds[p, 0], y - preds[p, 1]))
-    free = 0
-    for h in range(8):
-        nx, ny = x + DX[h], y + DY[h]
-        if 0 <= ny < height and 0 <= nx < width and grid[ny, nx] == 0:
-            free += 1
-    return d + 0.3 * free
-
-
-@njit(cache=True)
-def _flee_search(
-    grid: np.ndarray, preds: np.ndarray, x: int, y: int, h: int, k: int, slide: int
-) -> float:
-    if k == 0:
-        return _flee_score(grid, preds, x, y)
-    best = -1.0e18
-    for a in range(3):
-        nh = turn_heading(h, a)
-        nx, ny = step_target(grid, x, y, nh, slide)
-        best = max(best, _flee_search(grid, preds, nx, ny, nh, k - 1, slide))
-    return best
-
-
-@njit(cache=True)
 def flee_action(
     grid: np.ndarray,
     mouse: np.ndarray,
@@ -210,9 +183,9 @@ def flee_action(
         nh = turn_heading(h, a)
         nx, ny = step_target(grid, x, y, nh, slide)
         if first[ny * width + nx]:
-            val = -1.0e6 + _flee_score(grid, preds, nx, ny)
+            val = RULED_OUT + flee_score(grid, preds, nx, ny)
         else:
-            val = _flee_search(grid, preds, nx, ny, nh, depth - 1, slide)
+            val = flee_search(grid, preds, nx, ny, nh, depth - 1, slide)
         if val > best:
             best = val
             best_a = a

@@ -21,6 +21,7 @@ KERNEL_SOURCES = (
     "world/kernels.py",
     "world/batch.py",
     "world/mapgen.py",
+    "world/escape.py",
     "brain/kernels.py",
     "sim/kernels.py",
     "sim/population.py",

@@ -81,7 +81,10 @@ def metric_columns(cfg: SimConfig) -> list[str]:
         "focus",
         "learning",
     ]
-    return cols + [f"use_{e.name}" for e in cfg.brain.experts]
+    cols += [f"use_{e.name}" for e in cfg.brain.experts]
+    # The share of steps the escape reflex took: only when it is on (files of runs without it
+    # keep their columns).
+    return cols + (["escape"] if cfg.brain.escape_radius > 0 else [])
 
 
 def _flat(data: dict, prefix: str = "") -> dict[str, object]:

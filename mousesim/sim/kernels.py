@@ -26,12 +26,14 @@ from numba.extending import intrinsic
 
 from mousesim.brain.kernels import (
     GATE_LEARNED,
+    X_ESCAPE,
     BrainParams,
     BrainState,
     GateState,
     RingState,
     clear_rings,
     cue_input,
+    decay_traces,
     explore_update,
     gate_learn,
     gate_traces,
@@ -47,6 +49,7 @@ from mousesim.brain.kernels import (
     update_traces,
 )
 from mousesim.jit.options import jit_only
+from mousesim.world.escape import escape_action
 from mousesim.world.kernels import (
     ATE,
     BLOCKED,
@@ -65,8 +68,8 @@ from mousesim.world.kernels import (
 )
 
 # Slots of StepBuffers.stats (per episode); then E returns, then E driver counts.
-S_STEPS, S_EATEN, S_CAUGHT = 0, 1, 2
-N_STAT_FIXED = 3
+S_STEPS, S_EATEN, S_CAUGHT, S_ESCAPE = 0, 1, 2, 3
+N_STAT_FIXED = 4
 
 # Columns of a recorded step (StepBuffers.record); then per expert: gate, bump angle, bump
 # amplitude (0 = a silent ring), reward.
@@ -82,7 +85,7 @@ class StepBuffers(NamedTuple):
     ranks: np.ndarray  # i8[E]
     percept: np.ndarray  # f8[E, 3] bearing, distance, visible
     rewards: np.ndarray  # f8[E] last step's reward per expert
-    stats: np.ndarray  # f8[3 + 2E] episode accumulators
+    stats: np.ndarray  # f8[4 + 2E] episode accumulators
     record: np.ndarray  # f8[T, 8 + 4E]; T = 0 records nothing
 
 
@@ -185,20 +188,38 @@ def start_episode(
 
 @jit_only(cache=True, forceinline=True)
 def choose(
-    ws: WorldState, bs: BrainState, bp: BrainParams, buf: StepBuffers, learning: int, greedy: int
+    ws: WorldState,
+    wp: WorldParams,
+    bs: BrainState,
+    bp: BrainParams,
+    buf: StepBuffers,
+    learning: int,
+    greedy: int,
 ) -> int:
-    """Gate -> motor choice (or the move a person made) -> eligibility traces. Returns the
-    action."""
-    gp = bp.gate
+    """Gate -> motor choice -> escape reflex (or the move a person made) -> eligibility
+    traces. Returns the action."""
+    gp, xp = bp.gate, bp.explore
     gated = gp.mode == GATE_LEARNED
     if gated:
         learned_gate(bs.gate, gp, bp.ring, buf.percept, buf.kinds)
     action = mix_and_choose(
-        bs.motor, bs.ring, bs.readout, bs.gate, bs.explore, gp, bp.explore, greedy, ws.rng
+        bs.motor, bs.ring, bs.readout, bs.gate, bs.explore, gp, xp, greedy, ws.rng
     )
+    # The escape reflex overrides the learned choice while a predator is sensed near (after
+    # the choice's draws, so the random streams are the same with the reflex on or off); the
+    # experts and the gate then learn from the step it took, as from a person's move.
+    escape = (
+        escape_action(ws, wp, xp.escape_radius, xp.escape_depth) if xp.escape_radius > 0.0 else -1
+    )
+    bs.explore.values[X_ESCAPE] = 1.0 if escape >= 0 else 0.0
+    if escape >= 0:
+        action = escape
     if ws.control[CTRL_MOUSE] != NO_CONTROL:  # game mode: a person moves the mouse
         action = ws.control[CTRL_MOUSE]
-    if learning:
+        bs.explore.values[X_ESCAPE] = 0.0
+    if learning and bs.explore.values[X_ESCAPE] > 0.0:
+        decay_traces(bs.readout, bs.gate, bp.readout, bp.gate_learning)
+    elif learning:
         update_traces(bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, gp, action)
         if gated:
             gate_traces(bs.gate, bs.motor, bp.gate, bp.gate_learning, action)
@@ -217,7 +238,7 @@ def act(
 ) -> tuple[int, int]:
     """The first half of a step: `choose` (gate -> motor choice -> eligibility traces) -> act
     in the world. Returns (action, world flag bits)."""
-    action = choose(ws, bs, bp, buf, learning, greedy)
+    action = choose(ws, wp, bs, bp, buf, learning, greedy)
     x0, y0 = ws.mouse[0], ws.mouse[1]
     flags = world_step(ws, wp, action, buf.kinds, buf.ranks, buf.rewards)
     # Efference copy: the turn just made rotates every ring during this step's update, and
@@ -255,6 +276,7 @@ def settle(
             gate_learn(bs.gate, bp.gate_learning, buf.rewards, events)
     st = buf.stats
     st[S_STEPS] += 1.0
+    st[S_ESCAPE] += bs.explore.values[X_ESCAPE]
     st[S_EATEN] = ws.counters[1]
     if flags & TERMINATED:
         st[S_CAUGHT] = 1.0

@@ -85,7 +85,7 @@ def part_signatures(names: tuple[str, ...]) -> list[tuple[str, Any, tuple]]:
     args = {
         "start_episode_py": state,
         "run_steps": (*state, i8, i8, i8, typeof(np.zeros((0, 2), dtype=np.int64)), i8),
-        "choose": (state[0], state[2], state[3], state[4], i8, i8),
+        "choose": (*state, i8, i8),
         "sense": (state[0], state[1], typeof(buf.kinds), typeof(buf.ranks), typeof(buf.percept)),
         "feel_walls": (state[0], state[1], i8, typeof(bs.explore.whiskers)),
         "_ring_steps": (typeof(bs.ring), typeof(bs.geometry), typeof(bp.ring), i8, typeof(ws.rng)),

@@ -22,6 +22,7 @@ from mousesim.brain.kernels import (
 )
 from mousesim.jit.rng import ACTION, NOISE, normal, uniform
 from mousesim.sim.simulation import Simulation
+from mousesim.world.escape import escape_action
 from mousesim.world.kernels import (
     ATE,
     BLOCKED,
@@ -219,9 +220,23 @@ class ReferenceSimulation:
             action = int(tied[min(int(u * len(tied)), len(tied) - 1)])
         else:
             action = int(min(np.searchsorted(np.cumsum(probs), u, side="right"), 2))
+        # The escape reflex (the same jitted search as the kernel's: it reads the world, like
+        # the whiskers) overrides the choice; a person's move overrides both.
+        escape = (
+            escape_action(self.world, self.wparams, xp.escape_radius, xp.escape_depth)
+            if xp.escape_radius > 0
+            else -1
+        )
+        if escape >= 0:
+            action = int(escape)
         if self.world.control[CTRL_MOUSE] != NO_CONTROL:
             action = int(self.world.control[CTRL_MOUSE])
-        if self.learning:
+            escape = -1
+        if self.learning and escape >= 0:  # not the learned policy's step: traces only decay
+            self.elig *= lp.trace_decay
+            if learned:
+                self.gate_elig = gl.trace_decay * self.gate_elig
+        elif self.learning:
             for k in range(self.rates.shape[0]):
                 if gp.mode == GATE_TOP1 and k != winner:
                     self.elig[k] *= lp.trace_decay  # only the acting expert takes credit

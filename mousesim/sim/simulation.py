@@ -26,6 +26,7 @@ from mousesim.sim.kernels import (
     N_STAT_FIXED,
     S_CAUGHT,
     S_EATEN,
+    S_ESCAPE,
     S_STEPS,
     WHOLE_EPISODE,
     StepBuffers,
@@ -192,6 +193,7 @@ class Simulation:
         row["learning"] = int(self.learning)
         for k, name in enumerate(self.expert_names):
             row[f"use_{name}"] = float(st[N_STAT_FIXED + n_exp + k] / steps)
+        row["escape"] = float(st[S_ESCAPE] / steps)
         return row
 
     # -- state for checkpoints and brain files -----------------------------------
