@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mousesim.brain.kernels import X_BETA, X_STARTLE, X_THREAT
+from mousesim.brain.kernels import X_BETA, X_ESCAPE, X_STARTLE, X_THREAT
 from mousesim.sim.simulation import Simulation
 
 
@@ -33,6 +33,7 @@ class BrainArrays:
     beta: float  # the softmax inverse temperature now
     startle: float  # > 0 while startled by a blocked step
     fear: float  # threat arousal, 0..1
+    escape: bool  # the escape reflex took the last step
 
 
 def brain_arrays(sim: Simulation) -> BrainArrays:
@@ -53,4 +54,5 @@ def brain_arrays(sim: Simulation) -> BrainArrays:
         beta=float(b.explore.values[X_BETA]),
         startle=float(b.explore.values[X_STARTLE]),
         fear=float(b.explore.values[X_THREAT]),
+        escape=bool(b.explore.values[X_ESCAPE] > 0),
     )

@@ -130,6 +130,11 @@ STATS_HELP = (
         "a dot where free. A reflex keeps the mouse off walls.",
     ),
     ("fear", "Threat arousal: with the predator near, the mouse stays decisive while it flees."),
+    (
+        "escape",
+        "With brain.escape_radius on: REFLEX while the predator is that near and an innate "
+        "escape, not the learned brain, takes the step.",
+    ),
     ("looming", "The targets within 6 cells: what the learned gate reacts to."),
     ("sim speed", "World steps a second; + / - set the steps per frame."),
 )
@@ -174,6 +179,8 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
         items.append(
             ("fear", (f"{fear:.0%} (beta held up)", f"{fear:.0%}") if fear > 0.05 else ("-",))
         )
+    if xp.escape_radius > 0:  # the innate escape overrules the learned brain this near
+        items.append(("escape", ("REFLEX", "!") if b.escape else ("-",)))
     p = sim.buffers.percept
     near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= gp.loom_radius]
     items.append(("looming", (", ".join(near), f"{len(near)} near") if near else ("-",)))
