@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from mousesim.common.config import WorldConfig
-from mousesim.world.escape import RULED_OUT, flee_score, flee_search
+from mousesim.world.escape import escape_move, reach_mask
 from mousesim.world.kernels import step_target, turn_heading
 from mousesim.world.world import World
 
@@ -92,22 +92,11 @@ def forbidden_cells(
     `first` plus every cell within `margin` (Chebyshev) of a predator, kept off for the rest
     of the path because the predator moves while the mouse walks."""
     height, width = grid.shape
-    first = np.zeros(height * width, dtype=np.bool_)
-    later = np.zeros(height * width, dtype=np.bool_)
+    first = reach_mask(grid, preds, catch_radius)
+    later = first.copy()
     for p in range(preds.shape[0]):
         px = preds[p, 0]
         py = preds[p, 1]
-        for h in range(9):
-            if h == 8:
-                cx, cy = px, py
-            else:
-                cx, cy = step_target(grid, px, py, h, 0)
-            for dy in range(-catch_radius, catch_radius + 1):
-                for dx in range(-catch_radius, catch_radius + 1):
-                    x, y = cx + dx, cy + dy
-                    if 0 <= x < width and 0 <= y < height:
-                        first[y * width + x] = True
-                        later[y * width + x] = True
         r = margin + catch_radius
         for y in range(max(0, py - r), min(height, py + r + 1)):
             for x in range(max(0, px - r), min(width, px + r + 1)):
@@ -175,21 +164,7 @@ def flee_action(
     step into a `first` cell scores -1e6."""
     if preds.shape[0] == 0:
         return 1
-    width = grid.shape[1]
-    x, y, h = mouse[0], mouse[1], mouse[2]
-    best_a = 0
-    best = -1.0e300
-    for a in range(3):
-        nh = turn_heading(h, a)
-        nx, ny = step_target(grid, x, y, nh, slide)
-        if first[ny * width + nx]:
-            val = RULED_OUT + flee_score(grid, preds, nx, ny)
-        else:
-            val = flee_search(grid, preds, nx, ny, nh, depth - 1, slide)
-        if val > best:
-            best = val
-            best_a = a
-    return best_a
+    return escape_move(grid, mouse[0], mouse[1], mouse[2], preds, first, depth, slide)
 
 
 class OraclePlanner:

@@ -70,11 +70,12 @@ def flee_search(
 
 
 @njit(cache=True)
-def predator_reaches(
-    grid: np.ndarray, preds: np.ndarray, x: int, y: int, catch_radius: int
-) -> bool:
-    """True if some predator, with one move (any of 8 headings, or staying), ends within
-    `catch_radius` (Chebyshev) of (x, y): stepping there could be a catch."""
+def reach_mask(grid: np.ndarray, preds: np.ndarray, catch_radius: int) -> np.ndarray:
+    """first[y * W + x] = True where a predator, with one move (any of 8 headings, or
+    staying), ends within `catch_radius` (Chebyshev) of (x, y): stepping there could be a
+    catch."""
+    height, width = grid.shape
+    first = np.zeros(height * width, dtype=np.bool_)
     no_slide = catch_radius * 0  # a predator does not slide; a variable, not a literal 0, so
     # numba compiles step_target once for the world and the reflex
     for p in range(preds.shape[0]):
@@ -84,9 +85,12 @@ def predator_reaches(
                 cx, cy = px, py
             else:
                 cx, cy = step_target(grid, px, py, h, no_slide)
-            if abs(cx - x) <= catch_radius and abs(cy - y) <= catch_radius:
-                return True
-    return False
+            for dy in range(-catch_radius, catch_radius + 1):
+                for dx in range(-catch_radius, catch_radius + 1):
+                    x, y = cx + dx, cy + dy
+                    if 0 <= x < width and 0 <= y < height:
+                        first[y * width + x] = True
+    return first
 
 
 @njit(cache=True)
@@ -96,18 +100,19 @@ def escape_move(
     y: int,
     h: int,
     preds: np.ndarray,
+    first: np.ndarray,
     depth: int,
     slide: int,
-    catch_radius: int,
 ) -> int:
-    """argmax_a V_{depth-1}(cell and heading after a), the first step into a cell a predator
-    reaches next scored RULED_OUT + s(cell); ties keep the lower action (left first)."""
+    """argmax_a V_{depth-1}(cell and heading after a), a first step into a `first` cell
+    (`reach_mask`) scored RULED_OUT + s(cell); ties keep the lower action (left first)."""
+    width = grid.shape[1]
     best_a = 0
     best = -1.0e300
     for a in range(3):
         nh = turn_heading(h, a)
         nx, ny = step_target(grid, x, y, nh, slide)
-        if predator_reaches(grid, preds, nx, ny, catch_radius):
+        if first[ny * width + nx]:
             val = RULED_OUT + flee_score(grid, preds, nx, ny)
         else:
             val = flee_search(grid, preds, nx, ny, nh, depth - 1, slide)
@@ -135,7 +140,8 @@ def escape_action(ws: WorldState, wp: WorldParams, radius: float, depth: int) ->
         if _sensed_within(ws, wp, p, radius):
             near[i, 0], near[i, 1] = ws.preds[p, PX], ws.preds[p, PY]
             i += 1
-    return escape_move(ws.grid, mx, my, h, near, depth, wp.slide, wp.catch_radius)
+    first = reach_mask(ws.grid, near, wp.catch_radius)
+    return escape_move(ws.grid, mx, my, h, near, first, depth, wp.slide)
 
 
 @njit(inline="always")
