@@ -103,6 +103,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             trace_decay=float(mixture.gate_trace_decay),
             critic=int(mixture.gate_critic),
             baseline_rate=float(mixture.gate_baseline_rate),
+            to_return=int(mixture.gate_baseline == "return"),
             clip=float(mixture.gate_clip),
             events=int(mixture.gate_reward == "events"),
             gradient={"exact": GRADIENT_EXACT, "responsibility": GRADIENT_RESPONSIBILITY}[
@@ -288,6 +289,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             context=np.zeros(e + 1),
             elig=np.zeros((e, e + 1)),
             baseline=np.zeros(e + 1),
+            critic_trace=np.zeros(e + 1),
         ),
         explore=ExploreState(
             values=np.array([brain.beta, 0.0, 0.0, 0.0, 0.0]),

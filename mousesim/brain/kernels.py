@@ -173,6 +173,7 @@ class GateLearningParams(NamedTuple):
     trace_decay: float
     critic: int
     baseline_rate: float
+    to_return: int  # the critic predicts each choice's discounted return (1) or the step's (0)
     clip: float
     events: int  # learns from the task's events (1) or the experts' total reward (0)
     gradient: int  # GRADIENT_EXACT | GRADIENT_RESPONSIBILITY
@@ -247,6 +248,7 @@ class GateState(NamedTuple):
     context: np.ndarray  # f8[E + 1] x: calm (or 1), then one feature per expert
     elig: np.ndarray  # f8[E, E + 1] the gate's eligibility trace
     baseline: np.ndarray  # f8[E + 1] the gate's reward baseline c: Rbar(x) = c . x
+    critic_trace: np.ndarray  # f8[E + 1] z: the critic's feature trace (gate_baseline return)
 
 
 class ExploreState(NamedTuple):
@@ -935,6 +937,7 @@ def reset_brain_episode(
     ring.drive[:] = 0.0
     readout.elig[:] = 0.0
     gate.elig[:] = 0.0
+    gate.critic_trace[:] = 0.0
     gate.context[:] = 0.0
     motor.votes[:] = 0.0
     motor.drive[:] = 0.0
@@ -1026,6 +1029,30 @@ def gate_logit(gate: GateState, k: int) -> float:
     return z
 
 
+@njit(inline="always")
+def critic_value(gate: GateState, gl: GateLearningParams) -> float:
+    """Rbar(x) = c . x', x' = (1, x_1, ..., x_E): the gate critic's prediction in the
+    current context (c_0 alone with gate_critic off)."""
+    c, x = gate.baseline, gate.context
+    value = c[0]
+    if gl.critic:
+        for j in range(1, x.shape[0]):
+            value += c[j] * x[j]
+    return value
+
+
+@njit(inline="always")
+def add_choice(gate: GateState, gl: GateLearningParams, k: int, post: float, baseline: float):
+    """e_g[k] <- lambda_g e_g[k] + post x; with gate_baseline return, also V[k] -= eta_g
+    Rbar(x) post x: the baseline of this choice's own context, once, for its own term."""
+    x = gate.context
+    for j in range(x.shape[0]):
+        gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * x[j]
+        if gl.to_return:
+            w = gate.weights[k, j] - gl.learning_rate * baseline * post * x[j]
+            gate.weights[k, j] = min(max(w, -gl.clip), gl.clip)
+
+
 @jit_only(**KERNEL)
 def gate_traces(
     gate: GateState, motor: MotorState, gp: GateParams, gl: GateLearningParams, action: int
@@ -1044,6 +1071,7 @@ def gate_traces(
     g = gate.share
     n_exp = g.shape[0]
     pi = action_likelihood(g, motor.expert_probs, action)
+    baseline = critic_value(gate, gl) if gl.to_return else 0.0
     if gl.gradient == GRADIENT_EXACT:
         m = -1.0e300
         for k in range(n_exp):
@@ -1065,14 +1093,11 @@ def gate_traces(
                 qk = gp.floor + scale * sk
                 ak = g[k] / qk if qk > 0.0 else 0.0
                 post = scale * sk * (ak * (motor.expert_probs[k, action] - pi) - mean) / pi
-            for j in range(n_exp + 1):
-                gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * gate.context[j]
+            add_choice(gate, gl, k, post, baseline)
         return
     for k in range(n_exp):
         resp = g[k] * motor.expert_probs[k, action] / pi if pi > 0.0 else g[k]
-        post = resp - g[k]
-        for j in range(n_exp + 1):
-            gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * gate.context[j]
+        add_choice(gate, gl, k, resp - g[k], baseline)
 
 
 @jit_only(**KERNEL)
@@ -1083,7 +1108,12 @@ def gate_learn(gate: GateState, gl: GateLearningParams, rewards: np.ndarray, eve
     Rbar(x) = c . x' a baseline that depends on the gate's context, x' = (1, x_1, ..., x_E)
     (a linear critic with its own constant whatever x_0 is, c += rate (R - c.x') x';
     Fremaux et al. 2010: the expectation must be per context), or, with gate_critic off, a
-    single running mean (c_0 alone). Weights clipped to [-gate_clip, gate_clip]."""
+    single running mean (c_0 alone). Weights clipped to [-gate_clip, gate_clip].
+
+    gate_baseline return: V += eta_g R e_g, each choice's baseline having been taken off its
+    own term when it was made (`add_choice`), and the critic fits the trace-discounted return
+    G_s = sum_t lambda_g^(t-s) R_t of each context by least squares online (the backward view:
+    z <- lambda_g z + x', c += rate (R z - (c . x') x'))."""
     total = events
     if not gl.events:
         total = 0.0
@@ -1091,15 +1121,21 @@ def gate_learn(gate: GateState, gl: GateLearningParams, rewards: np.ndarray, eve
             total += rewards[k]
     x = gate.context
     c = gate.baseline
-    expect = c[0]
-    if gl.critic:
-        for j in range(1, x.shape[0]):
-            expect += c[j] * x[j]
+    expect = critic_value(gate, gl)
+    if gl.to_return:
+        z = gate.critic_trace
+        n_c = x.shape[0] if gl.critic else 1
+        for j in range(n_c):
+            xj = 1.0 if j == 0 else x[j]
+            z[j] = gl.trace_decay * z[j] + xj
+            c[j] += gl.baseline_rate * (total * z[j] - expect * xj)
+        expect = 0.0  # V moves by eta_g R e_g
     delta = total - expect
-    c[0] += gl.baseline_rate * delta
-    if gl.critic:
-        for j in range(1, x.shape[0]):
-            c[j] += gl.baseline_rate * delta * x[j]
+    if not gl.to_return:
+        c[0] += gl.baseline_rate * delta
+        if gl.critic:
+            for j in range(1, x.shape[0]):
+                c[j] += gl.baseline_rate * delta * x[j]
     step = gl.learning_rate * delta
     v = gate.weights
     for k in range(v.shape[0]):

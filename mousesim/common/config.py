@@ -292,6 +292,11 @@ class MixtureConfig(_Model):
     """The gate's reward baseline depends on its context (a linear critic c . x) instead of
     one running mean."""
     gate_baseline_rate: Annotated[float, Field(gt=0, le=1)] = 0.2
+    gate_baseline: Literal["step", "return"] = "step"
+    """What the gate's critic predicts. step: this step's outcome, subtracted from the whole
+    trace. return: the trace-discounted outcome that follows each choice, subtracted from
+    that choice's own term (unbiased: a baseline of a later context is not correlated with
+    the earlier choices that led to it)."""
     override: NonNegFloat = 1.0
     """Learned gate: slider strength beta in g = softmax(V x + beta log(slider shares));
     focus 0.5 is neutral, 0 or 1 forces one kind of expert."""

@@ -71,6 +71,7 @@ class ReferenceSimulation:
         self.gate_w = gate.weights.copy()
         self.gate_elig = np.zeros_like(self.gate_w)
         self.gate_baseline = gate.baseline.copy()
+        self.critic_trace = np.zeros_like(self.gate_baseline)
         e = len(cfg.brain.experts)
         self.rates = np.zeros((e, n))
         self.elig = np.zeros((e, 3, n))
@@ -103,6 +104,7 @@ class ReferenceSimulation:
         self.rates[:] = 0.0
         self.elig[:] = 0.0
         self.gate_elig[:] = 0.0
+        self.critic_trace[:] = 0.0
         self.last_turn = 0
         self.last_step[:] = 0.0
         self.distance[:] = -1.0
@@ -268,6 +270,10 @@ class ReferenceSimulation:
                     resp = self.gate * p_a / pi if pi > 0 else self.gate
                     post = resp - self.gate
                 self.gate_elig = gl.trace_decay * self.gate_elig + np.outer(post, x)
+                if gl.to_return:  # this choice's own baseline, off its own term, once
+                    cx = np.concatenate([[1.0], x[1:]]) if gl.critic else np.eye(len(x))[0]
+                    step = gl.learning_rate * (self.gate_baseline @ cx) * np.outer(post, x)
+                    self.gate_w = np.clip(self.gate_w - step, -gl.clip, gl.clip)
         x0, y0 = int(self.world.mouse[0]), int(self.world.mouse[1])
         flags = world_step(self.world, self.wparams, action, self.kinds, self.ranks, self.rewards)
         self.last_turn = 1 - action
@@ -313,8 +319,15 @@ class ReferenceSimulation:
                     )
                 else:
                     outcome = self.rewards.sum()
-                delta_total = outcome - c @ cx
-                c += gl.baseline_rate * delta_total * cx
+                if gl.to_return:
+                    # The critic fits each context's trace-discounted return (backward view).
+                    expect = c @ cx
+                    self.critic_trace = gl.trace_decay * self.critic_trace + cx
+                    c += gl.baseline_rate * (outcome * self.critic_trace - expect * cx)
+                    delta_total = outcome
+                else:
+                    delta_total = outcome - c @ cx
+                    c += gl.baseline_rate * delta_total * cx
                 self.gate_w = np.clip(
                     self.gate_w + gl.learning_rate * delta_total * self.gate_elig,
                     -gl.clip,
