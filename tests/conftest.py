@@ -55,7 +55,9 @@ def traces(bs, bp, action: int) -> None:
     """`update_traces` on a whole brain: the groups it takes."""
     from mousesim.brain.kernels import update_traces
 
-    update_traces(bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, bp.gate, action)
+    update_traces(
+        bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, bp.gate, action, bs.explore.ahead
+    )
 
 
 def cli(

@@ -45,9 +45,9 @@ def test_learning_mouse_stays_safe_and_keeps_eating(seed):
 def test_blended_gate_with_the_responsibility_rule_drifts_into_catches():
     """The ablation the test above guards against: the same seed with the drive blended,
     the responsibility rule, a floor of 0.1, the blended post term and a gate rate of 0.02
-    climbs to caught 0.47 by
-    episodes 1251-1500 (measured windows 0.34 0.34 0.27 0.40 0.40 0.47: a slope of +0.157 per
-    1000 episodes after the first window, where the test above allows +0.05)."""
+    climbs out of the target (measured windows 0.05 0.06 0.31 0.38 0.23 0.24: above 0.20 from
+    episode 501 on, a slope of +0.107 per 1000 episodes after the first window, where the
+    test above allows +0.05; without the look-ahead, 0.34 0.34 0.27 0.40 0.40 0.47)."""
     w, _ = _windows(
         0,
         **{
@@ -58,7 +58,7 @@ def test_blended_gate_with_the_responsibility_rule_drifts_into_catches():
             "mixture.gate_learning_rate": 0.02,
         },
     )
-    assert w[1:, 0].max() > 0.4, w
+    assert w[1:, 0].max() > 0.2, w
     assert _drift(w) > 0.05, w
 
 
@@ -100,12 +100,15 @@ def test_the_rings_memory_pays_where_walls_hide_targets(config):
 def test_behind_walls_learning_makes_the_mouse_safer_than_the_hand_wired_brain():
     """configs/maze.yaml (line of sight: the predator is in view on about 4% of steps), seeds
     0-2, trained 200 episodes: the learned brain outscores the hand-wired one, because each
-    expert's learning rate rises as its target is seen more rarely (brain.rarity_gain).
-    Measured scores (cheese - 5 x caught): learned 0.25, -0.37, -0.59; hand-wired -1.72,
-    -1.49, -1.37; with rarity_gain 1 -1.05, -3.50, -2.80. Bounds: learned above hand-wired on average and above
-    rarity_gain 1 on every seed."""
-    learned = [_trained_score("maze.yaml", s) for s in range(3)]
-    plain = [_trained_score("maze.yaml", s, **{"brain.rarity_gain": 1.0}) for s in range(3)]
+    expert's learning rate rises as its target is seen more rarely (brain.rarity_gain). The
+    look-ahead off, so that the rate is what makes the difference. Measured scores (cheese - 5
+    x caught): learned 0.25, -0.37, -0.59; hand-wired -1.72, -1.49, -1.37; with rarity_gain 1
+    -1.05, -3.50, -2.80. Bounds: learned above hand-wired on average and above rarity_gain 1 on
+    every seed. (With the look-ahead, which takes over much of the escape, learned 0.61, 1.12,
+    0.52 against 0.56, 0.26, 0.65 with rarity_gain 1.)"""
+    off = {"brain.lookahead_radius": 0.0}
+    learned = [_trained_score("maze.yaml", s, **off) for s in range(3)]
+    plain = [_trained_score("maze.yaml", s, **off, **{"brain.rarity_gain": 1.0}) for s in range(3)]
     hand = [_trained_score("maze.yaml", s, 0, **{"brain.init": "hand_wired"}) for s in range(3)]
     assert np.mean(learned) > np.mean(hand), (learned, hand)
     assert all(a > b for a, b in zip(learned, plain, strict=True)), (learned, plain)
@@ -118,12 +121,14 @@ def test_a_shared_readout_lets_a_second_predator_expert_learn_from_both():
     (predator2's `readout: predator`) the brain outscores the same brain whose predator experts each
     learn their own from their share of the steps. Measured scores (cheese - 5 x caught,
     shared / unshared): 3.25/2.05, 4.14/3.77, 4.46/3.75, 3.76/3.05, 2.89/2.42, 3.75/1.16,
-    3.05/3.30, 4.12/4.00, 4.08/4.67, 3.89/3.80 (mean 3.74 vs 3.20, better on 8 of 10).
-    Bounds: better on average and on 6 of 10 seeds."""
-    shared = [_trained_score("two_predators.yaml", s) for s in range(10)]
+    3.05/3.30, 4.12/4.00, 4.08/4.67, 3.89/3.80 (mean 3.74 vs 3.20, better on 8 of 10), the
+    look-ahead off. Bounds: better on average and on 6 of 10 seeds. (With the look-ahead both
+    score about the same: mean 5.46 against 5.50.)"""
+    off = {"brain.lookahead_radius": 0.0}
+    shared = [_trained_score("two_predators.yaml", s, **off) for s in range(10)]
     own = {"brain.experts": [{"name": "cheese", "target": "cheese"},
                              {"name": "predator", "target": "predator"},
                              {"name": "predator2", "target": "predator", "rank": 1}]}  # fmt: skip
-    unshared = [_trained_score("two_predators.yaml", s, **own) for s in range(10)]
+    unshared = [_trained_score("two_predators.yaml", s, **off, **own) for s in range(10)]
     wins = sum(a > b for a, b in zip(shared, unshared, strict=True))
     assert np.mean(shared) > np.mean(unshared) and wins >= 6, (shared, unshared)

@@ -73,6 +73,7 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             gate_scaled=int(brain.gate_scaled),
             rarity_gain=float(brain.rarity_gain),
             sighting_rate=float(brain.sighting_rate),
+            trust_rate=float(brain.lookahead_rate),
         ),
         explore=ExploreParams(
             beta=float(brain.beta),
@@ -85,6 +86,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             threat_arousal=int(ex.threat_arousal),
             whisker_gain=float(brain.whisker_gain),
             whisker_reach=int(brain.whisker_reach),
+            lookahead_radius=float(brain.lookahead_radius),
+            lookahead_depth=int(brain.lookahead_depth),
             escape_radius=float(brain.escape_radius),
             escape_depth=int(brain.escape_depth),
         ),
@@ -274,6 +277,12 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             baseline=np.zeros(e),
             sighted=np.ones(e),
             owner=owner,
+            foresees=np.array(
+                [int(x.target == "predator" and brain.lookahead_radius > 0) for x in brain.experts],
+                dtype=np.int64,
+            ),
+            trust=np.zeros(e),
+            trust_elig=np.zeros(e),
         ),
         motor=MotorState(
             votes=np.zeros((e, N_MOTOR)),
@@ -294,6 +303,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
         explore=ExploreState(
             values=np.array([brain.beta, 0.0, 0.0, 0.0, 0.0]),
             whiskers=np.zeros(N_MOTOR),
+            ahead=np.zeros(N_MOTOR),
         ),
     )
 

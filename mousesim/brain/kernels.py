@@ -133,6 +133,7 @@ class ReadoutParams(NamedTuple):
     gate_scaled: int  # each expert's eligibility scaled by its gate share
     rarity_gain: float  # ceiling of the boost 1 / s_k a rarely sensed target gives (1: off)
     sighting_rate: float  # per step: rate of s_k, the share of steps the target was sensed
+    trust_rate: float  # learning rate of the trust w_k in the look-ahead
 
 
 class ExploreParams(NamedTuple):
@@ -149,6 +150,8 @@ class ExploreParams(NamedTuple):
     threat_arousal: int  # a looming predator (the gate's looming detector) holds beta up
     whisker_gain: float
     whisker_reach: int
+    lookahead_radius: float  # the look-ahead is felt while a predator is sensed this near (0: off)
+    lookahead_depth: int
     escape_radius: float  # the escape reflex acts while a predator is sensed this near (0: off)
     escape_depth: int
 
@@ -227,6 +230,9 @@ class ReadoutState(NamedTuple):
     baseline: np.ndarray  # f8[E] running mean reward Rbar_k
     sighted: np.ndarray  # f8[E] s_k: running share of steps the expert's target was sensed
     owner: np.ndarray  # i8[E] o(k): whose readout expert k learns into (shared within a kind)
+    foresees: np.ndarray  # i8[E] 1: expert k adds w_k times the look-ahead to its votes
+    trust: np.ndarray  # f8[E] w_k: how much expert k trusts the look-ahead (learned from 0)
+    trust_elig: np.ndarray  # f8[E] the eligibility trace of w_k
 
 
 class MotorState(NamedTuple):
@@ -258,6 +264,7 @@ class ExploreState(NamedTuple):
     # the escape reflex chose this step's action)
     values: np.ndarray
     whiskers: np.ndarray  # f8[3] 1 where the action's step is blocked by a wall (felt now)
+    ahead: np.ndarray  # f8[3] the look-ahead: each action's value minus the best's (0: none)
 
 
 class BrainState(NamedTuple):
@@ -665,7 +672,7 @@ def mix_and_choose(
     greedy: int,
     rng: np.ndarray,
 ) -> int:
-    """Votes v_k = M_k r_k; drive u = v_k of one expert k drawn from the gate (routing sample;
+    """Votes v_k = M_k r_k (+ w_k A for an expert that reads the look-ahead A); drive u = v_k of one expert k drawn from the gate (routing sample;
     greedy: the largest share), or u = sum_k g_k v_k (routing blend; top-1: the larger gate
     only); action ~
     softmax(beta_eff u - whisker_gain w), w_a = how near a wall blocks action a (the reflex is
@@ -694,6 +701,11 @@ def mix_and_choose(
             v0 += m0[i] * r[i]
             v1 += m1[i] * r[i]
             v2 += m2[i] * r[i]
+        if readout.foresees[k]:  # + w_k times the look-ahead (0 while no predator is near)
+            w = readout.trust[k]
+            v0 += w * explore.ahead[0]
+            v1 += w * explore.ahead[1]
+            v2 += w * explore.ahead[2]
         motor.votes[k, 0], motor.votes[k, 1], motor.votes[k, 2] = v0, v1, v2
         if g > 0.0:  # a shut-out expert adds nothing (0 * a huge vote would still be 0)
             motor.drive[0] += g * v0
@@ -813,6 +825,7 @@ def decay_traces(readout: ReadoutState, gate: GateState, lp: ReadoutParams, gl: 
     its outcome still reaches the earlier steps' traces."""
     for k in range(readout.elig.shape[0]):
         decay_rows(readout.elig[k], lp.trace_decay)
+        readout.trust_elig[k] *= lp.trace_decay
     decay_rows(gate.elig, gl.trace_decay)
 
 
@@ -835,8 +848,10 @@ def update_traces(
     lp: ReadoutParams,
     gp: GateParams,
     action: int,
+    ahead: np.ndarray,
 ) -> None:
-    """e_k <- lambda e_k + post_k (x) r_k.
+    """e_k <- lambda e_k + post_k (x) r_k, and for an expert that reads the look-ahead A,
+    e^w_k <- lambda e^w_k + post_k . A (its trust w_k enters the votes as w_k A).
 
     responsible (default): post_k = resp_k (onehot(action) - p_k), resp_k = g_k p_k(a) /
     sum_j g_j p_j(a), p_k the expert's own softmax: beta_eff post_k (x) r_k is d log pi(a) /
@@ -849,6 +864,7 @@ def update_traces(
     for k in range(n_exp):
         if gp.mode == GATE_TOP1 and k != motor.driver[0]:
             decay_rows(readout.elig[k], lp.trace_decay)
+            readout.trust_elig[k] *= lp.trace_decay
             continue
         scale = gate.share[k] if lp.gate_scaled else 1.0
         p = motor.probs if lp.post == POST_BLENDED else motor.expert_probs[k]
@@ -856,11 +872,15 @@ def update_traces(
             # The expert's share of the credit for this action: its responsibility.
             scale = gate.share[k] * motor.expert_probs[k, action] / pi if pi > 0.0 else 0.0
         r = ring.rates[k]
+        seen = 0.0
         for a in range(N_MOTOR):
             post = ((1.0 if a == action else 0.0) - p[a]) * scale
+            seen += post * ahead[a]
             row = readout.elig[k, a]
             for i in range(r.shape[0]):
                 row[i] = lp.trace_decay * row[i] + post * r[i]
+        if readout.foresees[k]:
+            readout.trust_elig[k] = lp.trace_decay * readout.trust_elig[k] + seen
 
 
 @njit(cache=True, inline="always")  # see INLINED
@@ -890,9 +910,11 @@ def learn(
         readout.sighted[k] = s
         boost = lp.rarity_gain if s * lp.rarity_gain <= 1.0 else 1.0 / s
         step = lp.learning_rate * boost * delta
+        o = readout.owner[k]
+        if readout.foresees[k]:  # w_o += eta_w (R_k - Rbar_k) e^w_k (no boost, no norm)
+            readout.trust[o] += lp.trust_rate * delta * readout.trust_elig[k]
         # The three rows in one loop: each norm's sum keeps its order (same bits), but three
         # independent add chains overlap instead of waiting on one another.
-        o = readout.owner[k]
         m0, m1, m2 = readout.weights[o, 0], readout.weights[o, 1], readout.weights[o, 2]
         e0, e1, e2 = readout.elig[k, 0], readout.elig[k, 1], readout.elig[k, 2]
         s0 = s1 = s2 = 0.0
@@ -916,6 +938,7 @@ def learn(
         if o != k:
             for a in range(N_MOTOR):
                 readout.weights[k, a, :] = readout.weights[o, a, :]
+            readout.trust[k] = readout.trust[o]
 
 
 @jit_only(cache=True, forceinline=False)  # rare: a call, not inlined
@@ -936,6 +959,7 @@ def reset_brain_episode(
     ring.distance[:] = -1.0
     ring.drive[:] = 0.0
     readout.elig[:] = 0.0
+    readout.trust_elig[:] = 0.0
     gate.elig[:] = 0.0
     gate.critic_trace[:] = 0.0
     gate.context[:] = 0.0

@@ -230,6 +230,15 @@ class BrainConfig(_Model):
     whisker_reach: int = Field(3, ge=1, le=4)
     """Whiskers feel a wall up to this many steps along each action's heading (a wall k steps
     away inhibits by whisker_gain / k)."""
+    lookahead_radius: NonNegFloat = 6.0
+    """Look-ahead: while a predator is sensed within this many cells, the predator experts
+    read, for each action, how far from it the best `lookahead_depth`-move sequence that
+    starts with that action ends (over the walls around the mouse), and each learns how much
+    to trust it (0: no look-ahead)."""
+    lookahead_depth: int = Field(3, ge=1, le=5)
+    """Moves the look-ahead plays out (3^depth sequences)."""
+    lookahead_rate: NonNegFloat = 0.05
+    """Learning rate of each predator expert's trust in the look-ahead (it starts at 0)."""
     escape_radius: NonNegFloat = 0.0
     """Escape reflex: while a predator is sensed within this many cells, the mouse takes the
     first move of the `escape_depth`-move sequence, over the walls around it, that ends

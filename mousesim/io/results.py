@@ -35,6 +35,7 @@ def save_brain(
     gate_baseline: np.ndarray | None = None,
     cfg_hash: str | None = None,
     sighted: np.ndarray | None = None,
+    trust: np.ndarray | None = None,
 ) -> None:
     """Atomically write a brain file that `load_brain` (and `mousesim play --brain`) reads.
     The learned gate's weights go in too when given. `cfg_hash`: config_hash(cfg), if the
@@ -46,6 +47,8 @@ def save_brain(
         extra["gate_baseline"] = gate_baseline
     if sighted is not None:
         extra["sighted"] = sighted
+    if trust is not None:
+        extra["trust"] = trust
 
     def writer(f) -> None:
         np.savez(
@@ -99,6 +102,7 @@ def _check_weights(p: Path, data: dict[str, np.ndarray]) -> None:
         ("readout", 3),
         ("baseline", 1),
         ("sighted", 1),
+        ("trust", 1),
         ("gate_w", None),
         ("gate_baseline", None),
     )

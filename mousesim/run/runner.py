@@ -436,6 +436,7 @@ def _run_locked(
                 gate_w=state["gate_w"],
                 gate_baseline=state["gate_baseline"],
                 sighted=state["sighted"],
+                trust=state["trust"],
                 cfg_hash=cfg_hash,
             )
             _write_checkpoint(state, episode)

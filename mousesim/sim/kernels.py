@@ -49,7 +49,7 @@ from mousesim.brain.kernels import (
     update_traces,
 )
 from mousesim.jit.options import jit_only
-from mousesim.world.escape import escape_action
+from mousesim.world.escape import escape_action, look_ahead
 from mousesim.world.kernels import (
     ATE,
     BLOCKED,
@@ -158,6 +158,9 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
     ring, geo, rp = bs.ring, bs.geometry, bp.ring
     sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
     feel_walls(ws, wp, bp.explore.whisker_reach, bs.explore.whiskers)
+    if bp.explore.lookahead_radius > 0.0:
+        xp = bp.explore
+        look_ahead(ws, wp, xp.lookahead_radius, xp.lookahead_depth, bs.explore.ahead)
     for e in range(ring.rates.shape[0]):
         cue_input(ring, geo, rp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
     ring_drives(ring, rp, buf.percept)
@@ -220,7 +223,9 @@ def choose(
     if learning and bs.explore.values[X_ESCAPE] > 0.0:
         decay_traces(bs.readout, bs.gate, bp.readout, bp.gate_learning)
     elif learning:
-        update_traces(bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, gp, action)
+        update_traces(
+            bs.readout, bs.ring, bs.motor, bs.gate, bp.readout, gp, action, bs.explore.ahead
+        )
         if gated:
             gate_traces(bs.gate, bs.motor, bp.gate, bp.gate_learning, action)
     return action

@@ -22,7 +22,7 @@ from mousesim.brain.kernels import (
 )
 from mousesim.jit.rng import ACTION, NOISE, normal, uniform
 from mousesim.sim.simulation import Simulation
-from mousesim.world.escape import escape_action
+from mousesim.world.escape import escape_action, look_ahead
 from mousesim.world.kernels import (
     ATE,
     BLOCKED,
@@ -66,6 +66,9 @@ class ReferenceSimulation:
         self.baseline = readout.baseline.copy()
         self.sighted = readout.sighted.copy()
         self.owner = readout.owner.copy()
+        self.foresees = readout.foresees.astype(bool)
+        self.trust = readout.trust.copy()
+        self.trust_elig = np.zeros_like(self.trust)
         self.gate = gate.share.copy()
         self.gate_bias = gate.bias.copy()
         self.gate_w = gate.weights.copy()
@@ -85,6 +88,7 @@ class ReferenceSimulation:
         self.threat = 0.0
         self.loom = np.zeros(e)
         self.whiskers = np.zeros(3)
+        self.ahead = np.zeros(3)
         self.beta = self.bp.explore.beta
         self.learning = base.learning
         self.greedy = base.greedy
@@ -103,6 +107,7 @@ class ReferenceSimulation:
         reset_world(self.world, self.wparams)
         self.rates[:] = 0.0
         self.elig[:] = 0.0
+        self.trust_elig[:] = 0.0
         self.gate_elig[:] = 0.0
         self.critic_trace[:] = 0.0
         self.last_turn = 0
@@ -118,7 +123,12 @@ class ReferenceSimulation:
 
     def _perceive(self) -> None:
         sense(self.world, self.wparams, self.kinds, self.ranks, self.percept)
-        feel_walls(self.world, self.wparams, self.bp.explore.whisker_reach, self.whiskers)
+        xp = self.bp.explore
+        feel_walls(self.world, self.wparams, xp.whisker_reach, self.whiskers)
+        if xp.lookahead_radius > 0:  # the same jitted look-ahead: it reads the world
+            look_ahead(
+                self.world, self.wparams, xp.lookahead_radius, xp.lookahead_depth, self.ahead
+            )
         drives = self._drives()
         for e in range(self.rates.shape[0]):
             self._ring(e, drives[e])
@@ -199,6 +209,7 @@ class ReferenceSimulation:
         if learned:
             self.gate = self._learned_gate(x)
         votes = np.einsum("kan,kn->ka", self.readout, self.rates)
+        votes[self.foresees] += self.trust[self.foresees, None] * self.ahead
         winner = int(np.argmax(self.gate))
         if gp.mode == GATE_TOP1:
             drive = votes[winner]
@@ -236,12 +247,14 @@ class ReferenceSimulation:
             escape = -1
         if self.learning and escape >= 0:  # not the learned policy's step: traces only decay
             self.elig *= lp.trace_decay
+            self.trust_elig *= lp.trace_decay
             if learned:
                 self.gate_elig = gl.trace_decay * self.gate_elig
         elif self.learning:
             for k in range(self.rates.shape[0]):
                 if gp.mode == GATE_TOP1 and k != winner:
                     self.elig[k] *= lp.trace_decay  # only the acting expert takes credit
+                    self.trust_elig[k] *= lp.trace_decay
                     continue
                 p = probs if lp.post == POST_BLENDED else expert_p[k]
                 post = np.eye(3)[action] - p
@@ -251,6 +264,8 @@ class ReferenceSimulation:
                 elif lp.gate_scaled:
                     post = post * self.gate[k]
                 self.elig[k] = lp.trace_decay * self.elig[k] + np.outer(post, self.rates[k])
+                if self.foresees[k]:
+                    self.trust_elig[k] = lp.trace_decay * self.trust_elig[k] + post @ self.ahead
             if learned:
                 p_a = expert_p[:, action]
                 pi = self.gate @ p_a
@@ -305,10 +320,13 @@ class ReferenceSimulation:
             # Each expert learns into its owner's readout (its own unless shared within a
             # kind), in expert order; the experts that share it then read the owner's rows.
             for k, o in enumerate(self.owner):
+                if self.foresees[k]:
+                    self.trust[o] += lp.trust_rate * delta[k] * self.trust_elig[k]
                 m = self.readout[o] + lp.learning_rate * boost[k] * delta[k] * self.elig[k]
                 norms = np.linalg.norm(m, axis=1, keepdims=True)
                 self.readout[o] = m * self.row_norm[o][:, None] / np.where(norms > 0, norms, 1.0)
             self.readout[:] = self.readout[self.owner]
+            self.trust[:] = self.trust[self.owner]
             if learned:
                 c = self.gate_baseline
                 # The critic keeps its own constant (c_0 x 1) whatever x_0 is (calm feature).

@@ -203,6 +203,7 @@ class Simulation:
             "readout": self.brain.readout.weights.copy(),
             "baseline": self.brain.readout.baseline.copy(),
             "sighted": self.brain.readout.sighted.copy(),
+            "trust": self.brain.readout.trust.copy(),
             "gate_w": self.brain.gate.weights.copy(),
             "gate_baseline": self.brain.gate.baseline.copy(),
             "rng": self.world.rng.copy(),
@@ -227,6 +228,7 @@ class Simulation:
             data.get("gate_w"),
             data.get("gate_baseline"),
             sighted=data.get("sighted"),
+            trust=data.get("trust"),
         )
 
     def load_readout(
@@ -237,10 +239,12 @@ class Simulation:
         gate_baseline: np.ndarray | None = None,
         *,
         sighted: np.ndarray | None = None,
+        trust: np.ndarray | None = None,
     ) -> None:
         """Put trained weights into this brain (the learned gate's too, when given; and how
         often each expert has sensed its target, which sets its learning rate; a brain file
-        without it starts from "always in view")."""
+        without it starts from "always in view"; and the predator experts' trust in the
+        look-ahead, 0 when not given)."""
         mine, gate = self.brain.readout, self.brain.gate
         if readout.shape != mine.weights.shape or baseline.shape != mine.baseline.shape:
             raise ValueError(
@@ -254,6 +258,8 @@ class Simulation:
             gate.baseline[:] = gate_baseline
         if sighted is not None and sighted.shape == mine.sighted.shape:
             mine.sighted[:] = np.clip(sighted, 0.0, 1.0)
+        if trust is not None and trust.shape == mine.trust.shape:
+            mine.trust[:] = trust
 
     @property
     def version(self) -> str:

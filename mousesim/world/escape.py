@@ -35,6 +35,7 @@ from mousesim.world.kernels import (
 )
 
 OPEN_BONUS = 0.3  # score per free neighbour cell of an end cell (0-8 of them)
+LOOK_FLOOR = 4.0  # the look-ahead reports an action at most this much worse than the best
 RULED_OUT = -1.0e6  # a first step into a cell a predator can reach next
 
 
@@ -123,25 +124,57 @@ def escape_move(
 
 
 @jit_only(cache=True)
+def look_ahead(ws: WorldState, wp: WorldParams, radius: float, depth: int, out: np.ndarray) -> None:
+    """The look-ahead a predator expert reads: out[a] = max(V(a) - max_b V(b), -LOOK_FLOOR),
+    V(a) the value of the best `depth`-move sequence starting with action a (`flee_search`
+    after a's step; a first step into a cell a predator can reach next counts as the floor),
+    away from the predators sensed within `radius` cells; 0 for every action when none is."""
+    near = _sensed_predators(ws, wp, radius)
+    if near.shape[0] == 0:
+        out[:] = 0.0
+        return
+    first = reach_mask(ws.grid, near, wp.catch_radius)
+    width = ws.grid.shape[1]
+    x, y, h = ws.mouse[0], ws.mouse[1], ws.mouse[2]
+    best = -1.0e300
+    for a in range(3):
+        nh = turn_heading(h, a)
+        nx, ny = step_target(ws.grid, x, y, nh, wp.slide)
+        if first[ny * width + nx]:
+            out[a] = RULED_OUT
+        else:
+            out[a] = flee_search(ws.grid, near, nx, ny, nh, depth - 1, wp.slide)
+        best = max(best, out[a])
+    for a in range(3):
+        out[a] = max(out[a] - best, -LOOK_FLOOR)
+
+
+@jit_only(cache=True)
 def escape_action(ws: WorldState, wp: WorldParams, radius: float, depth: int) -> int:
     """The escape reflex: -1 when no predator is sensed within `radius` cells (within the
     sense radius and, with line of sight on, not behind a wall); else `escape_move` away from
     the predators sensed that near."""
-    mx, my, h = ws.mouse[0], ws.mouse[1], ws.mouse[2]
+    near = _sensed_predators(ws, wp, radius)
+    if near.shape[0] == 0:
+        return -1
+    first = reach_mask(ws.grid, near, wp.catch_radius)
+    return escape_move(ws.grid, ws.mouse[0], ws.mouse[1], ws.mouse[2], near, first, depth, wp.slide)
+
+
+@njit(inline="always")
+def _sensed_predators(ws: WorldState, wp: WorldParams, radius: float) -> np.ndarray:
+    """The cells (x, y) of the predators sensed within `radius` cells, one row each."""
     n = 0
     for p in range(ws.preds.shape[0]):
         if _sensed_within(ws, wp, p, radius):
             n += 1
-    if n == 0:
-        return -1
     near = np.empty((n, 2), dtype=np.int64)
     i = 0
     for p in range(ws.preds.shape[0]):
         if _sensed_within(ws, wp, p, radius):
             near[i, 0], near[i, 1] = ws.preds[p, PX], ws.preds[p, PY]
             i += 1
-    first = reach_mask(ws.grid, near, wp.catch_radius)
-    return escape_move(ws.grid, mx, my, h, near, first, depth, wp.slide)
+    return near
 
 
 @njit(inline="always")
