@@ -314,6 +314,7 @@ class App:
                 gate_w=b.gate_w,
                 gate_baseline=b.gate_baseline,
                 sighted=b.sighted,
+                trust=self.sim.brain.readout.trust,
             )
         except OSError as exc:
             self.say(f"could not save the brain: {exc.strerror or exc}")

@@ -130,12 +130,9 @@ STATS_HELP = (
         "a dot where free. A reflex keeps the mouse off walls.",
     ),
     ("fear", "Threat arousal: with the predator near, the mouse stays decisive while it flees."),
-    (
-        "escape",
-        "With brain.escape_radius on: REFLEX while the predator is that near and an innate "
-        "escape, not the learned brain, takes the step.",
-    ),
+    ("escape", "REFLEX: an innate escape takes the step (brain.escape_radius)."),
     ("looming", "The targets within 6 cells: what the learned gate reacts to."),
+    ("look-ahead", "The predator expert's learned trust in its look-ahead; * while in use."),
     ("sim speed", "World steps a second; + / - set the steps per frame."),
 )
 
@@ -163,8 +160,9 @@ def _deg(a: float) -> str:
 def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     """What the brain's reflexes and drives are doing now: the exploration gauge (beta_eff of
     its ceiling), a startle after a blocked step, the walls the whiskers feel (L S R), the threat
-    arousal (brain.explore.threat_arousal: a looming predator holds beta up), and which targets
-    loom (within the learned gate's loom_radius). Each value: wordings, longest first."""
+    arousal (brain.explore.threat_arousal: a looming predator holds beta up), which targets
+    loom (within the learned gate's loom_radius), and the predator expert's learned trust in
+    the look-ahead. Each value: wordings, longest first."""
     b, xp, gp = brain_arrays(sim), sim.bparams.explore, sim.bparams.gate
     beta, startle = b.beta, b.startle
     felt = "".join(c if w > 0 else "." for c, w in zip("LSR", b.whiskers, strict=True))
@@ -184,6 +182,11 @@ def _mechanism_items(sim: Simulation) -> list[tuple[str, tuple[str, ...]]]:
     p = sim.buffers.percept
     near = [n for k, n in enumerate(sim.expert_names) if p[k, 2] > 0 and p[k, 1] <= gp.loom_radius]
     items.append(("looming", (", ".join(near), f"{len(near)} near") if near else ("-",)))
+    r = sim.brain.readout
+    if xp.lookahead_radius > 0 and r.foresees.any():  # the learned trust in the look-ahead
+        w = float(r.trust[int(np.argmax(r.foresees))])
+        on = "*" if np.any(sim.brain.explore.ahead) else ""
+        items.append(("look-ahead", (f"trust {w:.2f}{on}", f"{w:.2f}{on}")))
     return items
 
 
