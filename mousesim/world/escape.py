@@ -95,6 +95,30 @@ def reach_mask(grid: np.ndarray, preds: np.ndarray, catch_radius: int) -> np.nda
 
 
 @njit(cache=True)
+def first_move_values(
+    grid: np.ndarray,
+    x: int,
+    y: int,
+    h: int,
+    preds: np.ndarray,
+    first: np.ndarray,
+    depth: int,
+    slide: int,
+    out: np.ndarray,
+) -> None:
+    """out[a] = V_{depth-1}(cell and heading after action a), or RULED_OUT + s(cell) for a
+    first step into a `first` cell (`reach_mask`)."""
+    width = grid.shape[1]
+    for a in range(3):
+        nh = turn_heading(h, a)
+        nx, ny = step_target(grid, x, y, nh, slide)
+        if first[ny * width + nx]:
+            out[a] = RULED_OUT + flee_score(grid, preds, nx, ny)
+        else:
+            out[a] = flee_search(grid, preds, nx, ny, nh, depth - 1, slide)
+
+
+@njit(cache=True)
 def escape_move(
     grid: np.ndarray,
     x: int,
@@ -105,20 +129,14 @@ def escape_move(
     depth: int,
     slide: int,
 ) -> int:
-    """argmax_a V_{depth-1}(cell and heading after a), a first step into a `first` cell
-    (`reach_mask`) scored RULED_OUT + s(cell); ties keep the lower action (left first)."""
-    width = grid.shape[1]
+    """argmax_a of `first_move_values`; ties keep the lower action (left first)."""
+    values = np.empty(3)
+    first_move_values(grid, x, y, h, preds, first, depth, slide, values)
     best_a = 0
     best = -1.0e300
     for a in range(3):
-        nh = turn_heading(h, a)
-        nx, ny = step_target(grid, x, y, nh, slide)
-        if first[ny * width + nx]:
-            val = RULED_OUT + flee_score(grid, preds, nx, ny)
-        else:
-            val = flee_search(grid, preds, nx, ny, nh, depth - 1, slide)
-        if val > best:
-            best = val
+        if values[a] > best:
+            best = values[a]
             best_a = a
     return best_a
 
@@ -134,16 +152,12 @@ def look_ahead(ws: WorldState, wp: WorldParams, radius: float, depth: int, out: 
         out[:] = 0.0
         return
     first = reach_mask(ws.grid, near, wp.catch_radius)
-    width = ws.grid.shape[1]
     x, y, h = ws.mouse[0], ws.mouse[1], ws.mouse[2]
+    first_move_values(ws.grid, x, y, h, near, first, depth, wp.slide, out)
     best = -1.0e300
     for a in range(3):
-        nh = turn_heading(h, a)
-        nx, ny = step_target(ws.grid, x, y, nh, wp.slide)
-        if first[ny * width + nx]:
+        if out[a] < 0.5 * RULED_OUT:  # a ruled-out first step: the floor, whatever its cell
             out[a] = RULED_OUT
-        else:
-            out[a] = flee_search(ws.grid, near, nx, ny, nh, depth - 1, wp.slide)
         best = max(best, out[a])
     for a in range(3):
         out[a] = max(out[a] - best, -LOOK_FLOOR)
