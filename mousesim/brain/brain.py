@@ -42,6 +42,11 @@ KIND_CODES = {"cheese": KIND_CHEESE, "predator": KIND_PREDATOR}
 _FEATURES = {"looming": FEATURES_LOOMING, "proximity": FEATURES_PROXIMITY}
 
 
+def _foresee(brain: BrainConfig) -> bool:
+    """Some expert reads the look-ahead: it is on and an expert targets predators."""
+    return brain.lookahead_radius > 0 and any(x.target == "predator" for x in brain.experts)
+
+
 def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
     ring = brain.ring
     ex = brain.explore
@@ -86,7 +91,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             threat_arousal=int(ex.threat_arousal),
             whisker_gain=float(brain.whisker_gain),
             whisker_reach=int(brain.whisker_reach),
-            lookahead_radius=float(brain.lookahead_radius),
+            # No predator expert reads the look-ahead: do not compute it each step.
+            lookahead_radius=float(brain.lookahead_radius) if _foresee(brain) else 0.0,
             lookahead_depth=int(brain.lookahead_depth),
             escape_radius=float(brain.escape_radius),
             escape_depth=int(brain.escape_depth),
@@ -278,7 +284,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             sighted=np.ones(e),
             owner=owner,
             foresees=np.array(
-                [int(x.target == "predator" and brain.lookahead_radius > 0) for x in brain.experts],
+                [int(_foresee(brain) and x.target == "predator") for x in brain.experts],
                 dtype=np.int64,
             ),
             trust=np.zeros(e),

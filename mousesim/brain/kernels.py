@@ -137,8 +137,9 @@ class ReadoutParams(NamedTuple):
 
 
 class ExploreParams(NamedTuple):
-    """The motor choice's temperature and reflexes: adaptive gain, startle, threat arousal,
-    whiskers, escape (brain.beta, brain.explore, brain.whisker_*, brain.escape_*)."""
+    """The motor choice's temperature, reflexes and look-ahead: adaptive gain, startle, threat
+    arousal, whiskers, look-ahead, escape (brain.beta, brain.explore, brain.whisker_*,
+    brain.lookahead_*, brain.escape_*)."""
 
     beta: float  # the ceiling of beta_eff (and the greedy choice's beta)
     adaptive: int
@@ -258,7 +259,8 @@ class GateState(NamedTuple):
 
 
 class ExploreState(NamedTuple):
-    """The exploration drive and the whiskers' reflex."""
+    """The exploration drive, what the whiskers and the look-ahead sense, and whether the
+    escape reflex took the step."""
 
     # f8[5] at X_BETA (beta_eff), X_PROGRESS, X_STARTLE (steps left), X_THREAT, X_ESCAPE (1 if
     # the escape reflex chose this step's action)
@@ -672,9 +674,9 @@ def mix_and_choose(
     greedy: int,
     rng: np.ndarray,
 ) -> int:
-    """Votes v_k = M_k r_k (+ w_k A for an expert that reads the look-ahead A); drive u = v_k of one expert k drawn from the gate (routing sample;
-    greedy: the largest share), or u = sum_k g_k v_k (routing blend; top-1: the larger gate
-    only); action ~
+    """Votes v_k = M_k r_k (+ w_k A for an expert that reads the look-ahead A); drive u = v_k
+    of one expert k drawn from the gate (routing sample; greedy: the largest share), or
+    u = sum_k g_k v_k (routing blend; top-1: the larger gate only); action ~
     softmax(beta_eff u - whisker_gain w), w_a = how near a wall blocks action a (the reflex is
     not scaled by the exploration temperature). Greedy: argmax(beta u - whisker_gain w), exact
     ties broken by the draw (a startle still samples). One ACTION draw per step, two when

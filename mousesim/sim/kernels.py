@@ -158,8 +158,8 @@ def perceive(ws: WorldState, wp: WorldParams, bs: BrainState, bp: BrainParams, b
     ring, geo, rp = bs.ring, bs.geometry, bp.ring
     sense(ws, wp, buf.kinds, buf.ranks, buf.percept)
     feel_walls(ws, wp, bp.explore.whisker_reach, bs.explore.whiskers)
-    if bp.explore.lookahead_radius > 0.0:
-        xp = bp.explore
+    xp = bp.explore
+    if xp.lookahead_radius > 0.0:  # 0 also when no expert reads it (`brain_params`)
         look_ahead(ws, wp, xp.lookahead_radius, xp.lookahead_depth, bs.explore.ahead)
     for e in range(ring.rates.shape[0]):
         cue_input(ring, geo, rp, e, buf.percept[e, 0], buf.percept[e, 1], buf.percept[e, 2])
@@ -209,8 +209,9 @@ def choose(
         bs.motor, bs.ring, bs.readout, bs.gate, bs.explore, gp, xp, greedy, ws.rng
     )
     # The escape reflex overrides the learned choice while a predator is sensed near (after
-    # the choice's draws, so the random streams are the same with the reflex on or off); the
-    # experts and the gate then learn from the step it took, as from a person's move.
+    # the choice's draws, so the random streams are the same with the reflex on or off). The
+    # step is not the learned policy's: its traces only decay (`decay_traces`), while a
+    # person's move is learned from as if the brain had made it.
     escape = (
         escape_action(ws, wp, xp.escape_radius, xp.escape_depth) if xp.escape_radius > 0.0 else -1
     )

@@ -198,6 +198,13 @@ class ReferenceSimulation:
         g = q * s
         return g / g.sum()
 
+    def _critic_features(self, x: np.ndarray) -> np.ndarray:
+        """x' of the gate's critic: its own constant (c_0 x 1) whatever x_0 is (the calm
+        feature), then x_1..x_E; (1, 0, ..., 0) with gate_critic off."""
+        if self.bp.gate_learning.critic:
+            return np.concatenate([[1.0], x[1:]])
+        return np.eye(len(x))[0]
+
     def step(self) -> tuple[int, int]:
         """One world step; returns (action, world flags) like one step of the jitted
         `run_steps`."""
@@ -286,7 +293,7 @@ class ReferenceSimulation:
                     post = resp - self.gate
                 self.gate_elig = gl.trace_decay * self.gate_elig + np.outer(post, x)
                 if gl.to_return:  # this choice's own baseline, off its own term, once
-                    cx = np.concatenate([[1.0], x[1:]]) if gl.critic else np.eye(len(x))[0]
+                    cx = self._critic_features(x)
                     step = gl.learning_rate * (self.gate_baseline @ cx) * np.outer(post, x)
                     self.gate_w = np.clip(self.gate_w - step, -gl.clip, gl.clip)
         x0, y0 = int(self.world.mouse[0]), int(self.world.mouse[1])
@@ -329,8 +336,7 @@ class ReferenceSimulation:
             self.trust[:] = self.trust[self.owner]
             if learned:
                 c = self.gate_baseline
-                # The critic keeps its own constant (c_0 x 1) whatever x_0 is (calm feature).
-                cx = np.concatenate([[1.0], x[1:]]) if gl.critic else np.eye(len(x))[0]
+                cx = self._critic_features(x)
                 if gl.events:
                     outcome = self.wparams.eat_bonus * bool(flags & ATE) - (
                         self.wparams.caught_penalty * bool(flags & TERMINATED)
