@@ -100,10 +100,10 @@ def test_the_reflex_agrees_with_the_plain_python_flee_oracle():
     assert checked > 60
 
 
-@pytest.mark.parametrize("baseline", ["step", "return"])
+@pytest.mark.parametrize("baseline", ["step", "return", "td"])
 def test_reference_agrees_with_the_escape_reflex(baseline):
-    """With the reflex on and the gate learned (its critic predicting the step's outcome or
-    each choice's return), the dense path and the NumPy reference take the same 3,000
+    """With the reflex on and the gate learned (its critic predicting the step's outcome,
+    each choice's return or each context's value), the dense path and the NumPy reference take the same 3,000
     actions (the reflex acting on some of them) and end with the same readouts and gate: a
     step the reflex takes leaves the learned brain's traces only decaying, in both."""
     over = {

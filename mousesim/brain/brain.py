@@ -7,6 +7,9 @@ import functools
 import numpy as np
 
 from mousesim.brain.kernels import (
+    BASELINE_RETURN,
+    BASELINE_STEP,
+    BASELINE_TD,
     FEATURES_LOOMING,
     FEATURES_PROXIMITY,
     GATE_FIXED,
@@ -40,6 +43,7 @@ from mousesim.world.kernels import KIND_CHEESE, KIND_PREDATOR
 
 KIND_CODES = {"cheese": KIND_CHEESE, "predator": KIND_PREDATOR}
 _FEATURES = {"looming": FEATURES_LOOMING, "proximity": FEATURES_PROXIMITY}
+_BASELINES = {"step": BASELINE_STEP, "return": BASELINE_RETURN, "td": BASELINE_TD}
 
 
 def _foresee(brain: BrainConfig) -> bool:
@@ -112,7 +116,8 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             trace_decay=float(mixture.gate_trace_decay),
             critic=int(mixture.gate_critic),
             baseline_rate=float(mixture.gate_baseline_rate),
-            to_return=int(mixture.gate_baseline == "return"),
+            baseline=_BASELINES[mixture.gate_baseline],
+            discount=float(mixture.gate_discount),
             clip=float(mixture.gate_clip),
             events=int(mixture.gate_reward == "events"),
             gradient={"exact": GRADIENT_EXACT, "responsibility": GRADIENT_RESPONSIBILITY}[
@@ -305,6 +310,7 @@ def build_brain(brain: BrainConfig, mixture: MixtureConfig, rng: np.random.Gener
             elig=np.zeros((e, e + 1)),
             baseline=np.zeros(e + 1),
             critic_trace=np.zeros(e + 1),
+            pending=np.zeros(3),
         ),
         explore=ExploreState(
             values=np.array([brain.beta, 0.0, 0.0, 0.0, 0.0]),

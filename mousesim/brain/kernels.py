@@ -52,6 +52,11 @@ ROUTE_SAMPLE = 1  # one expert, drawn from the gate each step, drives: u = v_k
 # The learned gate's eligibility (mixture.gate_gradient).
 GRADIENT_RESPONSIBILITY = 0  # post = resp - g (Jacobs et al. 1991, for an unfloored softmax)
 GRADIENT_EXACT = 1  # post = d log pi(a) / dz through the floored, slider-scaled gate
+# What the gate's critic predicts (mixture.gate_baseline): this step's outcome, the
+# trace-discounted return of each choice, or the discounted value of the context (TD).
+BASELINE_STEP = 0
+BASELINE_RETURN = 1
+BASELINE_TD = 2
 
 # INLINED: the step's small brain kernels are inlined at numba's IR level into the step's parts
 # that call them (`sim.kernels.choose`, `settle`): small code, so copying their IR costs little,
@@ -177,7 +182,8 @@ class GateLearningParams(NamedTuple):
     trace_decay: float
     critic: int
     baseline_rate: float
-    to_return: int  # the critic predicts each choice's discounted return (1) or the step's (0)
+    baseline: int  # BASELINE_STEP | BASELINE_RETURN | BASELINE_TD (mixture.gate_baseline)
+    discount: float  # gamma of the TD critic (mixture.gate_discount)
     clip: float
     events: int  # learns from the task's events (1) or the experts' total reward (0)
     gradient: int  # GRADIENT_EXACT | GRADIENT_RESPONSIBILITY
@@ -255,7 +261,9 @@ class GateState(NamedTuple):
     context: np.ndarray  # f8[E + 1] x: calm (or 1), then one feature per expert
     elig: np.ndarray  # f8[E, E + 1] the gate's eligibility trace
     baseline: np.ndarray  # f8[E + 1] the gate's reward baseline c: Rbar(x) = c . x
-    critic_trace: np.ndarray  # f8[E + 1] z: the critic's feature trace (gate_baseline return)
+    critic_trace: np.ndarray  # f8[E + 1] z: the critic's feature trace (return), or x' of the
+    # step that awaits its successor's value (td)
+    pending: np.ndarray  # f8[3] td: that step's outcome R, its value V(x), 1 while it awaits
 
 
 class ExploreState(NamedTuple):
@@ -964,6 +972,7 @@ def reset_brain_episode(
     readout.trust_elig[:] = 0.0
     gate.elig[:] = 0.0
     gate.critic_trace[:] = 0.0
+    gate.pending[:] = 0.0
     gate.context[:] = 0.0
     motor.votes[:] = 0.0
     motor.drive[:] = 0.0
@@ -1074,7 +1083,7 @@ def add_choice(gate: GateState, gl: GateLearningParams, k: int, post: float, bas
     x = gate.context
     for j in range(x.shape[0]):
         gate.elig[k, j] = gl.trace_decay * gate.elig[k, j] + post * x[j]
-        if gl.to_return:
+        if gl.baseline == BASELINE_RETURN:
             w = gate.weights[k, j] - gl.learning_rate * baseline * post * x[j]
             gate.weights[k, j] = min(max(w, -gl.clip), gl.clip)
 
@@ -1097,7 +1106,7 @@ def gate_traces(
     g = gate.share
     n_exp = g.shape[0]
     pi = action_likelihood(g, motor.expert_probs, action)
-    baseline = critic_value(gate, gl) if gl.to_return else 0.0
+    baseline = critic_value(gate, gl) if gl.baseline == BASELINE_RETURN else 0.0
     if gl.gradient == GRADIENT_EXACT:
         m = -1.0e300
         for k in range(n_exp):
@@ -1127,7 +1136,13 @@ def gate_traces(
 
 
 @jit_only(**KERNEL)
-def gate_learn(gate: GateState, gl: GateLearningParams, rewards: np.ndarray, events: float) -> None:
+def gate_learn(
+    gate: GateState,
+    gl: GateLearningParams,
+    rewards: np.ndarray,
+    events: float,
+    terminal: int,
+) -> None:
     """V += eta_g (R - Rbar(x)) e_g with R the task's outcome `events` (eat_bonus per cheese
     eaten, -caught_penalty per catch; gate_reward events) or the total reward of all experts
     (gate_reward total: distance shaping included, whose noise drowns the rare catch), and
@@ -1139,7 +1154,17 @@ def gate_learn(gate: GateState, gl: GateLearningParams, rewards: np.ndarray, eve
     gate_baseline return: V += eta_g R e_g, each choice's baseline having been taken off its
     own term when it was made (`add_choice`), and the critic fits the trace-discounted return
     G_s = sum_t lambda_g^(t-s) R_t of each context by least squares online (the backward view:
-    z <- lambda_g z + x', c += rate (R z - (c . x') x'))."""
+    z <- lambda_g z + x', c += rate (R z - (c . x') x')).
+
+    gate_baseline td: an actor-critic (Sutton & Barto 2018, ch. 13; in spiking networks,
+    Fremaux et al. 2013). The critic V(x) = c . x' learns the discounted value of each context
+    and the gate moves by the TD error delta_t = R_t + gamma V(x_{t+1}) - V(x_t):
+    c += rate delta_t x'_t, V += eta_g delta_t e_g. V(x_{t+1}) is known only once the next
+    choice's context is, so this step's R_t and V(x_t) wait in `pending` for `gate_bootstrap`;
+    a catch ends the episode (delta = R_t - V(x_t) at once). The last step of an episode that
+    runs out of time is not learned from.
+
+    NumPy reference: `ReferenceSimulation.step` (sim/reference.py)."""
     total = events
     if not gl.events:
         total = 0.0
@@ -1148,7 +1173,17 @@ def gate_learn(gate: GateState, gl: GateLearningParams, rewards: np.ndarray, eve
     x = gate.context
     c = gate.baseline
     expect = critic_value(gate, gl)
-    if gl.to_return:
+    if gl.baseline == BASELINE_TD:
+        z = gate.critic_trace  # x'_t, the features the critic's update will move
+        for j in range(x.shape[0]):
+            z[j] = 1.0 if j == 0 else (x[j] if gl.critic else 0.0)
+        if terminal:
+            td_step(gate, gl, total - expect)
+            gate.pending[2] = 0.0
+        else:
+            gate.pending[0], gate.pending[1], gate.pending[2] = total, expect, 1.0
+        return
+    if gl.baseline == BASELINE_RETURN:
         z = gate.critic_trace
         n_c = x.shape[0] if gl.critic else 1
         for j in range(n_c):
@@ -1157,14 +1192,41 @@ def gate_learn(gate: GateState, gl: GateLearningParams, rewards: np.ndarray, eve
             c[j] += gl.baseline_rate * (total * z[j] - expect * xj)
         expect = 0.0  # V moves by eta_g R e_g
     delta = total - expect
-    if not gl.to_return:
+    if gl.baseline == BASELINE_STEP:
         c[0] += gl.baseline_rate * delta
         if gl.critic:
             for j in range(1, x.shape[0]):
                 c[j] += gl.baseline_rate * delta * x[j]
+    move_gate(gate, gl, delta)
+
+
+@njit(inline="always")
+def move_gate(gate: GateState, gl: GateLearningParams, delta: float) -> None:
+    """V += eta_g delta e_g, clipped to [-gate_clip, gate_clip]."""
     step = gl.learning_rate * delta
     v = gate.weights
     for k in range(v.shape[0]):
         for j in range(v.shape[1]):
             w = v[k, j] + step * gate.elig[k, j]
             v[k, j] = min(max(w, -gl.clip), gl.clip)
+
+
+@njit(inline="always")
+def td_step(gate: GateState, gl: GateLearningParams, delta: float) -> None:
+    """The TD error's two moves: the critic c += rate delta x'_t, the gate V += eta_g delta e_g."""
+    c, z = gate.baseline, gate.critic_trace
+    for j in range(c.shape[0]):
+        c[j] += gl.baseline_rate * delta * z[j]
+    move_gate(gate, gl, delta)
+
+
+@jit_only(**KERNEL)
+def gate_bootstrap(gate: GateState, gl: GateLearningParams) -> None:
+    """gate_baseline td: once the next choice's context x_{t+1} is known, the step that
+    awaits it learns from delta_t = R_t + gamma V(x_{t+1}) - V(x_t) (see `gate_learn`); before
+    this choice's own term enters the gate's trace. Nothing with the other baselines."""
+    if gl.baseline != BASELINE_TD or gate.pending[2] == 0.0:
+        return
+    delta = gate.pending[0] + gl.discount * critic_value(gate, gl) - gate.pending[1]
+    td_step(gate, gl, delta)
+    gate.pending[2] = 0.0

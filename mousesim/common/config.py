@@ -301,11 +301,16 @@ class MixtureConfig(_Model):
     """The gate's reward baseline depends on its context (a linear critic c . x) instead of
     one running mean."""
     gate_baseline_rate: Annotated[float, Field(gt=0, le=1)] = 0.2
-    gate_baseline: Literal["step", "return"] = "step"
+    gate_baseline: Literal["step", "return", "td"] = "step"
     """What the gate's critic predicts. step: this step's outcome, subtracted from the whole
     trace. return: the trace-discounted outcome that follows each choice, subtracted from
     that choice's own term (unbiased: a baseline of a later context is not correlated with
-    the earlier choices that led to it)."""
+    the earlier choices that led to it). td: the discounted value of each context; the gate
+    learns from the TD error R + gate_discount V(next context) - V(context), an actor-critic
+    whose credit reaches past the trace (configs/td_gate.yaml)."""
+    gate_discount: Annotated[float, Field(ge=0, lt=1)] = 0.95
+    """gamma of the gate's TD critic (gate_baseline td): how far ahead a context's value
+    looks, about 1 / (1 - gamma) steps."""
     override: NonNegFloat = 1.0
     """Learned gate: slider strength beta in g = softmax(V x + beta log(slider shares));
     focus 0.5 is neutral, 0 or 1 forces one kind of expert."""

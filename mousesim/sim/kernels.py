@@ -35,6 +35,7 @@ from mousesim.brain.kernels import (
     cue_input,
     decay_traces,
     explore_update,
+    gate_bootstrap,
     gate_learn,
     gate_traces,
     learn,
@@ -205,6 +206,8 @@ def choose(
     gated = gp.mode == GATE_LEARNED
     if gated:
         learned_gate(bs.gate, gp, bp.ring, buf.percept, buf.kinds)
+        if learning:  # gate_baseline td: the last step learns from this context's value
+            gate_bootstrap(bs.gate, bp.gate_learning)
     action = mix_and_choose(
         bs.motor, bs.ring, bs.readout, bs.gate, bs.explore, gp, xp, greedy, ws.rng
     )
@@ -279,7 +282,7 @@ def settle(
             # The task's outcome of this step (gate_reward: events): what the gate is for,
             # without the experts' distance shaping.
             events = wp.eat_bonus * (flags & ATE != 0) - wp.caught_penalty * (flags & TERMINATED)
-            gate_learn(bs.gate, bp.gate_learning, buf.rewards, events)
+            gate_learn(bs.gate, bp.gate_learning, buf.rewards, events, flags & TERMINATED)
     st = buf.stats
     st[S_STEPS] += 1.0
     st[S_ESCAPE] += bs.explore.values[X_ESCAPE]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from mousesim.brain.kernels import (
+    BASELINE_RETURN,
+    BASELINE_TD,
     FEATURES_LOOMING,
     GATE_LEARNED,
     GATE_TOP1,
@@ -75,6 +77,7 @@ class ReferenceSimulation:
         self.gate_elig = np.zeros_like(self.gate_w)
         self.gate_baseline = gate.baseline.copy()
         self.critic_trace = np.zeros_like(self.gate_baseline)
+        self.pending = np.zeros(3)  # td: (R, V(x), waiting) of the step before this choice
         e = len(cfg.brain.experts)
         self.rates = np.zeros((e, n))
         self.elig = np.zeros((e, 3, n))
@@ -110,6 +113,7 @@ class ReferenceSimulation:
         self.trust_elig[:] = 0.0
         self.gate_elig[:] = 0.0
         self.critic_trace[:] = 0.0
+        self.pending[:] = 0.0
         self.last_turn = 0
         self.last_step[:] = 0.0
         self.distance[:] = -1.0
@@ -205,6 +209,17 @@ class ReferenceSimulation:
             return np.concatenate([[1.0], x[1:]])
         return np.eye(len(x))[0]
 
+    def _move_gate(self, delta: float) -> None:
+        gl = self.bp.gate_learning
+        self.gate_w = np.clip(
+            self.gate_w + gl.learning_rate * delta * self.gate_elig, -gl.clip, gl.clip
+        )
+
+    def _td_step(self, delta: float) -> None:
+        """gate_baseline td: the critic c += rate delta x'_t and the gate V += eta_g delta e_g."""
+        self.gate_baseline += self.bp.gate_learning.baseline_rate * delta * self.critic_trace
+        self._move_gate(delta)
+
     def step(self) -> tuple[int, int]:
         """One world step; returns (action, world flags) like one step of the jitted
         `run_steps`."""
@@ -215,6 +230,11 @@ class ReferenceSimulation:
         x = self._features()
         if learned:
             self.gate = self._learned_gate(x)
+            if self.learning and gl.baseline == BASELINE_TD and self.pending[2] > 0:
+                # The step before learns from delta = R + gamma V(this context) - V(its own).
+                value = self.gate_baseline @ self._critic_features(x)
+                self._td_step(self.pending[0] + gl.discount * value - self.pending[1])
+                self.pending[2] = 0.0
         votes = np.einsum("kan,kn->ka", self.readout, self.rates)
         votes[self.foresees] += self.trust[self.foresees, None] * self.ahead
         winner = int(np.argmax(self.gate))
@@ -292,7 +312,9 @@ class ReferenceSimulation:
                     resp = self.gate * p_a / pi if pi > 0 else self.gate
                     post = resp - self.gate
                 self.gate_elig = gl.trace_decay * self.gate_elig + np.outer(post, x)
-                if gl.to_return:  # this choice's own baseline, off its own term, once
+                if (
+                    gl.baseline == BASELINE_RETURN
+                ):  # this choice's own baseline, off its own term, once
                     cx = self._critic_features(x)
                     step = gl.learning_rate * (self.gate_baseline @ cx) * np.outer(post, x)
                     self.gate_w = np.clip(self.gate_w - step, -gl.clip, gl.clip)
@@ -343,20 +365,24 @@ class ReferenceSimulation:
                     )
                 else:
                     outcome = self.rewards.sum()
-                if gl.to_return:
-                    # The critic fits each context's trace-discounted return (backward view).
-                    expect = c @ cx
-                    self.critic_trace = gl.trace_decay * self.critic_trace + cx
-                    c += gl.baseline_rate * (outcome * self.critic_trace - expect * cx)
-                    delta_total = outcome
+                if gl.baseline == BASELINE_TD:
+                    self.critic_trace = cx  # x'_t: what the TD error will move
+                    if flags & TERMINATED:
+                        self._td_step(outcome - c @ cx)
+                    else:
+                        self.pending[:] = (outcome, c @ cx, 1.0)
                 else:
-                    delta_total = outcome - c @ cx
-                    c += gl.baseline_rate * delta_total * cx
-                self.gate_w = np.clip(
-                    self.gate_w + gl.learning_rate * delta_total * self.gate_elig,
-                    -gl.clip,
-                    gl.clip,
-                )
+                    if gl.baseline == BASELINE_RETURN:
+                        # The critic fits each context's trace-discounted return (backward
+                        # view).
+                        expect = c @ cx
+                        self.critic_trace = gl.trace_decay * self.critic_trace + cx
+                        c += gl.baseline_rate * (outcome * self.critic_trace - expect * cx)
+                        delta_total = outcome
+                    else:
+                        delta_total = outcome - c @ cx
+                        c += gl.baseline_rate * delta_total * cx
+                    self._move_gate(delta_total)
         if flags & (TERMINATED | TRUNCATED):
             self.in_episode = False
         return action, int(flags)

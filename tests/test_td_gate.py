@@ -1,0 +1,122 @@
+"""The gate as an actor-critic (mixture.gate_baseline: td, configs/td_gate.yaml): its critic
+learns the discounted value of each context, and the gate learns from the TD error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mousesim.brain.kernels import gate_bootstrap, gate_learn
+from mousesim.io.yaml_config import load_config
+from mousesim.sim.reference import ReferenceSimulation
+from mousesim.sim.simulation import Simulation
+
+from .conftest import make_config
+
+TD_GATE = Path(__file__).parents[1] / "configs" / "td_gate.yaml"
+
+
+def _gate(seed: int = 0):
+    sim = Simulation(make_config(**{"mixture.gate_baseline": "td"}), seed=seed)
+    gate, gl = sim.brain.gate, sim.bparams.gate_learning
+    rng = np.random.default_rng(seed)
+    gate.weights[:] = rng.normal(size=gate.weights.shape)
+    gate.elig[:] = rng.normal(size=gate.elig.shape)
+    gate.baseline[:] = rng.normal(size=gate.baseline.shape)
+    return sim, gate, gl
+
+
+def _value(c: np.ndarray, x: np.ndarray) -> float:
+    """V(x) = c . x', x' = (1, x_1, ..., x_E): the critic's own constant whatever x_0 is."""
+    return float(c @ np.concatenate([[1.0], x[1:]]))
+
+
+def test_the_td_error_moves_the_gate_and_its_critic():
+    """A step that ate (R = 5) in context x_t waits for the next context x_{t+1}; then, with
+    delta = R + gamma V(x_{t+1}) - V(x_t), the critic moves by rate delta x'_t and the gate's
+    weights by eta_g delta e_g (by hand, in NumPy)."""
+    _sim, gate, gl = _gate()
+    x_t, x_next = np.array([0.0, 1.0, 0.6]), np.array([1.0, 0.0, 0.0])
+    gate.context[:] = x_t
+    c0, v0, e = gate.baseline.copy(), gate.weights.copy(), gate.elig.copy()
+    gate_learn(gate, gl, np.zeros(2), 5.0, 0)
+    # Nothing moves until the next context is known.
+    np.testing.assert_array_equal(gate.baseline, c0)
+    np.testing.assert_array_equal(gate.weights, v0)
+    gate.context[:] = x_next
+    gate_bootstrap(gate, gl)
+    delta = 5.0 + gl.discount * _value(c0, x_next) - _value(c0, x_t)
+    np.testing.assert_allclose(
+        gate.baseline, c0 + gl.baseline_rate * delta * np.array([1.0, 1.0, 0.6]), atol=1e-12
+    )
+    np.testing.assert_allclose(gate.weights, v0 + gl.learning_rate * delta * e, atol=1e-12)
+    # Once learned from, the step does not teach twice.
+    c1 = gate.baseline.copy()
+    gate_bootstrap(gate, gl)
+    np.testing.assert_array_equal(gate.baseline, c1)
+
+
+def test_a_catch_is_learned_from_at_once_with_no_value_after_it():
+    """A catch ends the episode: delta = R - V(x_t) right away (no successor's value), and
+    the next episode's first choice has nothing left to bootstrap."""
+    _sim, gate, gl = _gate(1)
+    x_t = np.array([0.0, 0.0, 1.0])
+    gate.context[:] = x_t
+    c0, v0, e = gate.baseline.copy(), gate.weights.copy(), gate.elig.copy()
+    gate_learn(gate, gl, np.zeros(2), -25.0, 1)
+    delta = -25.0 - _value(c0, x_t)
+    np.testing.assert_allclose(
+        gate.baseline, c0 + gl.baseline_rate * delta * np.array([1.0, 0.0, 1.0]), atol=1e-12
+    )
+    np.testing.assert_allclose(gate.weights, v0 + gl.learning_rate * delta * e, atol=1e-12)
+    c1, v1 = gate.baseline.copy(), gate.weights.copy()
+    gate.context[:] = np.array([1.0, 0.0, 0.0])
+    gate_bootstrap(gate, gl)
+    np.testing.assert_array_equal(gate.baseline, c1)
+    np.testing.assert_array_equal(gate.weights, v1)
+
+
+def test_reference_agrees_with_the_td_gate():
+    """The dense path and the NumPy reference take the same 4,000 actions with the TD gate
+    (configs/td_gate.yaml; episodes end by catches and by running out of time) and end with
+    the same gate weights and critic."""
+    cfg = load_config(TD_GATE, {"world.max_steps": 300, "brain.ring.path": "dense"})
+    dense, ref = Simulation(cfg, seed=5), ReferenceSimulation(cfg, seed=5)
+    caught = 0
+    for t in range(4000):
+        step = dense.step()
+        assert step.action == ref.step()[0], f"differ at step {t}"
+        caught += int(step.terminated)
+    assert caught > 0, "some episode should have ended with a catch"
+    np.testing.assert_allclose(dense.brain.gate.weights, ref.gate_w, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(dense.brain.gate.baseline, ref.gate_baseline, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(dense.brain.readout.weights, ref.readout, atol=1e-9, rtol=0)
+
+
+def _learn_then_play(args: tuple) -> tuple[float, float]:
+    config, seed = args
+    sim = Simulation(load_config(config), seed=seed)
+    for _ in range(200):
+        sim.run_episode()
+    sim.set_learning(False)
+    rows = [sim.run_episode() for _ in range(100)]
+    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+
+
+@pytest.mark.slow
+def test_the_td_gate_eats_more_at_the_same_safety():
+    """Default map, seeds 0-3, 200 learning episodes then 100 frozen: with configs/td_gate.yaml
+    the mouse eats 18.5 cheese per episode and is caught in 0.07 of episodes (measured: seeds
+    0-5, 18.50 / 0.087; the oracle eats 29.94), against 12.9 / 0.09 with the default gate; on
+    every seed it eats more."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    seeds = range(4)
+    with ProcessPoolExecutor(2) as pool:
+        td = np.array(list(pool.map(_learn_then_play, [(TD_GATE, s) for s in seeds])))
+        step = np.array(list(pool.map(_learn_then_play, [(None, s) for s in seeds])))
+    assert td[:, 0].mean() >= 0.55 * 29.94, td
+    assert td[:, 1].mean() <= 0.15, td
+    assert np.all(td[:, 0] > step[:, 0]), (td, step)
