@@ -2,10 +2,11 @@
 
     python scripts/td_gate.py              # seeds 0-9 on each map, about 6 minutes
     python scripts/td_gate.py --seeds 4 --maps default pillars
+    python scripts/td_gate.py --maps pillars --set brain.rarity_gain=8   # on top of the TD gate
 
 For each map and seed a brain learns for 200 episodes with the default gate and with
-`configs/td_gate.yaml` on top of the map's config (the gate's critic learns each context's
-discounted value, and the looming detector forgets faster), is frozen and plays 100
+`configs/td_gate.yaml`'s keys on top of the map's config (the gate's critic learns each
+context's discounted value, the looming detector forgets faster), is frozen and plays 100
 episodes. Prints a markdown table: mean cheese / caught / score (cheese - 5 x caught) for
 each, and how many seeds learned to hide (under 1 cheese per episode frozen).
 """
@@ -18,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -26,7 +28,21 @@ from mousesim.io.yaml_config import load_config  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 
 MAPS = ("default", "maze", "rooms", "corridors", "pillars", "two_predators")
-TD = {"mixture.gate_baseline": "td", "mixture.loom_memory": 0.6}  # configs/td_gate.yaml
+
+
+def _dotted(data: dict, prefix: str = "") -> dict:
+    """{"a": {"b": 1}} -> {"a.b": 1}: a config file's keys as overrides."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+# configs/td_gate.yaml's keys, put on top of each map's config.
+TD = _dotted(yaml.safe_load((ROOT / "configs" / "td_gate.yaml").read_text()))
 HIDES = 1.0  # cheese per episode below which a frozen brain counts as hiding
 
 
@@ -35,8 +51,8 @@ def _config(name: str) -> Path | None:
 
 
 def _train_eval(args: tuple) -> tuple[float, float]:
-    name, seed, td = args
-    sim = Simulation(load_config(_config(name), TD if td else {}), seed=seed)
+    name, seed, td, extra = args
+    sim = Simulation(load_config(_config(name), {**TD, **extra} if td else {}), seed=seed)
     for _ in range(200):
         sim.run_episode()
     sim.set_learning(False)
@@ -53,20 +69,34 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--maps", nargs="+", choices=MAPS, default=list(MAPS))
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a config key on top of the TD gate's (YAML value)",
+    )
     args = ap.parse_args(argv)
+    extra = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--set {item!r}: expected KEY=VALUE")
+        extra[key] = yaml.safe_load(value)
     seeds = range(args.seeds)
     print("| map | default gate: cheese / caught / score | TD gate | TD seeds that hide |")
     print("|---|---|---|---|")
     with ProcessPoolExecutor(2) as pool:
         for name in args.maps:
-            step = np.array(list(pool.map(_train_eval, [(name, s, False) for s in seeds])))
-            td = np.array(list(pool.map(_train_eval, [(name, s, True) for s in seeds])))
+            step = np.array(list(pool.map(_train_eval, [(name, s, False, {}) for s in seeds])))
+            td = np.array(list(pool.map(_train_eval, [(name, s, True, extra) for s in seeds])))
             hide = int((td[:, 0] < HIDES).sum())
             print(f"| {name} | {_cell(step)} | {_cell(td)} | {hide} of {len(seeds)} |", flush=True)
     print()
     print(
         f"Seeds 0-{len(seeds) - 1}: 200 learning episodes, then 100 frozen; means over seeds. "
         f"Hiding: under {HIDES:g} cheese per episode frozen."
+        + (f" TD gate with {', '.join(args.set)}." if args.set else "")
     )
 
 

@@ -46,7 +46,7 @@ def test_the_td_error_moves_the_gate_and_its_critic():
     np.testing.assert_array_equal(gate.baseline, c0)
     np.testing.assert_array_equal(gate.weights, v0)
     gate.context[:] = x_next
-    gate_bootstrap(gate, gl)
+    gate_bootstrap(gate, gl, 1)
     delta = 5.0 + gl.discount * _value(c0, x_next) - _value(c0, x_t)
     np.testing.assert_allclose(
         gate.baseline, c0 + gl.baseline_rate * delta * np.array([1.0, 1.0, 0.6]), atol=1e-12
@@ -54,7 +54,7 @@ def test_the_td_error_moves_the_gate_and_its_critic():
     np.testing.assert_allclose(gate.weights, v0 + gl.learning_rate * delta * e, atol=1e-12)
     # Once learned from, the step does not teach twice.
     c1 = gate.baseline.copy()
-    gate_bootstrap(gate, gl)
+    gate_bootstrap(gate, gl, 1)
     np.testing.assert_array_equal(gate.baseline, c1)
 
 
@@ -73,9 +73,22 @@ def test_a_catch_is_learned_from_at_once_with_no_value_after_it():
     np.testing.assert_allclose(gate.weights, v0 + gl.learning_rate * delta * e, atol=1e-12)
     c1, v1 = gate.baseline.copy(), gate.weights.copy()
     gate.context[:] = np.array([1.0, 0.0, 0.0])
-    gate_bootstrap(gate, gl)
+    gate_bootstrap(gate, gl, 1)
     np.testing.assert_array_equal(gate.baseline, c1)
     np.testing.assert_array_equal(gate.weights, v1)
+
+
+def test_a_step_pending_while_learning_is_switched_off_is_dropped():
+    """Learning switched off between a step and its successor: that step teaches nothing,
+    then or once learning is back on."""
+    _sim, gate, gl = _gate(2)
+    gate.context[:] = np.array([1.0, 0.0, 0.0])
+    c0, v0 = gate.baseline.copy(), gate.weights.copy()
+    gate_learn(gate, gl, np.zeros(2), 5.0, 0)
+    gate_bootstrap(gate, gl, 0)
+    gate_bootstrap(gate, gl, 1)
+    np.testing.assert_array_equal(gate.baseline, c0)
+    np.testing.assert_array_equal(gate.weights, v0)
 
 
 def test_reference_agrees_with_the_td_gate():

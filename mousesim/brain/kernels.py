@@ -1221,11 +1221,15 @@ def td_step(gate: GateState, gl: GateLearningParams, delta: float) -> None:
 
 
 @jit_only(**KERNEL)
-def gate_bootstrap(gate: GateState, gl: GateLearningParams) -> None:
+def gate_bootstrap(gate: GateState, gl: GateLearningParams, learning: int) -> None:
     """gate_baseline td: once the next choice's context x_{t+1} is known, the step that
     awaits it learns from delta_t = R_t + gamma V(x_{t+1}) - V(x_t) (see `gate_learn`); before
-    this choice's own term enters the gate's trace. Nothing with the other baselines."""
+    this choice's own term enters the gate's trace. With learning off it is dropped (learning
+    switched back on later starts afresh). Nothing with the other baselines."""
     if gl.baseline != BASELINE_TD or gate.pending[2] == 0.0:
+        return
+    if not learning:
+        gate.pending[2] = 0.0
         return
     delta = gate.pending[0] + gl.discount * critic_value(gate, gl) - gate.pending[1]
     td_step(gate, gl, delta)

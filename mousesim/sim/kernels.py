@@ -206,8 +206,8 @@ def choose(
     gated = gp.mode == GATE_LEARNED
     if gated:
         learned_gate(bs.gate, gp, bp.ring, buf.percept, buf.kinds)
-        if learning:  # gate_baseline td: the last step learns from this context's value
-            gate_bootstrap(bs.gate, bp.gate_learning)
+        # gate_baseline td: the step before learns from this context's value.
+        gate_bootstrap(bs.gate, bp.gate_learning, learning)
     action = mix_and_choose(
         bs.motor, bs.ring, bs.readout, bs.gate, bs.explore, gp, xp, greedy, ws.rng
     )

@@ -230,10 +230,12 @@ class ReferenceSimulation:
         x = self._features()
         if learned:
             self.gate = self._learned_gate(x)
-            if self.learning and gl.baseline == BASELINE_TD and self.pending[2] > 0:
-                # The step before learns from delta = R + gamma V(this context) - V(its own).
-                value = self.gate_baseline @ self._critic_features(x)
-                self._td_step(self.pending[0] + gl.discount * value - self.pending[1])
+            if gl.baseline == BASELINE_TD and self.pending[2] > 0:
+                # The step before learns from delta = R + gamma V(this context) - V(its own)
+                # (dropped with learning off).
+                if self.learning:
+                    value = self.gate_baseline @ self._critic_features(x)
+                    self._td_step(self.pending[0] + gl.discount * value - self.pending[1])
                 self.pending[2] = 0.0
         votes = np.einsum("kan,kn->ka", self.readout, self.rates)
         votes[self.foresees] += self.trust[self.foresees, None] * self.ahead
