@@ -42,6 +42,17 @@ def make_config(**overrides):
     return validate(apply_overrides({}, overrides))
 
 
+def learn_then_play(sim, train: int = 200, play: int = 100) -> tuple[float, float]:
+    """`train` episodes learning, then `play` frozen: (cheese per episode, caught rate)."""
+    import numpy as np
+
+    for _ in range(train):
+        sim.run_episode()
+    sim.set_learning(False)
+    rows = [sim.run_episode() for _ in range(play)]
+    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+
+
 def choose(bs, bp, rng, greedy: int = 0) -> int:
     """`mix_and_choose` on a whole brain (BrainState, BrainParams): the groups it takes."""
     from mousesim.brain.kernels import mix_and_choose

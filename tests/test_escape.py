@@ -15,7 +15,7 @@ from mousesim.world.escape import escape_action
 from mousesim.world.kernels import DX, DY, PX, PY, dist
 from mousesim.world.world import World
 
-from .conftest import make_config
+from .conftest import learn_then_play, make_config
 
 OPEN = "\n".join(["#" * 21] + ["#" + "." * 19 + "#"] * 19 + ["#" * 21])
 
@@ -143,12 +143,7 @@ def test_the_reflex_makes_the_learning_mouse_safer_and_better_fed():
 def _learn_then_play(args: tuple[int, float]) -> tuple[float, float]:
     seed, radius = args
     over = {"brain.escape_radius": radius, "brain.lookahead_radius": 0.0}
-    sim = Simulation(make_config(**over), seed=seed)
-    for _ in range(200):
-        sim.run_episode()
-    sim.set_learning(False)
-    rows = [sim.run_episode() for _ in range(100)]
-    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+    return learn_then_play(Simulation(make_config(**over), seed=seed))
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from mousesim.io.yaml_config import load_config
 from mousesim.sim.reference import ReferenceSimulation
 from mousesim.sim.simulation import Simulation
 
-from .conftest import make_config
+from .conftest import learn_then_play, make_config
 
 TD_GATE = Path(__file__).parents[1] / "configs" / "td_gate.yaml"
 
@@ -110,12 +110,7 @@ def test_reference_agrees_with_the_td_gate():
 
 def _learn_then_play(args: tuple) -> tuple[float, float]:
     config, seed = args
-    sim = Simulation(load_config(config), seed=seed)
-    for _ in range(200):
-        sim.run_episode()
-    sim.set_learning(False)
-    rows = [sim.run_episode() for _ in range(100)]
-    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+    return learn_then_play(Simulation(load_config(config), seed=seed))
 
 
 @pytest.mark.slow
