@@ -116,9 +116,9 @@ def _learn_then_play(args: tuple) -> tuple[float, float]:
 @pytest.mark.slow
 def test_the_td_gate_eats_more_at_the_same_safety():
     """Default map, seeds 0-3, 200 learning episodes then 100 frozen: with configs/td_gate.yaml
-    the mouse eats 18.5 cheese per episode and is caught in 0.07 of episodes (measured: seeds
-    0-5, 18.50 / 0.087; the oracle eats 29.94), against 12.9 / 0.09 with the default gate; on
-    every seed it eats more."""
+    the mouse eats 18 cheese per episode and is caught in about 0.12 of episodes (measured:
+    seeds 0-5, 17.86 / 0.128; the oracle eats 29.94), against 12.9 / 0.09 with the default
+    gate; on every seed it eats more."""
     from concurrent.futures import ProcessPoolExecutor
 
     seeds = range(4)
@@ -128,3 +128,30 @@ def test_the_td_gate_eats_more_at_the_same_safety():
     assert td[:, 0].mean() >= 0.55 * 29.94, td
     assert td[:, 1].mean() <= 0.15, td
     assert np.all(td[:, 0] > step[:, 0]), (td, step)
+
+
+def _pillars(seed: int) -> tuple[float, float]:
+    path = Path(__file__).parents[1] / "configs" / "pillars.yaml"
+    return learn_then_play(Simulation(load_config(path, _td_keys()), seed=seed))
+
+
+def _td_keys() -> dict:
+    """configs/td_gate.yaml's keys as dotted overrides (to put them on another map)."""
+    import yaml
+
+    data = yaml.safe_load(TD_GATE.read_text())
+    return {f"{section}.{k}": v for section, keys in data.items() for k, v in keys.items()}
+
+
+@pytest.mark.slow
+def test_the_td_gate_does_not_learn_to_hide_in_a_small_walled_hall():
+    """configs/pillars.yaml with the TD gate's keys, seeds 0-7, 200 learning episodes then 100
+    frozen: every seed eats (at least 1 cheese per episode; measured on seeds 0-59 by
+    `scripts/td_gate.py --maps pillars --seeds 60`: none of 60 hides, 6.58 cheese and 0.45
+    caught per episode). With gate_discount 0.95 and gate_baseline_rate 0.2, 10 of those 60
+    seeds learned early to hide and stayed hidden."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        runs = np.array(list(pool.map(_pillars, range(8))))
+    assert np.all(runs[:, 0] >= 1.0), runs
