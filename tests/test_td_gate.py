@@ -13,7 +13,7 @@ from mousesim.io.yaml_config import load_config
 from mousesim.sim.reference import ReferenceSimulation
 from mousesim.sim.simulation import Simulation
 
-from .conftest import learn_then_play, make_config
+from .conftest import learn_then_play, load_script, make_config
 
 TD_GATE = Path(__file__).parents[1] / "configs" / "td_gate.yaml"
 
@@ -131,16 +131,10 @@ def test_the_td_gate_eats_more_at_the_same_safety():
 
 
 def _pillars(seed: int) -> tuple[float, float]:
+    # configs/td_gate.yaml's keys as dotted overrides, read the way scripts/td_gate.py does.
+    td = load_script("td_gate").TD
     path = Path(__file__).parents[1] / "configs" / "pillars.yaml"
-    return learn_then_play(Simulation(load_config(path, _td_keys()), seed=seed))
-
-
-def _td_keys() -> dict:
-    """configs/td_gate.yaml's keys as dotted overrides (to put them on another map)."""
-    import yaml
-
-    data = yaml.safe_load(TD_GATE.read_text())
-    return {f"{section}.{k}": v for section, keys in data.items() for k, v in keys.items()}
+    return learn_then_play(Simulation(load_config(path, td), seed=seed))
 
 
 @pytest.mark.slow
