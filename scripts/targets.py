@@ -18,7 +18,7 @@ Sections:
 - walls: `mousesim eval` on the maze and the rooms, corridors and pillars maps (line of sight
   on), 3 seeds, 200 training and 100 evaluation episodes: learned vs hand-wired vs oracle
   and the sighted oracle (the oracle's planner with only the mouse's senses).
-- memory: the maze and the pillars map, seeds 0-4: the learned brain with the shipped ring
+- memory: the maze, the pillars and the corridors maps, seeds 0-4: the learned brain with the shipped ring
   and with `brain.ring.J1=2` (the bump falls to ~1% within 5 steps without a cue), 200
   training and 100 evaluation episodes, paired by seed.
 - experts: two chasing predators, seeds 0-19: experts [cheese, predator, predator2 (rank 1)]
@@ -256,7 +256,7 @@ def _paired_lines(label_a: str, label_b: str, pairs: list[tuple]) -> list[str]:
 
 def memory(pool: ProcessPoolExecutor) -> list[str]:
     out: list[str] = []
-    for name in ("maze", "pillars"):
+    for name in ("maze", "pillars", "corridors"):
         out.append(f"**{name}** (`configs/{name}.yaml`)")
         out.append("")
         pairs = _paired(pool, f"configs/{name}.yaml", {}, {"brain.ring.J1": 2.0})

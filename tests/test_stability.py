@@ -81,15 +81,16 @@ def _trained_score(config: str, seed: int, train: int = 200, **sets) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config", ["pillars.yaml", "maze.yaml"])
+@pytest.mark.parametrize("config", ["pillars.yaml", "maze.yaml", "corridors.yaml"])
 def test_the_rings_memory_pays_where_walls_hide_targets(config):
-    """configs/pillars.yaml and configs/maze.yaml (line of sight: walls hide the cheese and
-    the predator), seeds 0-4: the learned brain with the shipped ring (J1 8: a bump lasts
-    without a cue and follows the mouse's turns and steps) against the same brain whose bump
-    fades within a few steps (J1 2). Measured scores (cheese - 5 x caught, memory / none):
-    pillars 2.66/1.25, 2.19/1.60, 1.30/1.37, 3.56/1.74, 1.49/0.28 (mean 2.24 vs 1.25); maze
-    0.25/0.83, -0.37/-1.49, -0.59/-1.71, 0.93/-0.62, 0.24/-1.19 (mean 0.09 vs -0.84): memory
-    better on 4 of 5 seeds on each. Bounds: better on 4 of 5, by 0.5 on average."""
+    """configs/pillars.yaml, maze.yaml and corridors.yaml (line of sight: walls hide the
+    cheese and the predator), seeds 0-4: the learned brain with the shipped ring (J1 8: a bump
+    lasts without a cue and follows the mouse's turns and steps) against the same brain whose
+    bump fades within a few steps (J1 2). Measured scores (cheese - 5 x caught, memory /
+    none): pillars 2.68/0.97, 2.92/2.13, 2.97/1.07, 3.28/1.47, 3.17/-0.17 (mean 3.00 vs 1.09,
+    5 of 5); maze 0.61/0.67, 1.12/-1.36, 0.52/0.51, 1.08/-0.50, 0.31/-0.22 (0.73 vs -0.18, 4
+    of 5); corridors 1.16/-1.51, 1.45/-2.53, 1.78/-1.19, 0.19/-1.73, 1.74/-1.83 (1.26 vs -1.76,
+    5 of 5). Bounds: better on 4 of 5, by 0.5 on average."""
     pairs = [(_trained_score(config, s), _trained_score(config, s, **NO_MEMORY)) for s in range(5)]
     wins = sum(a > b for a, b in pairs)
     gain = np.mean([a - b for a, b in pairs])
