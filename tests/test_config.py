@@ -43,6 +43,8 @@ def test_shipped_configs_load_and_round_trip(path):
         ({"world": {"size": 2}}, "world.size"),
         ({"run": {"episodes": 0}}, "run.episodes"),
         ({"mixture": {"gate_discount": 1.0}}, "mixture.gate_discount"),
+        ({"mixture": {"loom_memory_seen": 1.5}}, "mixture.loom_memory_seen"),
+        ({"mixture": {"loom_memory_seen": "fast"}}, "mixture.loom_memory_seen"),
         ({"mixture": {"gate_baseline": "tdd"}}, "mixture.gate_baseline"),
         # A shared readout must be an earlier expert's of the same kind, with its own readout.
         *(

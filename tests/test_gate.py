@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from mousesim.io.yaml_config import load_config
 from mousesim.sim.simulation import Simulation
@@ -74,3 +77,33 @@ def test_calm_feature_is_off_while_the_predator_looms():
     for _ in range(50):
         calm.step()
     assert calm.brain.gate.context[0] == 1.0, calm.brain.gate.context
+
+
+def test_a_threat_seen_going_away_is_let_go_sooner_than_one_out_of_sight():
+    """mixture.loom_memory_seen: on the pillars map (line of sight), the predator's looming
+    feature is 1 while it is sensed within loom_radius; once farther it decays by
+    loom_memory_seen (0.5) a step while the predator is in view, and by loom_memory (0.95)
+    while it is hidden behind a pillar or out of range. All three cases occur."""
+    path = Path(__file__).parents[1] / "configs" / "pillars.yaml"
+    sets = {"mixture.loom_memory": 0.95, "mixture.loom_memory_seen": 0.5}
+    sim = Simulation(load_config(path, sets), seed=1)
+    k = list(sim.expert_targets).index("predator")
+    radius = sim.bparams.gate.loom_radius
+    seen = {"looms": 0, "in view": 0, "hidden": 0}
+    sim.step()
+    for _ in range(3000):
+        p, before = sim.buffers.percept[k].copy(), sim.brain.gate.context[1 + k]
+        step = sim.step()
+        if step.terminated or step.truncated:
+            sim.step()  # a new episode starts its features afresh
+            continue
+        after = sim.brain.gate.context[1 + k]
+        if p[2] > 0 and p[1] <= radius:
+            case, want = "looms", 1.0
+        elif p[2] > 0:
+            case, want = "in view", 0.5 * before
+        else:
+            case, want = "hidden", 0.95 * before
+        assert after == pytest.approx(want, abs=1e-12), (case, p, before, after)
+        seen[case] += 1
+    assert min(seen.values()) > 50, seen

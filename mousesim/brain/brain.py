@@ -106,6 +106,11 @@ def brain_params(brain: BrainConfig, mixture: MixtureConfig) -> BrainParams:
             features=_FEATURES[mixture.features],
             loom_radius=float(mixture.loom_radius),
             loom_memory=float(mixture.loom_memory),
+            loom_memory_seen=float(
+                mixture.loom_memory
+                if mixture.loom_memory_seen is None
+                else mixture.loom_memory_seen
+            ),
             floor=min(float(mixture.gate_floor), 0.5 / len(brain.experts)),
             override=float(mixture.override),
             calm_kind=KIND_PREDATOR if mixture.calm_feature else -1,

@@ -169,6 +169,7 @@ class GateParams(NamedTuple):
     features: int  # FEATURES_LOOMING | FEATURES_PROXIMITY
     loom_radius: float  # the looming detector (also read by the threat arousal)
     loom_memory: float
+    loom_memory_seen: float  # the decay while the target is in view beyond loom_radius
     floor: float
     override: float
     calm_kind: int  # target kind whose looming ends the calm (-1: x_0 is a constant 1)
@@ -997,8 +998,9 @@ def gate_features(
     gate: GateState, gp: GateParams, rp: RingParams, percept: np.ndarray, kinds: np.ndarray
 ) -> None:
     """Context x = (x_0, one feature per expert). Looming (default): x_k = 1 if expert k senses
-    its target within loom_radius cells, else loom_memory x_k (a looming detector with a short
-    memory: mice flee looming stimuli and stay wary, Yilmaz & Meister 2013). Proximity:
+    its target within loom_radius cells, else m x_k (a looming detector with a short memory:
+    mice flee looming stimuli and stay wary, Yilmaz & Meister 2013), m = loom_memory_seen while
+    the target is sensed (in view, farther than loom_radius), loom_memory while it is not. Proximity:
     x_k = 1 / (1 + d_k / cue_scale) if sensed, else 0 (the ring cue's own fall-off). Calm (mixture.calm_feature):
     x_0 = 1 - max_k x_k over the experts whose target is of kind gate_calm_kind (the
     predators), so the weights of x_0 say what to attend when nothing threatens and what the
@@ -1008,8 +1010,14 @@ def gate_features(
     for k in range(gate.share.shape[0]):
         if gp.features == FEATURES_LOOMING:
             # A looming target keeps its feature up for a while (decaying by loom_memory per
-            # step): an escape is not called off the moment the threat steps out of range.
-            x[1 + k] = 1.0 if looms(percept[k], gp.loom_radius) else gp.loom_memory * x[1 + k]
+            # step): an escape is not called off the moment the threat steps out of range. A
+            # target in view beyond the radius is seen to be away: loom_memory_seen.
+            if looms(percept[k], gp.loom_radius):
+                x[1 + k] = 1.0
+            elif percept[k, 2] > 0.0:
+                x[1 + k] = gp.loom_memory_seen * x[1 + k]
+            else:
+                x[1 + k] = gp.loom_memory * x[1 + k]
         else:
             vis = percept[k, 2] > 0.0
             x[1 + k] = 1.0 / (1.0 + percept[k, 1] / rp.cue_scale) if vis else 0.0

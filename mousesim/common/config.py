@@ -279,6 +279,10 @@ class MixtureConfig(_Model):
     loom_memory: Annotated[float, Field(ge=0, lt=1)] = 0.95
     """Looming features decay by this factor per step once the target is out of loom_radius
     (0: the feature follows the distance alone)."""
+    loom_memory_seen: Annotated[float, Field(ge=0, lt=1)] | None = None
+    """The looming features' decay while the target is in view but beyond loom_radius: a
+    threat seen going away can be let go sooner than one that went out of sight, whose place is
+    unknown (null: loom_memory, one memory for both)."""
     calm_feature: bool = True
     """The learned gate's first context feature is 'no predator looms' (1 - the predators'
     largest looming feature) instead of a constant 1, so what the gate learns during an escape

@@ -182,7 +182,8 @@ class ReferenceSimulation:
         gp = self.bp.gate
         vis, d = self.percept[:, 2] > 0, self.percept[:, 1]
         if gp.features == FEATURES_LOOMING:
-            feat = np.where(vis & (d <= gp.loom_radius), 1.0, gp.loom_memory * self.loom)
+            memory = np.where(vis, gp.loom_memory_seen, gp.loom_memory)
+            feat = np.where(vis & (d <= gp.loom_radius), 1.0, memory * self.loom)
             self.loom = feat
         else:
             feat = np.where(vis, 1.0 / (1.0 + d / self.bp.ring.cue_scale), 0.0)
