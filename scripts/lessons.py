@@ -156,6 +156,22 @@ def penalties(d: Path) -> dict:
     return out
 
 
+# -- lesson 7: the default gate against the TD gate -------------------------------------------
+def _far_share(eval_dir: Path) -> float:
+    """The gate's predator share with the predator 8 or more cells away."""
+    profile = list(csv.DictReader((eval_dir / "gate_profile.csv").open()))
+    return _mean(float(r["share"]) for r in profile if int(r["distance"]) >= 8)
+
+
+def two_gates(d: Path) -> dict:
+    out = {}
+    for name in ("step", "td"):
+        c, k = _learned(d / "lessons" / f"{name}_gate")
+        out[f"cheese_{name}"], out[f"caught_{name}"] = c, k
+        out[f"far_{name}"] = _far_share(d / "lessons" / f"{name}_gate")
+    return out
+
+
 LESSONS = (
     Lesson(
         "The ring remembers, and turns and walks with the mouse",
@@ -286,6 +302,32 @@ LESSONS = (
         "The gate was never told which expert is for danger. From what did it learn to listen "
         "to the predator expert when the predator is near?",
         learned_maps,
+    ),
+    Lesson(
+        "Judging a choice by what follows",
+        "The default gate judges each choice by the rewards of the next few steps. "
+        "`configs/td_gate.yaml` gives the gate a critic that learns what each situation is "
+        "worth, and judges a choice by what the situation it leads to is worth (an "
+        "actor-critic, learning from the TD error). Train and evaluate both, three seeds each.",
+        (
+            "mousesim eval --seeds 3 --train-episodes 200 --episodes 100 --out lessons/step_gate "
+            "--quiet",
+            "mousesim eval configs/td_gate.yaml --seeds 3 --train-episodes 200 --episodes 100 "
+            "--out lessons/td_gate --quiet",
+        ),
+        "The `learned` rows of `lessons/step_gate/summary.csv` and `lessons/td_gate/summary.csv`, "
+        "and each folder's `gate_profile.png` (the gate's predator share against the "
+        "distance to the predator).",
+        "The default gate: {cheese_step:.1f} cheese per episode, caught in {caught_step:.0%} "
+        "of episodes; it gives the predator expert {far_step:.0%} of the steps with the "
+        "predator 8 cells or more away. The TD gate: {cheese_td:.1f} cheese, caught in "
+        "{caught_td:.0%}; {far_td:.0%} of the steps at 8 cells or more.",
+        "The TD gate lets go of a predator it sees walking away; the default gate keeps "
+        "fleeing long after. Why can the default gate not simply forget sooner "
+        "([model](model.md#a-gate-that-learns-what-follows))? Compare both in four rooms "
+        "joined by doorways (`python scripts/td_gate.py --maps rooms`): what does the TD "
+        "mouse learn there, and why does that score no worse than the default mouse?",
+        two_gates,
     ),
 )
 
