@@ -278,7 +278,8 @@ class MixtureConfig(_Model):
     loom_radius: PosFloat = 6.0
     loom_memory: Annotated[float, Field(ge=0, lt=1)] = 0.95
     """Looming features decay by this factor per step once the target is out of loom_radius
-    (0: the feature follows the distance alone)."""
+    (0: the feature follows the distance alone); with loom_memory_seen set, only while the
+    target is out of sight. The threat arousal's memory is this one."""
     loom_memory_seen: Annotated[float, Field(ge=0, lt=1)] | None = None
     """The looming features' decay while the target is in view but beyond loom_radius: a
     threat seen going away can be let go sooner than one that went out of sight, whose place is
