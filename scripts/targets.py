@@ -5,6 +5,7 @@ write them to docs/targets.md.
     python scripts/targets.py stability memory # only these sections (printed, not written)
     python scripts/targets.py stability --long # 3000 episodes x 10 seeds (printed)
     python scripts/targets.py stability --long --first-seed 10  # seeds 10-19 (printed)
+    python scripts/targets.py --keys configs/td_gate.yaml  # with that file's keys (printed)
 
 Sections:
 - stability: the default config, seeds 0-4, 1500 episodes each, learning on throughout;
@@ -381,6 +382,14 @@ def main() -> int:
         help="override a config key everywhere (printed only, docs not written)",
     )
     ap.add_argument(
+        "--keys",
+        action="append",
+        default=[],
+        metavar="CONFIG",
+        help="a config file's keys on top of every config, before --set (e.g. "
+        "configs/td_gate.yaml; printed only)",
+    )
+    ap.add_argument(
         "--long",
         action="store_true",
         help="stability over 3000 episodes and 10 seeds (printed only)",
@@ -395,12 +404,31 @@ def main() -> int:
     args = ap.parse_args()
     import yaml
 
+    from mousesim.common.errors import ConfigError
+    from mousesim.io.yaml_config import dotted_keys, load_config
+
     LONG["first"] = args.first_seed
     if args.long:
         LONG.update(episodes=3000, seeds=10)
+    for path in args.keys:
+        try:
+            data = yaml.safe_load(Path(path).read_text())
+        except OSError as exc:
+            raise SystemExit(f"targets.py: --keys {path}: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark else ""
+            raise SystemExit(f"targets.py: --keys {path}: not YAML{where}") from None
+        if not isinstance(data, dict):
+            raise SystemExit(f"targets.py: --keys {path}: not a config (a mapping of sections)")
+        EXTRA.update(dotted_keys(data))
     for item in args.set:
         key, _, value = item.partition("=")
         EXTRA[key] = yaml.safe_load(value)
+    try:  # a typo or a bad value is refused here, not by each worker
+        load_config(None, EXTRA)
+    except ConfigError as exc:
+        raise SystemExit(f"targets.py: {exc}") from None
     chosen = args.sections or list(SECTIONS)
     parts = [
         "# Learning targets",
@@ -416,7 +444,7 @@ def main() -> int:
             lines = globals()[name](pool)
             print(f"## {TITLES[name]}\n" + "\n".join(lines) + "\n", flush=True)
             parts += [f"## {TITLES[name]}", "", *lines, ""]
-    if not args.sections and not args.set and not args.long and not args.first_seed:
+    if not (args.sections or args.set or args.keys or args.long or args.first_seed):
         (ROOT / "docs" / "targets.md").write_text("\n".join(parts).rstrip() + "\n")
     return 0
 

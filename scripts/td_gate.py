@@ -6,7 +6,8 @@
 
 For each map and seed a brain learns for 200 episodes with the default gate and with
 `configs/td_gate.yaml`'s keys on top of the map's config (the gate's critic learns each
-context's discounted value, the looming detector forgets faster), is frozen and plays 100
+context's discounted value, the looming detector forgets a predator in view faster), is
+frozen and plays 100
 episodes. Prints a markdown table: mean cheese / caught / score (cheese - 5 x caught) for
 each, and how many seeds learned to hide (under 1 cheese per episode frozen).
 """
@@ -24,25 +25,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mousesim.io.yaml_config import load_config  # noqa: E402
+from mousesim.common.errors import ConfigError  # noqa: E402
+from mousesim.io.yaml_config import dotted_keys, load_config  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 
 MAPS = ("default", "maze", "rooms", "corridors", "pillars", "two_predators")
 
 
-def _dotted(data: dict, prefix: str = "") -> dict:
-    """{"a": {"b": 1}} -> {"a.b": 1}: a config file's keys as overrides."""
-    out = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(_dotted(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
 # configs/td_gate.yaml's keys, put on top of each map's config.
-TD = _dotted(yaml.safe_load((ROOT / "configs" / "td_gate.yaml").read_text()))
+TD = dotted_keys(yaml.safe_load((ROOT / "configs" / "td_gate.yaml").read_text()))
 HIDES = 1.0  # cheese per episode below which a frozen brain counts as hiding
 
 
@@ -83,6 +74,10 @@ def main(argv: list[str] | None = None) -> None:
         if not sep:
             ap.error(f"--set {item!r}: expected KEY=VALUE")
         extra[key] = yaml.safe_load(value)
+    try:  # a typo or a bad value is refused here, not by each worker
+        load_config(None, {**TD, **extra})
+    except ConfigError as exc:
+        ap.exit(1, f"td_gate.py: {exc}\n")
     seeds = range(args.seeds)
     print("| map | default gate: cheese / caught / score | TD gate | TD seeds that hide |")
     print("|---|---|---|---|")

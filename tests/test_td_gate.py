@@ -157,3 +157,25 @@ def test_the_td_gate_does_not_learn_to_hide_in_a_small_walled_hall():
     with ProcessPoolExecutor(2) as pool:
         runs = np.array(list(pool.map(_pillars, range(8))))
     assert np.all(runs[:, 0] >= 1.0), runs
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["scripts/targets.py", "oracle", "--keys", "configs/nope.yaml"], "configs/nope.yaml"),
+        (["scripts/targets.py", "oracle", "--keys", "README.md"], "README.md"),
+        (["scripts/targets.py", "oracle", "--set", "mixture.gate_baselin=td"], "gate_baselin"),
+        (["scripts/td_gate.py", "--set", "mixture.gate_discount=1.5"], "gate_discount"),
+    ],
+)
+def test_the_measuring_scripts_refuse_a_bad_key_before_they_start(args, named):
+    """A missing or non-YAML --keys file, an unknown key or a value out of range: one line
+    naming it, a non-zero exit, no traceback (and no run of several minutes first)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).parents[1]
+    r = subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True)
+    assert r.returncode != 0
+    assert named in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
