@@ -179,3 +179,20 @@ def test_the_measuring_scripts_refuse_a_bad_key_before_they_start(args, named):
     assert r.returncode != 0
     assert named in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_td_gate_stays_good_for_1500_episodes(seed):
+    """The default map with configs/td_gate.yaml's keys, learning on throughout (as
+    test_stability's default-gate test). Measured (seeds 0, 1, 2): caught per 250-episode
+    window after the first 0.05-0.14, 0.09-0.12, 0.07-0.12; cheese 17.2-18.4, 18.5-19.3,
+    18.1-19.3 per episode; last window's cheese 0.98, 1.07, 0.98 x episodes 101-300; slope
+    -0.042, -0.013, -0.008 per 1000 episodes. Bounds as there: caught <= 0.25 after the first
+    window, cheese kept at 0.9 x, slope <= +0.05."""
+    from .test_stability import _drift, _windows
+
+    w, early = _windows(seed, **load_script("td_gate").TD)
+    assert w[1:, 0].max() <= 0.25, w
+    assert w[-1, 1] >= 0.9 * early, (w, early)
+    assert _drift(w) <= 0.05, w
