@@ -73,7 +73,7 @@ def test_learned_gate_beats_every_fixed_focus(default_eval):
 def test_learned_mouse_turns_from_a_looming_predator(default_eval):
     """The gate hands control to the predator expert when it looms: the learned mouse is caught
     in at most 20% of episodes (the product target) and in at most half as many as the same
-    readouts chasing cheese alone (focus 1). Measured (seeds 0-4): 0.15 against 0.98."""
+    readouts chasing cheese alone (focus 1). Measured (seeds 0-4): 0.09 against 0.99."""
     gated = np.mean([r["caught_rate"] for r in _per_seed(default_eval, "learned-gate").values()])
     cheese_only = np.mean(
         [r["caught_rate"] for r in _per_seed(default_eval, "learned", 1.0).values()]
