@@ -149,8 +149,11 @@ def _learn_then_play(args: tuple[int, float]) -> tuple[float, float]:
 @pytest.mark.slow
 def test_with_the_reflex_only_a_baseline_for_each_choice_keeps_the_mouse_eating():
     """Default map with the reflex (brain.escape_radius 5.5) in place of the look-ahead
-    (`configs/escape.yaml`), seeds 0-2, 3000 learning episodes in windows of 250. With gate_baseline return the mouse stays good: caught at
-    most 0.09 in every window and 18.0-21.4 cheese in the last (seeds 0-3). With the step
+    (`configs/escape.yaml`), seeds 0-2, 3000 learning episodes in windows of 250. With
+    gate_baseline return the mouse stays good: caught at most 0.07-0.09 in every window after
+    the first, and 17.96-21.44 cheese in the last, 0.93-1.01 x the seed's mean over the windows
+    after the first (one window's cheese varies by about 1 either way, so the bound is 0.85 x
+    that level, not a single earlier window). With the step
     baseline every seed of 0-7 drifted into cowering: 4.0-6.4 cheese in the last window
     after 18.5-21.1 in the second, caught 0.00-0.04 (the baseline of a later context,
     subtracted from the earlier choices that led there, credits the cheese expert's
@@ -162,7 +165,7 @@ def test_with_the_reflex_only_a_baseline_for_each_choice_keeps_the_mouse_eating(
         drifting = list(pool.map(_windows, [(s, "step") for s in range(3)]))
     for cheese, caught in fixed:
         assert max(caught[1:]) <= 0.15, caught
-        assert cheese[-1] >= 0.9 * cheese[1], cheese
+        assert cheese[-1] >= 0.85 * np.mean(cheese[1:]), cheese
     cowered = sum(cheese[-1] < 0.6 * max(cheese) for cheese, _ in drifting)
     assert cowered >= 2, [cheese for cheese, _ in drifting]
 
