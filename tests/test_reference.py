@@ -91,7 +91,7 @@ def test_reference_agrees_in_top1_and_expert_post_modes():
     np.testing.assert_allclose(fast.brain.readout.weights, ref.readout, atol=WEIGHT_TOL, rtol=0)
 
 
-GATE_TOL = 2e-4  # the learned gate amplifies float32 differences (seed 8: 6e-5 at 3,000 steps)
+GATE_TOL = 2e-4  # the learned gate amplifies float32 differences (seed 8: 4e-9 at 3,000 steps here)
 
 
 def test_reference_agrees_with_the_learned_gate():
