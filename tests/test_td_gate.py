@@ -123,13 +123,15 @@ def _learn_then_play(args: tuple) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_the_td_gate_eats_more_at_the_same_safety():
-    """Default map, seeds 0-3, 200 learning episodes then 100 frozen: with configs/td_gate.yaml
-    the mouse eats 18 cheese per episode and is caught in about 0.11 of episodes (measured:
-    seeds 0-5, 17.91 / 0.112; the oracle eats 29.94), against 12.8 / 0.09 with the default
-    gate; on every seed it eats more."""
+    """Default map, seeds 0-19, 200 learning episodes then 100 frozen: with
+    configs/td_gate.yaml the mouse eats 17.6 cheese per episode and is caught in 0.125 of
+    episodes (seeds 0-39: 17.73 / 0.129, one seed's caught rate spreading by 0.05; the oracle
+    eats 29.94), against 12.6 / 0.07 with the default gate; on every seed it eats more (by 3.3
+    at least). Bounds: 0.55 of the oracle's cheese, caught at most 0.15 (the product's
+    target), more cheese on every seed."""
     from concurrent.futures import ProcessPoolExecutor
 
-    seeds = range(4)
+    seeds = range(20)
     with ProcessPoolExecutor(2) as pool:
         td = np.array(list(pool.map(_learn_then_play, [(TD_GATE, s) for s in seeds])))
         step = np.array(list(pool.map(_learn_then_play, [(None, s) for s in seeds])))
