@@ -413,20 +413,16 @@ def main() -> int:
     import yaml
 
     from mousesim.common.errors import ConfigError
-    from mousesim.io.yaml_config import dotted_keys, load_config
+    from mousesim.io.yaml_config import dotted_keys, load_config, read_yaml
 
     LONG["first"] = args.first_seed
     if args.long:
         LONG.update(episodes=3000, seeds=10)
     for path in args.keys:
         try:
-            data = yaml.safe_load(Path(path).read_text())
-        except OSError as exc:
-            raise SystemExit(f"targets.py: --keys {path}: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark else ""
-            raise SystemExit(f"targets.py: --keys {path}: not YAML{where}") from None
+            data, _ = read_yaml(path)
+        except ConfigError as exc:
+            raise SystemExit(f"targets.py: --keys {exc}") from None
         if not isinstance(data, dict):
             raise SystemExit(f"targets.py: --keys {path}: not a config (a mapping of sections)")
         EXTRA.update(dotted_keys(data))

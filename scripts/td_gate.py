@@ -7,8 +7,7 @@
 For each map and seed a brain learns for 200 episodes with the default gate and with
 `configs/td_gate.yaml`'s keys on top of the map's config (the gate's critic learns each
 context's discounted value, the looming detector forgets a predator in view faster), is
-frozen and plays 100
-episodes. Prints a markdown table: mean cheese / caught / score (cheese - 5 x caught) for
+frozen and plays 100 episodes. Prints a markdown table: mean cheese / caught / score (cheese - 5 x caught) for
 each, and how many seeds learned to hide (under 1 cheese per episode frozen).
 """
 
