@@ -104,15 +104,21 @@ def learned_maps(d: Path) -> dict:
     theta = (2 * np.pi * np.arange(n) / n + np.pi) % (2 * np.pi) - np.pi
     left, right = theta > np.radians(30), theta < -np.radians(30)
     toward = [float(rel[k, 0, left].mean() - rel[k, 0, right].mean()) for k in range(w.shape[0])]
-    profile = list(csv.DictReader((d / "lessons" / "gate" / "gate_profile.csv").open()))
-    near = [float(r["share"]) for r in profile if int(r["distance"]) <= 3]
-    far = [float(r["share"]) for r in profile if int(r["distance"]) >= 8]
+    near, far = _gate_shares(d / "lessons" / "gate")
     return {
         "cheese_toward": toward[0],
         "predator_toward": toward[1],
-        "near": _mean(near),
-        "far": _mean(far),
+        "near": near,
+        "far": far,
     }
+
+
+def _gate_shares(eval_dir: Path) -> tuple[float, float]:
+    """The gate's mean predator share with the predator within 3 cells and 8 or more away."""
+    profile = list(csv.DictReader((eval_dir / "gate_profile.csv").open()))
+    near = [float(r["share"]) for r in profile if int(r["distance"]) <= 3]
+    far = [float(r["share"]) for r in profile if int(r["distance"]) >= 8]
+    return _mean(near), _mean(far)
 
 
 def two_runs(a: str, b: str) -> Callable[[Path], dict]:
@@ -157,18 +163,12 @@ def penalties(d: Path) -> dict:
 
 
 # -- lesson 7: the default gate against the TD gate -------------------------------------------
-def _far_share(eval_dir: Path) -> float:
-    """The gate's predator share with the predator 8 or more cells away."""
-    profile = list(csv.DictReader((eval_dir / "gate_profile.csv").open()))
-    return _mean(float(r["share"]) for r in profile if int(r["distance"]) >= 8)
-
-
 def two_gates(d: Path) -> dict:
     out = {}
     for name in ("step", "td"):
         c, k = _learned(d / "lessons" / f"{name}_gate")
         out[f"cheese_{name}"], out[f"caught_{name}"] = c, k
-        out[f"far_{name}"] = _far_share(d / "lessons" / f"{name}_gate")
+        out[f"far_{name}"] = _gate_shares(d / "lessons" / f"{name}_gate")[1]
     return out
 
 
