@@ -410,10 +410,9 @@ def main() -> int:
         help="stability on seeds S, S+1, ... instead of 0, 1, ... (printed only)",
     )
     args = ap.parse_args()
-    import yaml
 
     from mousesim.common.errors import ConfigError
-    from mousesim.io.yaml_config import dotted_keys, load_config, read_yaml
+    from mousesim.io.yaml_config import dotted_keys, load_config, parse_override, read_yaml
 
     LONG["first"] = args.first_seed
     if args.long:
@@ -426,10 +425,8 @@ def main() -> int:
         if not isinstance(data, dict):
             raise SystemExit(f"targets.py: --keys {path}: not a config (a mapping of sections)")
         EXTRA.update(dotted_keys(data))
-    for item in args.set:
-        key, _, value = item.partition("=")
-        EXTRA[key] = yaml.safe_load(value)
-    try:  # a typo or a bad value is refused here, not by each worker
+    try:  # a malformed --set, a typo or a bad value is refused here, not by each worker
+        EXTRA.update(parse_override(item) for item in args.set)
         load_config(None, EXTRA)
     except ConfigError as exc:
         raise SystemExit(f"targets.py: {exc}") from None

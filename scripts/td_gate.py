@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mousesim.common.errors import ConfigError  # noqa: E402
-from mousesim.io.yaml_config import dotted_keys, load_config  # noqa: E402
+from mousesim.io.yaml_config import dotted_keys, load_config, parse_override  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 
 MAPS = ("default", "maze", "rooms", "corridors", "pillars", "two_predators")
@@ -67,13 +67,8 @@ def main(argv: list[str] | None = None) -> None:
         help="a config key on top of the TD gate's (YAML value)",
     )
     args = ap.parse_args(argv)
-    extra = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            ap.error(f"--set {item!r}: expected KEY=VALUE")
-        extra[key] = yaml.safe_load(value)
-    try:  # a typo or a bad value is refused here, not by each worker
+    try:  # a malformed --set, a typo or a bad value is refused here, not by each worker
+        extra = dict(parse_override(item) for item in args.set)
         load_config(None, {**TD, **extra})
     except ConfigError as exc:
         ap.exit(1, f"td_gate.py: {exc}\n")
