@@ -1,14 +1,15 @@
-"""The TD gate (configs/td_gate.yaml) against the default gate, map by map.
+"""The default gate (a TD critic) against the step gate (configs/step_gate.yaml), map by map.
 
     python scripts/td_gate.py              # seeds 0-9 on each map, under a minute on 2 cores
     python scripts/td_gate.py --seeds 4 --maps default pillars
     python scripts/td_gate.py --maps pillars --set brain.rarity_gain=8   # on top of the TD gate
 
-For each map and seed a brain learns for 200 episodes with the default gate and with
-`configs/td_gate.yaml`'s keys on top of the map's config (the gate's critic learns each
-context's discounted value, the looming detector forgets a predator in view faster), is
-frozen and plays 100 episodes. Prints a markdown table: mean cheese / caught / score (cheese - 5 x caught) for
-each, and how many seeds learned to hide (under 1 cheese per episode frozen).
+For each map and seed a brain learns for 200 episodes with the map's config as it is (the
+default gate: its critic learns each context's discounted value, the looming detector forgets
+a predator in view faster) and with `configs/step_gate.yaml`'s keys on top (a critic of the
+next step's outcome, one looming memory), is frozen and plays 100 episodes. Prints a markdown
+table: mean cheese / caught / score (cheese - 5 x caught) for each, and how many seeds of the
+TD gate learned to hide (under 1 cheese per episode frozen).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from mousesim.sim.simulation import Simulation  # noqa: E402
 MAPS = ("default", "maze", "rooms", "corridors", "pillars", "two_predators")
 
 
-# configs/td_gate.yaml's keys, put on top of each map's config.
-TD = dotted_keys(yaml.safe_load((ROOT / "configs" / "td_gate.yaml").read_text()))
+# configs/step_gate.yaml's keys, put on top of each map's config for the step gate's column.
+STEP = dotted_keys(yaml.safe_load((ROOT / "configs" / "step_gate.yaml").read_text()))
 HIDES = 1.0  # cheese per episode below which a frozen brain counts as hiding
 
 
@@ -42,7 +43,7 @@ def _config(name: str) -> Path | None:
 
 def _train_eval(args: tuple) -> tuple[float, float]:
     name, seed, td, extra = args
-    sim = Simulation(load_config(_config(name), {**TD, **extra} if td else {}), seed=seed)
+    sim = Simulation(load_config(_config(name), extra if td else STEP), seed=seed)
     for _ in range(200):
         sim.run_episode()
     sim.set_learning(False)
@@ -69,11 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     try:  # a malformed --set, a typo or a bad value is refused here, not by each worker
         extra = dict(parse_override(item) for item in args.set)
-        load_config(None, {**TD, **extra})
+        load_config(None, extra)
     except ConfigError as exc:
         ap.exit(1, f"td_gate.py: {exc}\n")
     seeds = range(args.seeds)
-    print("| map | default gate: cheese / caught / score | TD gate | TD seeds that hide |")
+    print("| map | step gate: cheese / caught / score | TD gate (default) | TD seeds that hide |")
     print("|---|---|---|---|")
     with ProcessPoolExecutor(2) as pool:
         for name in args.maps:

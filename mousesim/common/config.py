@@ -197,7 +197,7 @@ class BrainConfig(_Model):
     learning_rate: NonNegFloat = 0.0005
     trace_decay: Annotated[float, Field(ge=0, lt=1)] = 0.3
     baseline_alpha: Annotated[float, Field(gt=0, le=1)] = 0.01
-    rarity_gain: Annotated[float, Field(ge=1)] = 8.0
+    rarity_gain: Annotated[float, Field(ge=1)] = 2.0
     sighting_rate: Annotated[float, Field(gt=0, le=1)] = 0.001
     learn: bool = True
     post: Literal["responsible", "blended", "expert"] = "responsible"
@@ -280,7 +280,7 @@ class MixtureConfig(_Model):
     """Looming features decay by this factor per step once the target is out of loom_radius
     (0: the feature follows the distance alone); with loom_memory_seen set, only while the
     target is out of sight. The threat arousal's memory is this one."""
-    loom_memory_seen: Annotated[float, Field(ge=0, lt=1)] | None = None
+    loom_memory_seen: Annotated[float, Field(ge=0, lt=1)] | None = 0.3
     """The looming features' decay while the target is in view but beyond loom_radius: a
     threat seen going away can be let go sooner than one that went out of sight, whose place is
     unknown (null: loom_memory, one memory for both)."""
@@ -305,15 +305,15 @@ class MixtureConfig(_Model):
     gate_critic: bool = True
     """The gate's reward baseline depends on its context (a linear critic c . x) instead of
     one running mean."""
-    gate_baseline_rate: Annotated[float, Field(gt=0, le=1)] = 0.2
-    gate_baseline: Literal["step", "return", "td"] = "step"
+    gate_baseline_rate: Annotated[float, Field(gt=0, le=1)] = 0.05
+    gate_baseline: Literal["step", "return", "td"] = "td"
     """What the gate's critic predicts. step: this step's outcome, subtracted from the whole
     trace. return: the trace-discounted outcome that follows each choice, subtracted from
     that choice's own term (unbiased: a baseline of a later context is not correlated with
     the earlier choices that led to it). td: the discounted value of each context; the gate
     learns from the TD error R + gate_discount V(next context) - V(context), an actor-critic
-    whose credit reaches past the trace (configs/td_gate.yaml)."""
-    gate_discount: Annotated[float, Field(ge=0, lt=1)] = 0.95
+    whose credit reaches past the trace (the default; configs/step_gate.yaml has the step baseline)."""
+    gate_discount: Annotated[float, Field(ge=0, lt=1)] = 0.8
     """gamma of the gate's TD critic (gate_baseline td): how far ahead a context's value
     looks, about 1 / (1 - gamma) steps."""
     override: NonNegFloat = 1.0

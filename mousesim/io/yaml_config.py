@@ -112,12 +112,25 @@ def _clean_loc(loc: tuple) -> tuple:
     return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in {"int", "str"}))
 
 
-def _drop_nulls(data: Any) -> Any:
-    """A key left empty (`world:` with everything below commented out) means 'the defaults'."""
+def _accepts_null(loc: tuple) -> bool:
+    """Whether the key at `loc` takes null as a value of its own (e.g.
+    mixture.loom_memory_seen: null means 'as loom_memory'), not just as 'left empty'."""
+    model = _model_at(loc)
+    field = getattr(model, "model_fields", {}).get(loc[-1]) if model is not None else None
+    return field is not None and type(None) in getattr(field.annotation, "__args__", ())
+
+
+def _drop_nulls(data: Any, loc: tuple = ()) -> Any:
+    """A key left empty (`world:` with everything below commented out) means 'the defaults',
+    except a key for which null is a value (its default may be something else)."""
     if isinstance(data, dict):
-        return {k: _drop_nulls(v) for k, v in data.items() if v is not None}
+        return {
+            k: _drop_nulls(v, (*loc, k))
+            for k, v in data.items()
+            if v is not None or _accepts_null((*loc, k))
+        }
     if isinstance(data, list):
-        return [_drop_nulls(v) for v in data]
+        return [_drop_nulls(v, (*loc, i)) for i, v in enumerate(data)]
     return data
 
 
