@@ -305,28 +305,29 @@ LESSONS = (
     ),
     Lesson(
         "Judging a choice by what follows",
-        "The default gate judges each choice by the rewards of the next few steps. "
-        "`configs/td_gate.yaml` gives the gate a critic that learns what each situation is "
-        "worth, and judges a choice by what the situation it leads to is worth (an "
-        "actor-critic, learning from the TD error). Train and evaluate both, three seeds each.",
+        "The gate has a critic that learns what each situation is worth, and judges a choice "
+        "by what the situation it leads to is worth (an actor-critic, learning from the TD "
+        "error). `configs/step_gate.yaml` gives it instead a critic of the next step's outcome "
+        "alone, so a choice is judged by the rewards of the next few steps. Train and evaluate "
+        "both, three seeds each.",
         (
-            "mousesim eval --seeds 3 --train-episodes 200 --episodes 100 --out lessons/step_gate "
+            "mousesim eval configs/step_gate.yaml --seeds 3 --train-episodes 200 --episodes 100 "
+            "--out lessons/step_gate --quiet",
+            "mousesim eval --seeds 3 --train-episodes 200 --episodes 100 --out lessons/td_gate "
             "--quiet",
-            "mousesim eval configs/td_gate.yaml --seeds 3 --train-episodes 200 --episodes 100 "
-            "--out lessons/td_gate --quiet",
         ),
         "The `learned` rows of `lessons/step_gate/summary.csv` and `lessons/td_gate/summary.csv`, "
         "and each folder's `gate_profile.png` (the gate's predator share against the "
         "distance to the predator).",
-        "The default gate: {cheese_step:.1f} cheese per episode, caught in {caught_step:.0%} "
+        "The step gate: {cheese_step:.1f} cheese per episode, caught in {caught_step:.0%} "
         "of episodes; it gives the predator expert {far_step:.0%} of the steps with the "
-        "predator 8 cells or more away. The TD gate: {cheese_td:.1f} cheese, caught in "
+        "predator 8 cells or more away. The default TD gate: {cheese_td:.1f} cheese, caught in "
         "{caught_td:.0%}; {far_td:.0%} of the steps at 8 cells or more.",
-        "The TD gate lets go of a predator it sees walking away; the default gate keeps "
-        "fleeing long after. Why can the default gate not simply forget sooner "
+        "The TD gate lets go of a predator it sees walking away; the step gate keeps "
+        "fleeing long after. Why can the step gate not simply forget sooner "
         "([model](model.md#a-gate-that-learns-what-follows))? Compare both in four rooms "
         "joined by doorways (`python scripts/td_gate.py --maps rooms`): what does the TD "
-        "mouse learn there, and why does that score no worse than the default mouse?",
+        "mouse learn there, and why does that score no worse than the step-gate mouse?",
         two_gates,
     ),
 )
