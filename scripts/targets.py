@@ -5,7 +5,7 @@ write them to docs/targets.md.
     python scripts/targets.py stability memory # only these sections (printed, not written)
     python scripts/targets.py stability --long # 3000 episodes x 10 seeds (printed)
     python scripts/targets.py stability --long --first-seed 10  # seeds 10-19 (printed)
-    python scripts/targets.py --keys configs/td_gate.yaml  # with that file's keys (printed)
+    python scripts/targets.py --keys configs/step_gate.yaml  # with that file's keys (printed)
 
 Sections:
 - stability: the default config, seeds 0-4, 1500 episodes each, learning on throughout;
@@ -395,7 +395,7 @@ def main() -> int:
         default=[],
         metavar="CONFIG",
         help="a config file's keys on top of every config, before --set (e.g. "
-        "configs/td_gate.yaml; printed only)",
+        "configs/step_gate.yaml; printed only)",
     )
     ap.add_argument(
         "--long",
