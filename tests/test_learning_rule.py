@@ -98,15 +98,24 @@ def _one_update(bs, bp, visible: float, sighted: float) -> np.ndarray:
 
 
 def test_a_rarely_seen_target_teaches_more_per_sighting():
-    """eta_k = eta min(G, 1 / s_k): an expert that sensed its target in 1 step of 4 learns 4x
-    as much from the same surprise as one that always sees it (small steps: the row
-    renormalisation is nearly linear), and the boost stops at rarity_gain (8)."""
-    steps = {}
-    for s in (1.0, 0.25, 0.01):
-        bs, bp = make(learning_rate=1e-6, sighting_rate=1e-9)
-        steps[s] = np.abs(_one_update(bs, bp, 1.0, s)).sum()
-    assert steps[0.25] / steps[1.0] == pytest.approx(4.0, rel=1e-3)
-    assert steps[0.01] / steps[1.0] == pytest.approx(8.0, rel=1e-3)
+    """eta_k = eta min(G, 1 / s_k): with rarity_gain G = 8 an expert that sensed its target in
+    1 step of 4 learns 4x as much from the same surprise as one that always sees it (small
+    steps: the row renormalisation is nearly linear), and the boost stops at 8 for a target
+    seen in 1 step of 100; with G = 2 (the default) both stop at 2."""
+
+    def per_sighting(gain: float) -> dict[float, float]:
+        steps = {}
+        for s in (1.0, 0.25, 0.01):
+            bs, bp = make(learning_rate=1e-6, sighting_rate=1e-9, rarity_gain=gain)
+            steps[s] = np.abs(_one_update(bs, bp, 1.0, s)).sum()
+        return {s: v / steps[1.0] for s, v in steps.items()}
+
+    eight = per_sighting(8.0)
+    assert eight[0.25] == pytest.approx(4.0, rel=1e-3)
+    assert eight[0.01] == pytest.approx(8.0, rel=1e-3)
+    two = per_sighting(2.0)
+    assert two[0.25] == pytest.approx(2.0, rel=1e-3)
+    assert two[0.01] == pytest.approx(2.0, rel=1e-3)
 
 
 def test_the_sighting_share_follows_what_the_expert_senses():
