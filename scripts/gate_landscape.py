@@ -56,8 +56,7 @@ def _play(args: tuple) -> tuple[float, float]:
     w[1, 2] -= d / 2  # the predator expert's
     sim.load_state({**state, "gate_w": w}, rng=False)
     sim.set_learning(False)
-    rows = [sim.run_episode() for _ in range(500)]
-    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+    return sim.mean_outcome(500)
 
 
 def main() -> int:

@@ -70,8 +70,7 @@ def _play_frozen(src, seed: int, episodes: int) -> tuple[float, float]:
     sim = Simulation(src.cfg, seed=seed)
     sim.load_state(src.state_dict(), rng=False)
     sim.set_learning(False)
-    rows = [sim.run_episode() for _ in range(episodes)]
-    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+    return sim.mean_outcome(episodes)
 
 
 def score(cheese: float, caught: float) -> float:
@@ -342,9 +341,7 @@ def _maps_seed(seed: int) -> list[tuple[float, float]]:
         frozen = _sim("configs/maze.yaml", seed)
         frozen.load_state(brain.state_dict(), rng=False)
         frozen.set_learning(False)
-        rows = [frozen.run_episode() for _ in range(100)]
-        out.append((float(np.mean([r["cheese"] for r in rows])),
-                    float(np.mean([r["caught"] for r in rows]))))  # fmt: skip
+        out.append(frozen.mean_outcome(100))
     return out
 
 

@@ -44,11 +44,7 @@ def _config(name: str) -> Path | None:
 def _train_eval(args: tuple) -> tuple[float, float]:
     name, seed, td, extra = args
     sim = Simulation(load_config(_config(name), extra if td else STEP), seed=seed)
-    for _ in range(200):
-        sim.run_episode()
-    sim.set_learning(False)
-    rows = [sim.run_episode() for _ in range(100)]
-    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+    return sim.learn_then_play(200, 100)
 
 
 def _cell(runs: np.ndarray) -> str:

@@ -173,6 +173,22 @@ class Simulation:
         self._end_if_done(TERMINATED | TRUNCATED)
         return self.episode_row()
 
+    def mean_outcome(self, episodes: int) -> tuple[float, float]:
+        """Run `episodes` whole episodes (learning as it is set): (cheese per episode, caught
+        rate), the two figures every measurement of the mouse reads."""
+        rows = [self.run_episode() for _ in range(episodes)]
+        return float(np.mean([r["cheese"] for r in rows])), float(
+            np.mean([r["caught"] for r in rows])
+        )
+
+    def learn_then_play(self, train: int = 200, play: int = 100) -> tuple[float, float]:
+        """`train` episodes learning, then `play` with learning off: the frozen brain's
+        (cheese per episode, caught rate). Learning stays off afterwards."""
+        for _ in range(train):
+            self.run_episode()
+        self.set_learning(False)
+        return self.mean_outcome(play)
+
     def episode_row(self) -> dict:
         """Metrics of the current (or just finished) episode, as one CSV row."""
         st = self.buffers.stats
