@@ -1,5 +1,6 @@
-"""The gate as an actor-critic (mixture.gate_baseline: td, configs/td_gate.yaml): its critic
-learns the discounted value of each context, and the gate learns from the TD error."""
+"""The default gate, an actor-critic (mixture.gate_baseline: td): its critic learns the
+discounted value of each context, and the gate learns from the TD error. Against it, the step
+gate (configs/step_gate.yaml, the former default: a critic of this step's outcome alone)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ from mousesim.io.yaml_config import load_config
 from mousesim.sim.reference import ReferenceSimulation
 from mousesim.sim.simulation import Simulation
 
-from .conftest import learn_then_play, load_script, make_config
-
-TD_GATE = Path(__file__).parents[1] / "configs" / "td_gate.yaml"
+from .conftest import CONFIGS, learn_then_play, load_script, make_config
 
 
 def _gate(seed: int = 0):
@@ -93,17 +92,14 @@ def test_a_step_pending_while_learning_is_switched_off_is_dropped():
 
 @pytest.mark.parametrize("world", [None, "pillars.yaml"])
 def test_reference_agrees_with_the_td_gate(world):
-    """The dense path and the NumPy reference take the same 4,000 actions with the TD gate
-    (configs/td_gate.yaml; episodes end by catches and by running out of time) and end with
-    the same gate weights and critic: on the open field, and on the pillars map, where the
-    predator also goes out of sight (its looming memory then decays by loom_memory, not
-    loom_memory_seen)."""
+    """The dense path and the NumPy reference take the same 4,000 actions with the default
+    gate (the TD gate; episodes end by catches and by running out of time) and end with the
+    same gate weights and critic: on the open field (the default config as it is), and on the
+    pillars map, where the predator also goes out of sight (its looming memory then decays by
+    loom_memory, not loom_memory_seen)."""
     sets = {"world.max_steps": 300, "brain.ring.path": "dense"}
-    if world:  # the pillars map under the TD gate's keys
-        sets = {**load_script("td_gate").TD, **sets}
-        cfg = load_config(Path(__file__).parents[1] / "configs" / world, sets)
-    else:
-        cfg = load_config(TD_GATE, sets)
+    cfg = load_config(CONFIGS / world if world else None, sets)
+    assert cfg.mixture.gate_baseline == "td" and cfg.mixture.loom_memory_seen is not None
     dense, ref = Simulation(cfg, seed=5), ReferenceSimulation(cfg, seed=5)
     caught = 0
     for t in range(4000):
@@ -117,47 +113,44 @@ def test_reference_agrees_with_the_td_gate(world):
 
 
 def _learn_then_play(args: tuple) -> tuple[float, float]:
-    config, seed = args
-    return learn_then_play(Simulation(load_config(config), seed=seed))
+    """(config file or None for the default, seed, dotted keys on top)."""
+    config, seed, sets = args
+    return learn_then_play(Simulation(load_config(config, sets), seed=seed))
 
 
 @pytest.mark.slow
 def test_the_td_gate_eats_more_at_the_same_safety():
-    """Default map, seeds 0-19, 200 learning episodes then 100 frozen: with
-    configs/td_gate.yaml the mouse eats 17.6 cheese per episode and is caught in 0.125 of
-    episodes (seeds 0-39: 17.73 / 0.129, one seed's caught rate spreading by 0.05; the oracle
-    eats 29.94), against 12.6 / 0.07 with the default gate; on every seed it eats more (by 3.3
-    at least). Bounds: 0.55 of the oracle's cheese, caught at most 0.15 (the product's
-    target), more cheese on every seed."""
+    """Default map, seeds 0-19, 200 learning episodes then 100 frozen: with the default gate
+    (TD) the mouse eats 18.51 cheese per episode and is caught in 0.09 of episodes (seeds 0-39:
+    18.22 / 0.11, one seed's caught rate spreading by 0.045 (0.03-0.21); the oracle eats
+    29.94), against 12.64 / 0.07 with configs/step_gate.yaml's keys (seeds 0-39: 12.71 /
+    0.07); on every seed it eats more (by 4.63 at least; 3.19 on seeds 0-39). Bounds: 0.55 of
+    the oracle's cheese (measured 0.62), caught at most 0.15 (the product's target), more
+    cheese on every seed."""
     from concurrent.futures import ProcessPoolExecutor
 
     seeds = range(20)
+    step_keys = load_script("td_gate").STEP
     with ProcessPoolExecutor(2) as pool:
-        td = np.array(list(pool.map(_learn_then_play, [(TD_GATE, s) for s in seeds])))
-        step = np.array(list(pool.map(_learn_then_play, [(None, s) for s in seeds])))
+        td = np.array(list(pool.map(_learn_then_play, [(None, s, {}) for s in seeds])))
+        step = np.array(list(pool.map(_learn_then_play, [(None, s, step_keys) for s in seeds])))
     assert td[:, 0].mean() >= 0.55 * 29.94, td
     assert td[:, 1].mean() <= 0.15, td
     assert np.all(td[:, 0] > step[:, 0]), (td, step)
 
 
-def _pillars(seed: int) -> tuple[float, float]:
-    # configs/td_gate.yaml's keys as dotted overrides, read the way scripts/td_gate.py does.
-    td = load_script("td_gate").TD
-    path = Path(__file__).parents[1] / "configs" / "pillars.yaml"
-    return learn_then_play(Simulation(load_config(path, td), seed=seed))
-
-
 @pytest.mark.slow
 def test_the_td_gate_does_not_learn_to_hide_in_a_small_walled_hall():
-    """configs/pillars.yaml with the TD gate's keys, seeds 0-7, 200 learning episodes then 100
-    frozen: every seed eats (at least 1 cheese per episode; measured on seeds 0-7: 5.46-6.59
-    cheese, 0.33-0.53 caught; on seeds 0-59, `scripts/td_gate.py --maps pillars --seeds 60`,
-    3 of 60 hide). With gate_discount 0.95 and gate_baseline_rate 0.2, 11 of those 60 seeds
-    learned early to hide and stayed hidden."""
+    """configs/pillars.yaml as it is (the default gate, TD), seeds 0-7, 200 learning episodes
+    then 100 frozen: every seed eats (at least 1 cheese per episode; measured on seeds 0-7:
+    5.76-7.26 cheese, mean 6.41, caught 0.37-0.50; on seeds 0-59 none hides, mean 6.46 / 0.38;
+    the step gate 4.62 / 0.33 on seeds 0-7). With gate_discount 0.95 and gate_baseline_rate
+    0.2 on top, 8 of those 60 seeds learned early to hide and stayed hidden (5.37 / 0.34)."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(2) as pool:
-        runs = np.array(list(pool.map(_pillars, range(8))))
+        args = [(CONFIGS / "pillars.yaml", s, {}) for s in range(8)]
+        runs = np.array(list(pool.map(_learn_then_play, args)))
     assert np.all(runs[:, 0] >= 1.0), runs
 
 
@@ -185,16 +178,17 @@ def test_the_measuring_scripts_refuse_a_bad_key_before_they_start(args, named):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_td_gate_stays_good_for_1500_episodes(seed):
-    """The default map with configs/td_gate.yaml's keys, learning on throughout (as
-    test_stability's default-gate test). Measured (seeds 0, 1, 2): caught per 250-episode
-    window after the first 0.05-0.14, 0.09-0.12, 0.07-0.12; cheese 17.2-18.4, 18.5-19.3,
-    18.1-19.3 per episode; last window's cheese 0.98, 1.07, 0.98 x episodes 101-300; slope
-    -0.042, -0.013, -0.008 per 1000 episodes. Bounds as there: caught <= 0.25 after the first
-    window, cheese kept at 0.9 x, slope <= +0.05."""
+def test_the_step_gate_stays_good_for_1500_episodes(seed):
+    """The default map with configs/step_gate.yaml's keys, learning on throughout (as
+    test_stability's test of the default gate, the TD gate): the step gate the docs compare
+    against is stable too. Measured (seeds 0, 1, 2): caught per 250-episode window after the
+    first 0.05-0.08, 0.02-0.07, 0.04-0.11; cheese 12.5-13.5, 13.1-13.6, 13.2-14.9 per
+    episode; last window's cheese 1.03, 1.13, 1.07 x episodes 101-300; slope -0.013, -0.013,
+    -0.046 per 1000 episodes. Bounds as there: caught <= 0.25 after the first window, cheese
+    kept at 0.9 x, slope <= +0.05."""
     from .test_stability import _drift, _windows
 
-    w, early = _windows(seed, **load_script("td_gate").TD)
+    w, early = _windows(seed, **load_script("td_gate").STEP)
     assert w[1:, 0].max() <= 0.25, w
     assert w[-1, 1] >= 0.9 * early, (w, early)
     assert _drift(w) <= 0.05, w
