@@ -223,8 +223,8 @@ def test_the_predator_expert_learns_to_trust_the_look_ahead():
     3.26-5.26; seeds 0-19: 2.62-5.83), and the frozen mouse is caught less than the same mouse
     without the look-ahead at no cost in cheese (measured, 100 frozen episodes: caught 0.078
     against 0.335, cheese 19.21 against 15.94; seeds 0-19: 0.093 against 0.320, 18.51
-    against 15.90; with the step gate caught 0.079 against 0.204, cheese 13.00 against
-    12.82)."""
+    against 15.90; with the step gate, over 200 frozen episodes, caught 0.079 against 0.204,
+    cheese 13.00 against 12.82)."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(2) as pool:
