@@ -44,6 +44,10 @@ def no_predator_runs():
 
 
 def test_learning_beats_same_brain_frozen_and_random(no_predator_runs):
+    """configs/no_predator.yaml, seeds 0-2: cheese per episode over the last 50 of 300
+    learning episodes against the same brain frozen from the start and a random policy (50
+    episodes each). Measured: 30.54, 34.30, 35.08 against 1.60, 0.50, 1.00 frozen and 0.68,
+    0.68, 0.84 random."""
     learned = np.array([r[2] for r in no_predator_runs])
     frozen = np.array([r[3] for r in no_predator_runs])
     rand = np.array([r[4] for r in no_predator_runs])
@@ -53,6 +57,9 @@ def test_learning_beats_same_brain_frozen_and_random(no_predator_runs):
 
 
 def test_learned_cheese_map_looks_hand_wired(no_predator_runs):
+    """The cheese expert's learned readout correlates with the hand-wired one (measured 0.48,
+    0.49, 0.50 on seeds 0-2) and its left and right rows prefer bumps 90 deg to their side
+    (measured within 3 deg)."""
     for cfg, sim, *_ in no_predator_runs:
         hand = hand_wired_readout(cfg.brain)[0]
         learned = sim.brain.readout.weights[0]
@@ -63,6 +70,9 @@ def test_learned_cheese_map_looks_hand_wired(no_predator_runs):
 
 
 def test_predator_expert_learns_to_flee():
+    """Default config (the TD gate), 300 learning episodes: the predator expert's readout
+    correlates with the hand-wired fleeing one (measured 0.46, 0.46 on seeds 0-1; seeds 0-5
+    0.42-0.56)."""
     cfg = load_config(None)
     for seed in SEEDS[:2]:
         sim = Simulation(cfg, seed=seed)
