@@ -43,14 +43,9 @@ def make_config(**overrides):
 
 
 def learn_then_play(sim, train: int = 200, play: int = 100) -> tuple[float, float]:
-    """`train` episodes learning, then `play` frozen: (cheese per episode, caught rate)."""
-    import numpy as np
-
-    for _ in range(train):
-        sim.run_episode()
-    sim.set_learning(False)
-    rows = [sim.run_episode() for _ in range(play)]
-    return float(np.mean([r["cheese"] for r in rows])), float(np.mean([r["caught"] for r in rows]))
+    """`train` episodes learning, then `play` frozen: (cheese per episode, caught rate), as
+    scripts/td_gate.py and targets.py measure it (Simulation.learn_then_play)."""
+    return sim.learn_then_play(train, play)
 
 
 def choose(bs, bp, rng, greedy: int = 0) -> int:
