@@ -90,16 +90,23 @@ def test_a_step_pending_while_learning_is_switched_off_is_dropped():
     np.testing.assert_array_equal(gate.weights, v0)
 
 
-@pytest.mark.parametrize("world", [None, "pillars.yaml"])
-def test_reference_agrees_with_the_td_gate(world):
+@pytest.mark.parametrize(
+    ("world", "gate"),
+    [(None, "td"), ("pillars.yaml", "td"), (None, "step"), ("pillars.yaml", "step")],
+)
+def test_reference_agrees_with_the_td_gate_and_the_step_gate(world, gate):
     """The dense path and the NumPy reference take the same 4,000 actions with the default
     gate (the TD gate; episodes end by catches and by running out of time) and end with the
     same gate weights and critic: on the open field (the default config as it is), and on the
     pillars map, where the predator also goes out of sight (its looming memory then decays by
-    loom_memory, not loom_memory_seen)."""
+    loom_memory, not loom_memory_seen). The same with configs/step_gate.yaml's keys (a critic
+    of the step's outcome, one looming memory: loom_memory_seen null)."""
     sets = {"world.max_steps": 300, "brain.ring.path": "dense"}
+    if gate == "step":
+        sets = {**load_script("td_gate").STEP, **sets}
     cfg = load_config(CONFIGS / world if world else None, sets)
-    assert cfg.mixture.gate_baseline == "td" and cfg.mixture.loom_memory_seen is not None
+    assert cfg.mixture.gate_baseline == gate
+    assert (cfg.mixture.loom_memory_seen is None) == (gate == "step")
     dense, ref = Simulation(cfg, seed=5), ReferenceSimulation(cfg, seed=5)
     caught = 0
     for t in range(4000):
