@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import subprocess
 import sys
 import tempfile
@@ -185,7 +186,7 @@ def _eval_table(config: str, seeds: int, train: int, episodes: int) -> dict[str,
                "--train-episodes", str(train), "--episodes", str(episodes), "--out", str(out),
                "--quiet"]  # fmt: skip
         for key, value in EXTRA.items():
-            cmd += ["--set", f"{key}={value}"]
+            cmd += ["--set", f"{key}={json.dumps(value)}"]  # JSON is YAML: None -> null
         subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         with open(out / "summary.csv", newline="") as f:
             rows = [r for r in csv.DictReader(f) if r["table"] == "policies"]

@@ -275,7 +275,7 @@ class MixtureConfig(_Model):
     features: Literal["looming", "proximity"] = "looming"
     """Learned gate's context per expert: looming = 1 when the target is sensed within
     loom_radius cells (else 0); proximity = 1 / (1 + d / cue_scale) when sensed."""
-    loom_radius: PosFloat = 6.0
+    loom_radius: PosFloat = 5.5
     loom_memory: Annotated[float, Field(ge=0, lt=1)] = 0.95
     """Looming features decay by this factor per step once the target is out of loom_radius
     (0: the feature follows the distance alone); with loom_memory_seen set, only while the
@@ -294,7 +294,7 @@ class MixtureConfig(_Model):
     probability g_k, drives the motor neurons (the mixture of experts the gate learns for;
     experts that disagree never average into a move that serves neither); blend: the drive is
     the gate-weighted sum of every expert's votes."""
-    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.02
+    gate_floor: Annotated[float, Field(ge=0, lt=0.5)] = 0.005
     """Every expert keeps at least this share of the learned gate (before the slider), so an
     expert the gate has turned away from is still tried now and then; with many experts it
     shrinks to 0.5 / experts, so the learned part always keeps half the gate."""
