@@ -3,7 +3,7 @@
 The dense path and the reference run in float64; the fast path runs its rings in float32
 (README: Performance), so it matches them to float32 precision: the same actions, rates
 within RATE_TOL (measured <= 5e-7 over 10,000 steps) and learned weights within WEIGHT_TOL
-(measured <= 4e-9: learning integrates the rates)."""
+(measured <= 4e-8: learning integrates the rates)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_fast_dense_and_numpy_reference_agree(seed):
     steps, rates within 1e-9. The float32 fast path takes the same actions with rates within
     RATE_TOL until, if ever, a draw lands between its probabilities and the reference's
     (measured: on none of seeds 0-2; the learned gate, which learns from events of size 5
-    and 25, keeps float32 differences in its weights within 4e-8 over 10,000 steps); from
+    and 25, keeps float32 differences in its weights within 5e-6 over 10,000 steps); from
     there its trajectory is its own."""
     cfg = make_config(**{"world.max_steps": 400})
     fast = Simulation(cfg, seed=seed)
@@ -92,15 +92,15 @@ def test_reference_agrees_in_top1_and_expert_post_modes():
 
 
 GATE_TOL = (
-    2e-4  # the learned gate amplifies float32 differences (seed 8: 1.2e-8 at 3,000 steps here)
+    2e-4  # the learned gate amplifies float32 differences (seed 8: 1.1e-8 at 3,000 steps here)
 )
 
 
 def test_reference_agrees_with_the_learned_gate():
     """The learned gate's shares and weights match the reference to GATE_TOL over 3,000 steps:
     the gate learns from events of size 5 and 25 at rate 0.005 from its TD critic's error, so
-    float32 differences in the rates reach its weights (seed 8: 4e-9 after 1,000 steps, 5e-9
-    after 2,000, 1.2e-8 after 3,000; the step gate 3e-9, 3e-9, 4e-9), while the actions stay
+    float32 differences in the rates reach its weights (seed 8: 3e-9 after 1,000 steps, 6e-9
+    after 2,000, 1.1e-8 after 3,000; the step gate 3e-9, 3e-9, 4e-9), while the actions stay
     the same."""
     over = {"world.max_steps": 300, "mixture.gate": "learned", "mixture.focus": 0.6}
     cfg = make_config(**over)
