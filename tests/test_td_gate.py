@@ -128,11 +128,11 @@ def _learn_then_play(args: tuple) -> tuple[float, float]:
 @pytest.mark.slow
 def test_the_td_gate_eats_more_at_the_same_safety():
     """Default map, seeds 0-19, 200 learning episodes then 100 frozen: with the default gate
-    (TD) the mouse eats 18.51 cheese per episode and is caught in 0.09 of episodes (seeds 0-39:
-    18.22 / 0.11, one seed's caught rate spreading by 0.045 (0.03-0.21); the oracle eats
+    (TD) the mouse eats 20.02 cheese per episode and is caught in 0.11 of episodes (seeds 0-39:
+    19.83 / 0.12, one seed's caught rate spreading by 0.036 (0.04-0.21); the oracle eats
     29.94), against 12.64 / 0.07 with configs/step_gate.yaml's keys (seeds 0-39: 12.71 /
-    0.07); on every seed it eats more (by 4.63 at least; 3.19 on seeds 0-39). Bounds: 0.55 of
-    the oracle's cheese (measured 0.62), caught at most 0.15 (the product's target), more
+    0.07); on every seed it eats more (by 6.06 at least; 5.39 on seeds 0-39). Bounds: 0.55 of
+    the oracle's cheese (measured 0.67), caught at most 0.15 (the product's target), more
     cheese on every seed."""
     from concurrent.futures import ProcessPoolExecutor
 
@@ -148,15 +148,21 @@ def test_the_td_gate_eats_more_at_the_same_safety():
 
 @pytest.mark.slow
 def test_the_td_gate_does_not_learn_to_hide_in_a_small_walled_hall():
-    """configs/pillars.yaml as it is (the default gate, TD), seeds 0-7, 200 learning episodes
-    then 100 frozen: every seed eats (at least 1 cheese per episode; measured on seeds 0-7:
-    5.76-7.26 cheese, mean 6.41, caught 0.37-0.50; on seeds 0-59 none hides, mean 6.46 / 0.38;
-    the step gate 4.62 / 0.33 on seeds 0-7). With gate_discount 0.95 and gate_baseline_rate
-    0.2 on top, 8 of those 60 seeds learned early to hide and stayed hidden (5.37 / 0.34)."""
+    """configs/pillars.yaml with the TD gate's discount 0.8 and slow critic (0.05), at the
+    looming radius 6 and gate floor 0.02 it was chosen with (the default until today; the
+    default now has 5.5 and 0.005), seeds 0-7, 200 learning episodes then 100 frozen: every
+    seed eats (at least 1 cheese per episode; measured on seeds 0-7: 5.76-7.26 cheese, mean
+    6.41, caught 0.37-0.50; on seeds 0-59 none hides, mean 6.46 / 0.38; the step gate 4.62 /
+    0.33 on seeds 0-7). With gate_discount 0.95 and gate_baseline_rate 0.2 on top, 8 of those
+    60 seeds learned early to hide and stayed hidden (5.37 / 0.34). The default as it is now
+    hides on 2 of seeds 0-59 (0 and 53: 0.04 and 0.05 cheese; all 60: 6.91 / 0.38), and so
+    does the radius 5.5 with the floor 0.02 (seeds 8 and 39): the discount and the slow
+    critic make hiding rare, not impossible, and seed 0 of the default is one."""
     from concurrent.futures import ProcessPoolExecutor
 
+    former = {"mixture.loom_radius": 6.0, "mixture.gate_floor": 0.02}
     with ProcessPoolExecutor(2) as pool:
-        args = [(CONFIGS / "pillars.yaml", s, {}) for s in range(8)]
+        args = [(CONFIGS / "pillars.yaml", s, former) for s in range(8)]
         runs = np.array(list(pool.map(_learn_then_play, args)))
     assert np.all(runs[:, 0] >= 1.0), runs
 
