@@ -120,6 +120,24 @@ def test_an_empty_section_means_its_defaults(tmp_path):
     assert cfg.mixture.focus == 0.7
 
 
+def test_null_sets_a_key_whose_value_may_be_null(tmp_path):
+    """`loom_memory_seen: null` (its default is 0.3) means 'as loom_memory', in a file and in
+    --set alike; null for a key that cannot be null, or an empty key, still means the default;
+    and the config written back reads the same."""
+    assert SimConfig().mixture.loom_memory_seen is not None
+    p = tmp_path / "c.yaml"
+    p.write_text("mixture:\n  loom_memory_seen: null\n  focus:\nbrain:\n  beta: ~\n")
+    cfg = load_config(p)
+    assert cfg.mixture.loom_memory_seen is None
+    assert (
+        cfg.mixture.focus == SimConfig().mixture.focus and cfg.brain.beta == SimConfig().brain.beta
+    )
+    assert load_config(None, {"mixture.loom_memory_seen": None}).mixture.loom_memory_seen is None
+    again = tmp_path / "again.yaml"
+    again.write_text(dump_config(cfg))
+    assert load_config(again) == cfg
+
+
 def test_plain_yaml_writer_matches_pyyaml_byte_for_byte():
     """dump_config's fast writer gives PyYAML's exact text, or hands the config to PyYAML."""
     import random
