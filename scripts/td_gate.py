@@ -20,20 +20,19 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mousesim.common.errors import ConfigError  # noqa: E402
-from mousesim.io.yaml_config import dotted_keys, load_config, parse_override  # noqa: E402
+from mousesim.io.yaml_config import dotted_keys, load_config, parse_override, read_yaml  # noqa: E402
 from mousesim.sim.simulation import Simulation  # noqa: E402
 
 MAPS = ("default", "maze", "rooms", "corridors", "pillars", "two_predators")
 
 
 # configs/step_gate.yaml's keys, put on top of each map's config for the step gate's column.
-STEP = dotted_keys(yaml.safe_load((ROOT / "configs" / "step_gate.yaml").read_text()))
+STEP = dotted_keys(read_yaml(ROOT / "configs" / "step_gate.yaml")[0])
 HIDES = 1.0  # cheese per episode below which a frozen brain counts as hiding
 
 
