@@ -26,7 +26,9 @@ Sections:
 - experts: two chasing predators, seeds 0-19: experts [cheese, predator, predator2 (rank 1)]
   against the default two, and against the same three without a shared readout
   (predator2 without `readout: predator`); and two cheeses with a cheese2 expert that does or
-  does not share the cheese readout; 200 training and 100 evaluation episodes.
+  does not share the cheese readout; 200 training and 100 evaluation episodes. Then seeds 0-9
+  learning for 1000 episodes: three against two experts per 100-episode window, and the share
+  of the predator experts' steps the second predator's expert drove.
 - oracle: `mousesim eval` on the default config, 5 seeds: learned cheese / oracle cheese.
 - maps: seeds 0-4; brains trained on the default map, on the maze, and on the default map
   then the maze, each played frozen on the maze.
@@ -307,7 +309,53 @@ def experts(pool: ProcessPoolExecutor) -> list[str]:
     out += ["", "Two cheeses (`world.cheese.count: 2`, default config), experts [cheese, cheese2 "
             "(rank 1), predator], cheese2 with and without `readout: cheese`:", ""]  # fmt: skip
     out += _paired_lines("shared", "unshared", list(zip(seeds, *pair, strict=True)))
-    return out
+    return [*out, "", *_experts_curve(pool, two)]
+
+
+CURVE = 1000  # episodes of the experts' learning curve
+CURVE_WINDOW = 100
+
+
+def _curve_seed(args: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Score per 100-episode window, learning on throughout, and the share of the predator
+    experts' steps that the second-nearest predator's expert drove (0 with two experts)."""
+    overrides, seed = args
+    sim = _sim("configs/two_predators.yaml", seed, overrides)
+    rows = [sim.run_episode() for _ in range(CURVE)]
+    scores = np.array([score(r["cheese"], r["caught"]) for r in rows])
+    second = np.array([r.get("use_predator2", 0.0) * r["steps"] for r in rows])
+    both = np.array([r["use_predator"] * r["steps"] for r in rows]) + second
+    windows = (-1, CURVE_WINDOW)
+    share = second.reshape(windows).sum(1) / np.maximum(both.reshape(windows).sum(1), 1.0)
+    return scores.reshape(windows).mean(1), share
+
+
+def _experts_curve(pool: ProcessPoolExecutor, two: dict) -> list[str]:
+    # Does the third expert's cost last? The same two worlds learning for 1000 episodes.
+    seeds = range(10)
+    three = list(pool.map(_curve_seed, [({}, s) for s in seeds]))
+    base = list(pool.map(_curve_seed, [(two, s) for s in seeds]))
+    a = np.array([x for x, _ in three])
+    b = np.array([x for x, _ in base])
+    share = np.mean([u for _, u in three], axis=0)
+    heads = [f"{i * CURVE_WINDOW + 1}-{(i + 1) * CURVE_WINDOW}" for i in range(a.shape[1])]
+    late = slice(a.shape[1] // 2, None)
+    return [
+        f"Learning on for {CURVE} episodes (seeds 0-9), score per {CURVE_WINDOW}-episode "
+        "window, and how many of the predator experts' steps the second-nearest predator's "
+        "expert drove:",
+        "",
+        "| | " + " | ".join(heads) + " |",
+        "|---" * (len(heads) + 1) + "|",
+        "| three experts | " + " | ".join(f"{v:.2f}" for v in a.mean(0)) + " |",
+        "| two experts | " + " | ".join(f"{v:.2f}" for v in b.mean(0)) + " |",
+        "| three better (seeds) | " + " | ".join(str(int(v)) for v in (a > b).sum(0)) + " |",
+        "| predator2's share | " + " | ".join(f"{v:.2f}" for v in share) + " |",
+        "",
+        f"Episodes {late.start * CURVE_WINDOW + 1}-{CURVE}: three experts {a[:, late].mean():.2f}, "
+        f"two {b[:, late].mean():.2f}; better on {int((a[:, late].mean(1) > b[:, late].mean(1)).sum())} "
+        "of 10 seeds.",
+    ]
 
 
 def oracle(pool: ProcessPoolExecutor) -> list[str]:
