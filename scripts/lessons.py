@@ -372,11 +372,17 @@ def run_lesson(n: int, work: Path, small: bool) -> dict:
     return figures
 
 
+COUNT = dict(
+    enumerate(["No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten"])
+)
+
+
 def page(figures: dict[int, dict]) -> str:
     out = [
         "# Lessons",
         "",
-        "Six experiments a student can run in a class, each with the exact commands, what to",
+        f"{COUNT[len(LESSONS)]} experiments a student can run in a class, each with the exact "
+        "commands, what to",
         "look at, the numbers to expect and a question to think about. Run the commands from",
         "the repository's folder after the [quick start](../README.md#quick-start); they write",
         "into `lessons/`. The numbers below are what these commands give (on seed 1 where a",
