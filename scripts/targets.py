@@ -317,11 +317,12 @@ CURVE_WINDOW = 100
 
 
 def _curve_seed(args: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Score per 100-episode window, learning on throughout, and the share of the predator
-    experts' steps that the second-nearest predator's expert drove (0 with two experts)."""
-    overrides, seed = args
+    """(overrides, seed, episodes): score per 100-episode window, learning on throughout, and
+    the share of the predator experts' steps that the second-nearest predator's expert drove
+    (0 with two experts)."""
+    overrides, seed, episodes = args
     sim = _sim("configs/two_predators.yaml", seed, overrides)
-    rows = [sim.run_episode() for _ in range(CURVE)]
+    rows = [sim.run_episode() for _ in range(episodes)]
     scores = np.array([score(r["cheese"], r["caught"]) for r in rows])
     second = np.array([r.get("use_predator2", 0.0) * r["steps"] for r in rows])
     both = np.array([r["use_predator"] * r["steps"] for r in rows]) + second
@@ -333,8 +334,8 @@ def _curve_seed(args: tuple) -> tuple[np.ndarray, np.ndarray]:
 def _experts_curve(pool: ProcessPoolExecutor, two: dict) -> list[str]:
     # Does the third expert's cost last? The same two worlds learning for 1000 episodes.
     seeds = range(10)
-    three = list(pool.map(_curve_seed, [({}, s) for s in seeds]))
-    base = list(pool.map(_curve_seed, [(two, s) for s in seeds]))
+    three = list(pool.map(_curve_seed, [({}, s, CURVE) for s in seeds]))
+    base = list(pool.map(_curve_seed, [(two, s, CURVE) for s in seeds]))
     a = np.array([x for x, _ in three])
     b = np.array([x for x, _ in base])
     share = np.mean([u for _, u in three], axis=0)
