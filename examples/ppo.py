@@ -3,7 +3,7 @@
     pip install -e ".[gym,rl]"     # CPU-only torch first: see docs/gym.md
     python examples/ppo.py --env mousesim/MouseSim-NoPredator-v1 --steps 1000000 \\
         --checkpoints 100000 --out ppo/no_predator
-    python examples/ppo.py --load ppo/no_predator/agent_1000000.zip --env mousesim/MouseSim-NoPredator-v1
+    python examples/ppo.py --load ppo/no_predator/agent_1003520.zip --env mousesim/MouseSim-NoPredator-v1
 
 Trains one PPO agent on --envs worlds stepped in one jitted call (a new procedural map at every
 episode, seeds --seed, --seed + 1, ...), printing progress as it goes, and saves it
