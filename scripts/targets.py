@@ -332,7 +332,7 @@ def _curve_seed(args: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _experts_curve(pool: ProcessPoolExecutor, two: dict) -> list[str]:
-    # Does the third expert's cost last? The same two worlds learning for 1000 episodes.
+    # Does the third expert's cost last? The same two worlds learning for CURVE episodes.
     seeds = range(10)
     three = list(pool.map(_curve_seed, [({}, s, CURVE) for s in seeds]))
     base = list(pool.map(_curve_seed, [(two, s, CURVE) for s in seeds]))
@@ -342,7 +342,8 @@ def _experts_curve(pool: ProcessPoolExecutor, two: dict) -> list[str]:
     heads = [f"{i * CURVE_WINDOW + 1}-{(i + 1) * CURVE_WINDOW}" for i in range(a.shape[1])]
     late = slice(a.shape[1] // 2, None)
     return [
-        f"Learning on for {CURVE} episodes (seeds 0-9), score per {CURVE_WINDOW}-episode "
+        f"Learning on for {CURVE} episodes (seeds {seeds[0]}-{seeds[-1]}), score per "
+        f"{CURVE_WINDOW}-episode "
         "window, and how many of the predator experts' steps the second-nearest predator's "
         "expert drove:",
         "",
@@ -355,7 +356,7 @@ def _experts_curve(pool: ProcessPoolExecutor, two: dict) -> list[str]:
         "",
         f"Episodes {late.start * CURVE_WINDOW + 1}-{CURVE}: three experts {a[:, late].mean():.2f}, "
         f"two {b[:, late].mean():.2f}; better on {int((a[:, late].mean(1) > b[:, late].mean(1)).sum())} "
-        "of 10 seeds.",
+        f"of {len(seeds)} seeds.",
     ]
 
 
