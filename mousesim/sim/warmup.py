@@ -22,8 +22,9 @@ def ensure_compiled(log: Callable[[str], None] | None = None) -> None:
         return
     cold = not all(in_disk_cache(d) for d in needed)
     if cold and log is not None:
-        # About 10 s with a second core for the helper, 16-20 s on one.
-        took = "about 10 s" if (os.cpu_count() or 1) >= 2 else "about 20 s"
+        # On one 2-core machine: 20 s with the second core for the helper, 26 s on one core
+        # (a cold `mousesim run --episodes 1`, under `taskset -c 0,1` and `taskset -c 0`).
+        took = "about 20 s" if (os.cpu_count() or 1) >= 2 else "about 30 s"
         log(f"compiling kernels (first run only, {took})...")
     sim = tiny_simulation()
     # A cold compile shares out part of the work to a helper process on the second core.
