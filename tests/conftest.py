@@ -42,12 +42,6 @@ def make_config(**overrides):
     return validate(apply_overrides({}, overrides))
 
 
-def learn_then_play(sim, train: int = 200, play: int = 100) -> tuple[float, float]:
-    """`train` episodes learning, then `play` frozen: (cheese per episode, caught rate), as
-    scripts/td_gate.py and targets.py measure it (Simulation.learn_then_play)."""
-    return sim.learn_then_play(train, play)
-
-
 def choose(bs, bp, rng, greedy: int = 0) -> int:
     """`mix_and_choose` on a whole brain (BrainState, BrainParams): the groups it takes."""
     from mousesim.brain.kernels import mix_and_choose

@@ -15,7 +15,7 @@ from mousesim.world.escape import escape_action
 from mousesim.world.kernels import DX, DY, PX, PY, dist
 from mousesim.world.world import World
 
-from .conftest import learn_then_play, make_config
+from .conftest import make_config
 
 OPEN = "\n".join(["#" * 21] + ["#" + "." * 19 + "#"] * 19 + ["#" * 21])
 
@@ -150,7 +150,7 @@ def test_the_reflex_makes_the_learning_mouse_safer_and_better_fed():
 def _learn_then_play(args: tuple[int, float]) -> tuple[float, float]:
     seed, radius = args
     over = {"brain.escape_radius": radius, "brain.lookahead_radius": 0.0}
-    return learn_then_play(Simulation(make_config(**over), seed=seed))
+    return Simulation(make_config(**over), seed=seed).learn_then_play()
 
 
 @pytest.mark.slow

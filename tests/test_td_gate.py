@@ -14,7 +14,7 @@ from mousesim.io.yaml_config import load_config
 from mousesim.sim.reference import ReferenceSimulation
 from mousesim.sim.simulation import Simulation
 
-from .conftest import CONFIGS, learn_then_play, load_script, make_config
+from .conftest import CONFIGS, load_script, make_config
 
 
 def _gate(seed: int = 0):
@@ -122,7 +122,7 @@ def test_reference_agrees_with_the_td_gate_and_the_step_gate(world, gate):
 def _learn_then_play(args: tuple) -> tuple[float, float]:
     """(config file or None for the default, seed, dotted keys on top)."""
     config, seed, sets = args
-    return learn_then_play(Simulation(load_config(config, sets), seed=seed))
+    return Simulation(load_config(config, sets), seed=seed).learn_then_play()
 
 
 @pytest.mark.slow
